@@ -1,0 +1,42 @@
+//! The connector SDK: everything a department connector is built from, and nothing about the
+//! wire API (no tonic here — connectors know the domain, the hub knows gRPC).
+//!
+//! Layout:
+//! - [`keys`] — validated citizen keys (RRN, vehicle number, water customer number) whose
+//!   `Debug` never prints the value.
+//! - [`model`] — the unified case model every connector returns.
+//! - [`error`] — [`ConnectorError`] and its one classification, [`ErrorKind`].
+//! - [`connector`] — the [`Connector`] trait, its [`Descriptor`], health checks, and the
+//!   [`KnowledgeSource`] trait for the public knowledge base.
+//! - [`http`] — the shared back-end HTTP client: deadlines, body size limit, trace context,
+//!   status classification.
+//! - [`encoding`] — charset handling for legacy bodies (EUC-KR).
+//! - [`portal`] — the public-data-portal XML envelope and its result codes.
+//! - [`mask`] — masked forms of personal values (used by `Debug` impls and the hub).
+//! - [`config`] — loading a connector's TOML config table strictly.
+//! - `sim` (feature `sim`) — simulator plumbing: the fault switch, the synthetic population.
+//! - `conformance` (feature `conformance`) — the kit every connector passes.
+
+pub mod config;
+pub mod connector;
+pub mod encoding;
+pub mod error;
+pub mod http;
+pub mod keys;
+pub mod mask;
+pub mod model;
+pub mod portal;
+
+#[cfg(feature = "sim")]
+pub mod sim;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use connector::{
+    BuiltConnector, CallContext, Connector, Descriptor, HealthCheck, KnowledgeEntry,
+    KnowledgeSource, PersonalField,
+};
+pub use error::{ConnectorError, ErrorKind};
+pub use keys::{CitizenKeys, KeyError, KeyKind, Rrn, VehicleNumber, WaterCustomerNo};
+pub use model::{Case, CaseKind, CaseStatus, PersonalData};
