@@ -1,1 +1,26 @@
-//! placeholder
+//! minwon-hub: one citizen-case gRPC API in front of every department back-end.
+//!
+//! A query flows through these modules in order (see `DESIGN.md`):
+//! - [`auth`] — bearer JWT → [`auth::Principal`] (who, role, department, channel, address).
+//! - [`validate`] — citizen keys and purpose checked; bad input named by field, never echoed.
+//! - [`policy`] — which sources and which personal fields, clear or masked, for this caller.
+//! - [`fanout`] — parallel calls to every connector that can answer, each with its deadline.
+//! - [`convert`] — the domain model to protobuf, masking applied field by field.
+//! - `minwon_audit` (crate) — the access record, committed before the response leaves.
+//! - [`api`] — the tonic services, and the one place errors become `tonic::Status`.
+//!
+//! Around them: [`config`] (TOML + `MINWON_…` environment overrides), [`registry`] (the one
+//! list of connectors), [`keys`] (key material), [`server`] (the gRPC server and its
+//! shutdown), and [`demo`] (simulated back-ends + hub + demo files).
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod convert;
+pub mod demo;
+pub mod fanout;
+pub mod keys;
+pub mod policy;
+pub mod registry;
+pub mod server;
+pub mod validate;

@@ -1,1 +1,176 @@
-fn main() {}
+//! The `minwon-hub` command line: `demo`, `serve`, `check-config`, `token`.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use minwon_hub::auth::{Channel, Role, TokenMinter};
+use minwon_hub::config::HubConfig;
+use minwon_hub::{demo, keys, server};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// minwon-hub: one citizen-case gRPC API in front of every department back-end, with
+/// authorization, masking and a tamper-evident access trail.
+#[derive(Parser)]
+#[command(version, about, long_about = None)]
+struct Cli {
+    /// Log format on stderr.
+    #[arg(long, value_enum, default_value = "text", global = true)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start simulated back-ends and the hub with the embedded audit store; writes
+    /// demo-citizens.json, demo-tokens.json and demo-endpoints.json; runs until Ctrl-C.
+    Demo {
+        /// Folder for keys, the audit database and the demo files.
+        #[arg(long, default_value = "minwon-data")]
+        data_dir: PathBuf,
+        /// Hub gRPC address (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:50051")]
+        listen: SocketAddr,
+        /// First simulator port; simulators use the following ports (0 picks free ports).
+        #[arg(long, default_value_t = 18080)]
+        sim_base_port: u16,
+    },
+    /// Serve with a config file until Ctrl-C or SIGTERM.
+    Serve {
+        /// The TOML config file (environment overrides: MINWON_<SECTION>__<KEY>).
+        #[arg(long, short)]
+        config: PathBuf,
+    },
+    /// Validate a config file (and every connector table in it) without starting.
+    CheckConfig {
+        /// The TOML config file.
+        config: PathBuf,
+    },
+    /// Mint a bearer token with the configured private key.
+    Token {
+        /// Role: counselor, officer, auditor, chatbot, admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Account id (the `sub` claim).
+        #[arg(long)]
+        sub: String,
+        /// Department (required for officers).
+        #[arg(long)]
+        dept: Option<String>,
+        /// Channel: phone, sms, chatbot, dong, web.
+        #[arg(long, value_parser = parse_channel, default_value = "phone")]
+        channel: Channel,
+        /// Lifetime in seconds (default: the config's auth.token_ttl_secs).
+        #[arg(long)]
+        ttl_secs: Option<i64>,
+        /// The config file naming the private key.
+        #[arg(long, short, default_value = "minwon-data/demo-config.toml")]
+        config: PathBuf,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|_| "one of: counselor, officer, auditor, chatbot, admin".to_string())
+}
+
+fn parse_channel(s: &str) -> Result<Channel, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|_| "one of: phone, sms, chatbot, dong, web".to_string())
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    init_logs(cli.log_format);
+    match cli.command {
+        Command::Demo {
+            data_dir,
+            listen,
+            sim_base_port,
+        } => {
+            demo::run(demo::DemoOptions {
+                data_dir,
+                listen,
+                sim_base_port,
+            })
+            .await
+        }
+        Command::Serve { config } => {
+            let cfg = HubConfig::load(&config)?;
+            let hub = server::build_hub(&cfg).await?;
+            let listener = tokio::net::TcpListener::bind(cfg.server.listen)
+                .await
+                .with_context(|| format!("binding {}", cfg.server.listen))?;
+            tracing::info!(addr = %listener.local_addr()?, "minwon-hub serving");
+            server::serve(
+                hub,
+                listener,
+                server::shutdown_signal(),
+                Duration::from_millis(cfg.server.shutdown_grace_ms),
+            )
+            .await
+        }
+        Command::CheckConfig { config } => {
+            let cfg = HubConfig::load(&config)?;
+            minwon_hub::registry::Registry::from_config(&cfg.connectors)?;
+            keys::read_public_key(&cfg.auth.jwt_public_key_file)?;
+            println!(
+                "{}: OK ({} connector(s))",
+                config.display(),
+                cfg.connectors.len()
+            );
+            Ok(())
+        }
+        Command::Token {
+            role,
+            sub,
+            dept,
+            channel,
+            ttl_secs,
+            config,
+        } => {
+            let cfg = HubConfig::load(&config)?;
+            let key_file = cfg
+                .auth
+                .jwt_private_key_file
+                .as_deref()
+                .context("auth.jwt_private_key_file is not set in the config")?;
+            let minter = TokenMinter::new(
+                &keys::read_signing_key(key_file)?,
+                &cfg.auth.issuer,
+                &cfg.auth.audience,
+            )?;
+            if role == Role::Officer && dept.is_none() {
+                anyhow::bail!("--dept is required for officers");
+            }
+            let ttl = ttl_secs.unwrap_or(cfg.auth.token_ttl_secs as i64);
+            println!(
+                "{}",
+                minter.mint(&sub, role, dept.as_deref(), channel, ttl)?
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! `CitizenCaseService`: the unified overview (unary and streamed) and single cases.
+
+use super::{Hub, TraceCtx, status};
+use crate::auth::Principal;
+use crate::convert;
+use crate::fanout::{self, SourceOutcome, SourceState};
+use crate::policy;
+use crate::validate::{self, Purpose, ValidQuery};
+use futures::StreamExt;
+use minwon_audit::{Outcome, Subject};
+use minwon_connector_sdk::{CallContext, CitizenKeys, Rrn, model::split_case_ref};
+use minwon_proto::v1 as pb;
+use pb::citizen_case_service_server::CitizenCaseService;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+use tonic::{Request, Response, Status};
+
+/// The service.
+#[derive(Clone)]
+pub struct CitizenApi {
+    hub: Arc<Hub>,
+}
+
+impl CitizenApi {
+    /// Over the shared hub state.
+    pub fn new(hub: Arc<Hub>) -> Self {
+        CitizenApi { hub }
+    }
+}
+
+/// The data subject named in the access record: the RRN when given, else the first key.
+fn subject_of(hub: &Hub, keys: &CitizenKeys) -> Option<Subject> {
+    if let Some(rrn) = &keys.rrn {
+        return Some(hub.subject_key.subject_for_rrn(rrn));
+    }
+    if let Some(v) = keys.vehicle_numbers.first() {
+        return Some(
+            hub.subject_key
+                .subject_for("vehicle_number", v.expose(), v.masked()),
+        );
+    }
+    keys.water_customer_no.as_ref().map(|w| {
+        hub.subject_key
+            .subject_for("water_customer_no", w.expose(), w.masked())
+    })
+}
+
+/// Everything decided before any back-end is called.
+struct Prepared {
+    principal: Principal,
+    query: ValidQuery,
+    trace: TraceCtx,
+    fanout_deadline: Instant,
+    plan: fanout::Plan,
+    subject: Option<Subject>,
+}
+
+impl CitizenApi {
+    async fn prepare(
+        &self,
+        req: &Request<pb::CitizenQuery>,
+        operation: &str,
+    ) -> Result<Prepared, Status> {
+        let hub = &self.hub;
+        let principal = hub.auth.authenticate(req)?;
+        let query = validate::citizen_query(req.get_ref(), &hub.registry.names())?;
+        let trace = TraceCtx::from_metadata(req.metadata());
+        let (deadline, budget) = hub.deadline_of(req.metadata());
+        let subject = subject_of(hub, &query.keys);
+        if let Some(reason) = policy::case_access_refusal(&principal, query.purpose.code) {
+            let draft = hub.draft(
+                &principal,
+                operation,
+                subject,
+                vec![],
+                vec![],
+                &query.purpose,
+                Outcome::Denied,
+                &trace,
+            );
+            hub.record(draft).await?;
+            return Err(status::denied(reason));
+        }
+        let plan = fanout::plan(&hub.registry.connectors, &query.keys, &query.sources, |r| {
+            policy::source_access(&principal, query.purpose.code, r.descriptor())
+        });
+        Ok(Prepared {
+            fanout_deadline: deadline - Hub::reserve(budget),
+            principal,
+            query,
+            trace,
+            plan,
+            subject,
+        })
+    }
+}
+
+/// The access outcome of a finished fan-out: allowed when any source answered.
+fn outcome_of(outcomes: &[SourceOutcome], called: usize) -> Outcome {
+    let answered = outcomes
+        .iter()
+        .any(|o| matches!(o.state, SourceState::Ok | SourceState::NotFound));
+    if answered || called == 0 {
+        Outcome::Allowed
+    } else {
+        Outcome::Failed
+    }
+}
+
+type SourceStream = Pin<Box<dyn futures::Stream<Item = Result<pb::SourceResult, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl CitizenCaseService for CitizenApi {
+    async fn get_citizen_overview(
+        &self,
+        req: Request<pb::CitizenQuery>,
+    ) -> Result<Response<pb::CitizenOverview>, Status> {
+        let hub = &self.hub;
+        let p = self.prepare(&req, "GetCitizenOverview").await?;
+        let called = p.plan.called_sources();
+        let mut outcomes: Vec<SourceOutcome> = fanout::run(
+            p.plan.calls,
+            p.query.keys.clone(),
+            p.fanout_deadline,
+            Duration::from_millis(hub.fanout.source_deadline_ms),
+            Some(p.trace.outgoing.clone()),
+        )
+        .collect()
+        .await;
+        outcomes.extend(p.plan.settled);
+        // Registry order, so answers look the same every time.
+        let order = hub.registry.names();
+        outcomes.sort_by_key(|o| {
+            order
+                .iter()
+                .position(|n| *n == o.source)
+                .unwrap_or(usize::MAX)
+        });
+        let draft = hub.draft(
+            &p.principal,
+            "GetCitizenOverview",
+            p.subject,
+            called.clone(),
+            convert::clear_fields_revealed(&outcomes),
+            &p.query.purpose,
+            outcome_of(&outcomes, called.len()),
+            &p.trace,
+        );
+        let receipt = hub.record(draft).await?;
+        let sources = outcomes.iter().map(convert::source_status).collect();
+        let cases = outcomes
+            .into_iter()
+            .flat_map(|o| {
+                let access = o.access.clone();
+                o.cases.into_iter().map(move |c| convert::case(c, &access))
+            })
+            .collect();
+        Ok(Response::new(pb::CitizenOverview {
+            cases,
+            sources,
+            audit_id: receipt.audit_id,
+        }))
+    }
+
+    type StreamCitizenOverviewStream = SourceStream;
+
+    async fn stream_citizen_overview(
+        &self,
+        req: Request<pb::CitizenQuery>,
+    ) -> Result<Response<Self::StreamCitizenOverviewStream>, Status> {
+        let hub = self.hub.clone();
+        let p = self.prepare(&req, "StreamCitizenOverview").await?;
+        let called = p.plan.called_sources();
+        // Results go out as they arrive, so the record is written first and covers every
+        // source that will be called and every field that may be shown in clear.
+        let mut may_clear: Vec<String> = Vec::new();
+        for c in &p.plan.calls {
+            for f in c.access.clear_fields() {
+                if !may_clear.iter().any(|x| x == f) {
+                    may_clear.push(f.to_string());
+                }
+            }
+        }
+        let draft = hub.draft(
+            &p.principal,
+            "StreamCitizenOverview",
+            p.subject,
+            called,
+            may_clear,
+            &p.query.purpose,
+            Outcome::Allowed,
+            &p.trace,
+        );
+        let audit_id = hub.record(draft).await?.audit_id;
+        let settled = futures::stream::iter(p.plan.settled);
+        let live = fanout::run(
+            p.plan.calls,
+            p.query.keys,
+            p.fanout_deadline,
+            Duration::from_millis(hub.fanout.source_deadline_ms),
+            Some(p.trace.outgoing),
+        );
+        let stream = settled.chain(live).map(move |o| {
+            let status = convert::source_status(&o);
+            let access = o.access.clone();
+            Ok(pb::SourceResult {
+                status: Some(status),
+                cases: o
+                    .cases
+                    .into_iter()
+                    .map(|c| convert::case(c, &access))
+                    .collect(),
+                audit_id: audit_id.clone(),
+            })
+        });
+        Ok(Response::new(Box::pin(stream)))
+    }
+
+    async fn get_case(
+        &self,
+        req: Request<pb::GetCaseRequest>,
+    ) -> Result<Response<pb::Case>, Status> {
+        let hub = &self.hub;
+        let principal = hub.auth.authenticate(&req)?;
+        let r = req.get_ref();
+        if r.case_ref.len() > 200 {
+            return Err(Status::invalid_argument("case_ref: at most 200 characters"));
+        }
+        let (source, native_id) = split_case_ref(&r.case_ref)
+            .ok_or_else(|| Status::invalid_argument("case_ref: must be `<source>:<native id>`"))?;
+        let purpose: Purpose = validate::purpose(r.purpose.as_ref())?;
+        let target = hub.registry.get(source).ok_or_else(|| {
+            Status::invalid_argument(format!(
+                "case_ref: unknown source; known sources: {}",
+                hub.registry.names().join(", ")
+            ))
+        })?;
+        let trace = TraceCtx::from_metadata(req.metadata());
+        let ref_subject = hub
+            .subject_key
+            .subject_for("case_ref", &r.case_ref, r.case_ref.clone());
+        let sources = vec![source.to_string()];
+        let refusal = policy::case_access_refusal(&principal, purpose.code);
+        let access = policy::source_access(&principal, purpose.code, target.descriptor());
+        if let Some(reason) = refusal.or((!access.allowed).then_some(access.reason)) {
+            let d = hub.draft(
+                &principal,
+                "GetCase",
+                Some(ref_subject),
+                sources,
+                vec![],
+                &purpose,
+                Outcome::Denied,
+                &trace,
+            );
+            hub.record(d).await?;
+            return Err(status::denied(reason));
+        }
+        let (deadline, budget) = hub.deadline_of(req.metadata());
+        let ctx = CallContext {
+            deadline: deadline - Hub::reserve(budget),
+            traceparent: Some(trace.outgoing.clone()),
+        };
+        let result =
+            match tokio::time::timeout_at(ctx.deadline, target.connector.get_case(native_id, &ctx))
+                .await
+            {
+                Ok(r) => r,
+                Err(_) => Err(minwon_connector_sdk::ConnectorError::timeout(
+                    "deadline exceeded",
+                )),
+            };
+        match result {
+            Ok(case) => {
+                let subject = case
+                    .personal
+                    .rrn
+                    .as_deref()
+                    .and_then(|v| Rrn::parse(v).ok())
+                    .map(|rrn| hub.subject_key.subject_for_rrn(&rrn))
+                    .unwrap_or(ref_subject);
+                let out = convert::case(case, &access);
+                let clear = out
+                    .personal
+                    .as_ref()
+                    .map(|p| p.clear_fields.clone())
+                    .unwrap_or_default();
+                let d = hub.draft(
+                    &principal,
+                    "GetCase",
+                    Some(subject),
+                    sources,
+                    clear,
+                    &purpose,
+                    Outcome::Allowed,
+                    &trace,
+                );
+                hub.record(d).await?;
+                Ok(Response::new(out))
+            }
+            Err(e) => {
+                let d = hub.draft(
+                    &principal,
+                    "GetCase",
+                    Some(ref_subject),
+                    sources,
+                    vec![],
+                    &purpose,
+                    Outcome::Failed,
+                    &trace,
+                );
+                hub.record(d).await?;
+                Err(status::from_connector(source, &e))
+            }
+        }
+    }
+}

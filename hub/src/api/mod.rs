@@ -1,0 +1,145 @@
+//! The tonic services, and the one place internal errors become `tonic::Status`.
+//!
+//! Every service holds an `Arc<Hub>`: the shared state built once at start-up.
+
+mod admin;
+mod audit;
+mod citizen;
+mod knowledge;
+mod status;
+
+pub use admin::AdminApi;
+pub use audit::AuditApi;
+pub use citizen::CitizenApi;
+pub use knowledge::KnowledgeApi;
+
+use crate::auth::{Authenticator, Principal};
+use crate::config::FanoutConfig;
+use crate::registry::Registry;
+use crate::validate::Purpose;
+use minwon_audit::{Action, AuditLog, Outcome, Receipt, RecordDraft, Subject, SubjectKey};
+use std::time::Duration;
+use tokio::time::Instant;
+use tonic::Status;
+
+/// Shared state of the running hub.
+pub struct Hub {
+    /// The connectors.
+    pub registry: Registry,
+    /// Token verification.
+    pub auth: Authenticator,
+    /// The access trail writer.
+    pub audit: AuditLog,
+    /// Key for subject hashes.
+    pub subject_key: SubjectKey,
+    /// Deadlines.
+    pub fanout: FanoutConfig,
+    /// How long a call waits for its access record.
+    pub audit_timeout: Duration,
+}
+
+/// Trace context of one request: the caller's W3C `traceparent` continued, or a new trace.
+#[derive(Debug, Clone)]
+pub struct TraceCtx {
+    /// 32 hex digits.
+    pub trace_id: String,
+    /// The `traceparent` to send to back-ends (same trace, a new span id).
+    pub outgoing: String,
+}
+
+impl TraceCtx {
+    /// From request metadata.
+    pub fn from_metadata(md: &tonic::metadata::MetadataMap) -> Self {
+        use rand::RngCore;
+        let incoming = md
+            .get("traceparent")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                let parts: Vec<&str> = v.trim().split('-').collect();
+                let ok = parts.len() == 4
+                    && parts[1].len() == 32
+                    && parts[1].bytes().all(|b| b.is_ascii_hexdigit())
+                    && parts[1] != "00000000000000000000000000000000";
+                ok.then(|| parts[1].to_ascii_lowercase())
+            });
+        let mut rng = rand::rng();
+        let trace_id = incoming.unwrap_or_else(|| {
+            format!(
+                "{:032x}",
+                ((rng.next_u64() as u128) << 64) | rng.next_u64() as u128
+            )
+        });
+        let span = format!("{:016x}", rng.next_u64() | 1);
+        TraceCtx {
+            outgoing: format!("00-{trace_id}-{span}-01"),
+            trace_id,
+        }
+    }
+}
+
+impl Hub {
+    /// The overall deadline of a request: its `grpc-timeout` capped at the configured maximum,
+    /// or the default.
+    pub fn deadline_of(&self, md: &tonic::metadata::MetadataMap) -> (Instant, Duration) {
+        let max = Duration::from_millis(self.fanout.max_deadline_ms);
+        let budget = md
+            .get("grpc-timeout")
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::fanout::parse_grpc_timeout)
+            .map(|d| d.min(max))
+            .unwrap_or(Duration::from_millis(self.fanout.default_deadline_ms));
+        (Instant::now() + budget, budget)
+    }
+
+    /// The part of a budget kept back for writing the access record and answering.
+    pub fn reserve(budget: Duration) -> Duration {
+        (budget / 10).min(Duration::from_millis(250))
+    }
+
+    /// An access record draft for `principal`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn draft(
+        &self,
+        principal: &Principal,
+        operation: &str,
+        subject: Option<Subject>,
+        sources: Vec<String>,
+        clear_fields: Vec<String>,
+        purpose: &Purpose,
+        outcome: Outcome,
+        trace: &TraceCtx,
+    ) -> RecordDraft {
+        RecordDraft {
+            time: chrono::Utc::now(),
+            account: principal.account.clone(),
+            role: principal.role.as_str().to_string(),
+            department: principal.department.clone().unwrap_or_default(),
+            channel: principal.channel.as_str().to_string(),
+            client_address: principal.client_address.clone(),
+            operation: operation.to_string(),
+            action: Action::View,
+            subject,
+            sources,
+            clear_fields,
+            purpose_code: purpose.code.as_str().to_string(),
+            purpose_note: purpose.note.clone(),
+            outcome,
+            trace_id: trace.trace_id.clone(),
+        }
+    }
+
+    /// Commits an access record durably, or fails the call (fail closed).
+    pub async fn record(&self, draft: RecordDraft) -> Result<Receipt, Status> {
+        match tokio::time::timeout(self.audit_timeout, self.audit.record(draft)).await {
+            Ok(Ok(r)) => Ok(r),
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "access record not written; refusing to release personal data");
+                Err(status::audit_unavailable())
+            }
+            Err(_) => {
+                tracing::error!("access record write timed out; refusing to release personal data");
+                Err(status::audit_unavailable())
+            }
+        }
+    }
+}

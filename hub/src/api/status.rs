@@ -1,0 +1,40 @@
+//! The one place internal errors become `tonic::Status`. Messages say what to do next and
+//! never carry personal data (connector messages are built without it, see the SDK).
+
+use minwon_connector_sdk::{ConnectorError, ErrorKind};
+use tonic::Status;
+
+/// A connector error answered to the caller (single-source RPCs: GetCase, SearchKnowledge).
+pub fn from_connector(source: &str, e: &ConnectorError) -> Status {
+    match e.kind {
+        ErrorKind::NotFound => Status::not_found(format!("{source}: not found")),
+        ErrorKind::Timeout => {
+            Status::deadline_exceeded(format!("{source}: no answer before the deadline"))
+        }
+        ErrorKind::Unavailable | ErrorKind::RateLimited => Status::unavailable(format!(
+            "{source} is unavailable ({}); try again shortly",
+            e.kind
+        )),
+        ErrorKind::InvalidQuery => {
+            Status::invalid_argument(format!("{source} rejected the query: {}", e.message))
+        }
+        ErrorKind::Unauthorized => Status::internal(format!(
+            "{source} refused the hub's credentials; tell the hub operators"
+        )),
+        ErrorKind::BadResponse | ErrorKind::Internal => {
+            Status::internal(format!("{source} answered something unusable ({})", e.kind))
+        }
+    }
+}
+
+/// The access trail cannot be written: personal data is not released.
+pub fn audit_unavailable() -> Status {
+    Status::unavailable(
+        "the access trail cannot be written right now, so no personal data is released; retry shortly",
+    )
+}
+
+/// The caller's role or purpose may not do this.
+pub fn denied(reason: &str) -> Status {
+    Status::permission_denied(reason.to_string())
+}

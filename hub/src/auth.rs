@@ -1,0 +1,362 @@
+//! Authentication: a bearer JWT (EdDSA only) becomes a [`Principal`].
+//!
+//! Verification pins the algorithm to EdDSA (so `none`, HS256-with-the-public-key and other
+//! confusions are refused), requires `exp`, `iss`, `aud` and `sub`, and checks the role and
+//! channel claims against closed sets. Failures are `UNAUTHENTICATED` with a reason that
+//! helps the caller fix the token, never echoing it.
+
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+use tonic::Status;
+
+/// The caller's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Call-center counselor.
+    Counselor,
+    /// A department officer (claim `dept` names the department).
+    Officer,
+    /// Reviews the access trail.
+    Auditor,
+    /// The 24-hour chatbot (a service account).
+    Chatbot,
+    /// Operates the hub and its connectors.
+    Admin,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 5] = [
+        Role::Counselor,
+        Role::Officer,
+        Role::Auditor,
+        Role::Chatbot,
+        Role::Admin,
+    ];
+
+    /// Claim value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Counselor => "counselor",
+            Role::Officer => "officer",
+            Role::Auditor => "auditor",
+            Role::Chatbot => "chatbot",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+/// The channel the caller serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// Phone counseling.
+    Phone,
+    /// Two-way SMS.
+    Sms,
+    /// The chatbot.
+    Chatbot,
+    /// An eup/myeon/dong office counter.
+    Dong,
+    /// Web front-ends.
+    Web,
+}
+
+impl Channel {
+    /// Claim value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Phone => "phone",
+            Channel::Sms => "sms",
+            Channel::Chatbot => "chatbot",
+            Channel::Dong => "dong",
+            Channel::Web => "web",
+        }
+    }
+}
+
+/// Token claims.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    /// Account id (one per person).
+    pub sub: String,
+    /// Role.
+    pub role: Role,
+    /// Department, required for officers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dept: Option<String>,
+    /// Channel.
+    pub channel: Channel,
+    /// Issuer.
+    pub iss: String,
+    /// Audience.
+    pub aud: String,
+    /// Expiry (seconds since epoch).
+    pub exp: u64,
+    /// Issued at.
+    pub iat: u64,
+}
+
+/// An authenticated caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// Account id.
+    pub account: String,
+    /// Role.
+    pub role: Role,
+    /// Department (officers).
+    pub department: Option<String>,
+    /// Channel.
+    pub channel: Channel,
+    /// Client address as the server saw it.
+    pub client_address: String,
+}
+
+/// Verifies bearer tokens.
+#[derive(Clone)]
+pub struct Authenticator {
+    key: DecodingKey,
+    validation: Validation,
+}
+
+impl Authenticator {
+    /// From the raw 32-byte Ed25519 public key and the required issuer/audience.
+    pub fn new(public_key: &[u8; 32], issuer: &str, audience: &str, leeway_secs: u64) -> Self {
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.algorithms = vec![Algorithm::EdDSA];
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = leeway_secs;
+        Authenticator {
+            key: DecodingKey::from_ed_der(public_key),
+            validation,
+        }
+    }
+
+    /// Authenticates a request from its metadata and peer address.
+    pub fn authenticate<T>(&self, req: &tonic::Request<T>) -> Result<Principal, Status> {
+        let header = req.metadata().get("authorization").ok_or_else(|| {
+            Status::unauthenticated("missing `authorization: Bearer <token>` metadata")
+        })?;
+        let value = header
+            .to_str()
+            .map_err(|_| Status::unauthenticated("authorization metadata is not ASCII"))?;
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .ok_or_else(|| Status::unauthenticated("authorization must be `Bearer <token>`"))?;
+        let addr = req
+            .remote_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_string());
+        self.verify(token.trim(), addr)
+    }
+
+    /// Verifies a token string.
+    pub fn verify(&self, token: &str, client_address: String) -> Result<Principal, Status> {
+        use jsonwebtoken::errors::ErrorKind as K;
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| {
+                let why = match e.kind() {
+                    K::ExpiredSignature => "token expired",
+                    K::InvalidSignature => "token signature is invalid",
+                    K::InvalidAlgorithm | K::InvalidAlgorithmName => {
+                        "token algorithm must be EdDSA"
+                    }
+                    K::InvalidIssuer => "token issuer is not accepted",
+                    K::InvalidAudience => "token audience is not this hub",
+                    K::MissingRequiredClaim(_) => {
+                        "token lacks a required claim (exp, iss, aud, sub)"
+                    }
+                    K::ImmatureSignature => "token is not valid yet",
+                    K::Json(_) => "token claims are invalid (role, channel?)",
+                    _ => "token is malformed",
+                };
+                Status::unauthenticated(why)
+            })?;
+        let c = data.claims;
+        if c.sub.trim().is_empty() || c.sub.len() > 128 {
+            return Err(Status::unauthenticated(
+                "token `sub` must be 1 to 128 characters",
+            ));
+        }
+        if c.role == Role::Officer && c.dept.as_deref().unwrap_or("").is_empty() {
+            return Err(Status::unauthenticated(
+                "officer tokens must carry a `dept` claim",
+            ));
+        }
+        Ok(Principal {
+            account: c.sub,
+            role: c.role,
+            department: c.dept,
+            channel: c.channel,
+            client_address,
+        })
+    }
+}
+
+/// Mints tokens (the `token` command and the demo).
+pub struct TokenMinter {
+    key: EncodingKey,
+    issuer: String,
+    audience: String,
+}
+
+impl TokenMinter {
+    /// From an Ed25519 signing key.
+    pub fn new(
+        key: &ed25519_dalek::SigningKey,
+        issuer: &str,
+        audience: &str,
+    ) -> anyhow::Result<Self> {
+        use ed25519_dalek::pkcs8::EncodePrivateKey;
+        let der = key.to_pkcs8_der()?;
+        Ok(TokenMinter {
+            key: EncodingKey::from_ed_der(der.as_bytes()),
+            issuer: issuer.to_string(),
+            audience: audience.to_string(),
+        })
+    }
+
+    /// A token for `sub` with `role`, `dept`, `channel`, valid `ttl_secs` from now.
+    pub fn mint(
+        &self,
+        sub: &str,
+        role: Role,
+        dept: Option<&str>,
+        channel: Channel,
+        ttl_secs: i64,
+    ) -> anyhow::Result<String> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = Claims {
+            sub: sub.to_string(),
+            role,
+            dept: dept.map(str::to_string),
+            channel,
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            exp: (now + ttl_secs).max(0) as u64,
+            iat: now.max(0) as u64,
+        };
+        Ok(jsonwebtoken::encode(
+            &Header::new(Algorithm::EdDSA),
+            &claims,
+            &self.key,
+        )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    fn pair() -> (TokenMinter, Authenticator) {
+        let k = crate::keys::generate_signing_key();
+        (
+            TokenMinter::new(&k, "minwon-hub", "minwon-hub").unwrap(),
+            Authenticator::new(&k.verifying_key().to_bytes(), "minwon-hub", "minwon-hub", 0),
+        )
+    }
+
+    #[test]
+    fn valid_token_becomes_principal() {
+        let (m, a) = pair();
+        let t = m
+            .mint("c-001", Role::Counselor, None, Channel::Phone, 60)
+            .unwrap();
+        let p = a.verify(&t, "10.0.0.1".into()).unwrap();
+        assert_eq!(
+            (p.account.as_str(), p.role, p.channel),
+            ("c-001", Role::Counselor, Channel::Phone)
+        );
+    }
+
+    #[test]
+    fn expired_forged_and_foreign_tokens_fail() {
+        let (m, a) = pair();
+        let expired = m
+            .mint("c", Role::Counselor, None, Channel::Phone, -120)
+            .unwrap();
+        assert!(
+            a.verify(&expired, String::new())
+                .unwrap_err()
+                .message()
+                .contains("expired")
+        );
+        let (other, _) = pair();
+        let foreign = other
+            .mint("c", Role::Admin, None, Channel::Web, 60)
+            .unwrap();
+        assert!(
+            a.verify(&foreign, String::new())
+                .unwrap_err()
+                .message()
+                .contains("signature")
+        );
+        // Tamper with the payload: signature no longer matches.
+        let good = m
+            .mint("c", Role::Counselor, None, Channel::Phone, 60)
+            .unwrap();
+        let mut parts: Vec<String> = good.split('.').map(str::to_string).collect();
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let payload = String::from_utf8(b64.decode(&parts[1]).unwrap())
+            .unwrap()
+            .replace("counselor", "admin");
+        parts[1] = b64.encode(payload);
+        assert_eq!(
+            a.verify(&parts.join("."), String::new())
+                .unwrap_err()
+                .code(),
+            tonic::Code::Unauthenticated
+        );
+    }
+
+    #[test]
+    fn alg_none_and_hs256_are_refused() {
+        let (m, a) = pair();
+        let good = m
+            .mint("c", Role::Counselor, None, Channel::Phone, 60)
+            .unwrap();
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let payload = good.split('.').nth(1).unwrap();
+        let none = format!("{}.{payload}.", b64.encode(r#"{"alg":"none","typ":"JWT"}"#));
+        assert_eq!(
+            a.verify(&none, String::new()).unwrap_err().code(),
+            tonic::Code::Unauthenticated
+        );
+        let hs = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &serde_json::json!({"sub":"c","role":"admin","channel":"web","iss":"minwon-hub","aud":"minwon-hub","exp": 4_000_000_000u64,"iat":0}),
+            &EncodingKey::from_secret(b"guessable"),
+        )
+        .unwrap();
+        assert!(
+            a.verify(&hs, String::new())
+                .unwrap_err()
+                .message()
+                .contains("EdDSA")
+        );
+    }
+
+    #[test]
+    fn officer_needs_dept_and_roles_are_closed() {
+        let (m, a) = pair();
+        let t = m.mint("o", Role::Officer, None, Channel::Web, 60).unwrap();
+        assert!(
+            a.verify(&t, String::new())
+                .unwrap_err()
+                .message()
+                .contains("dept")
+        );
+        let t = m
+            .mint("o", Role::Officer, Some("tax"), Channel::Web, 60)
+            .unwrap();
+        assert_eq!(
+            a.verify(&t, String::new()).unwrap().department.as_deref(),
+            Some("tax")
+        );
+    }
+}

@@ -1,0 +1,337 @@
+//! The hub's configuration: one TOML file, every table strict (`deny_unknown_fields`), with
+//! environment overrides `MINWON_<SECTION>__<KEY>=value` (double underscore between levels,
+//! e.g. `MINWON_SERVER__LISTEN=0.0.0.0:50051`). Variables without `__` are not config.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubConfig {
+    /// The gRPC server.
+    #[serde(default)]
+    pub server: ServerConfig,
+    /// Caller authentication.
+    pub auth: AuthConfig,
+    /// The access trail.
+    pub audit: AuditConfig,
+    /// Fan-out deadlines.
+    #[serde(default)]
+    pub fanout: FanoutConfig,
+    /// One table per connector, keyed by registry name (`saeol`, `tax`, …); each table is
+    /// validated by its connector's own config type.
+    #[serde(default)]
+    pub connectors: BTreeMap<String, toml::Value>,
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address the gRPC server listens on.
+    pub listen: SocketAddr,
+    /// On shutdown, how long in-flight calls may take to finish, in ms.
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: "127.0.0.1:50051".parse().expect("literal address"),
+            shutdown_grace_ms: 10_000,
+        }
+    }
+}
+
+/// `[auth]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Ed25519 public key (PEM, `BEGIN PUBLIC KEY`) that verifies bearer tokens (EdDSA).
+    pub jwt_public_key_file: PathBuf,
+    /// Ed25519 private key (PKCS#8 PEM) for `minwon-hub token`; not needed to serve.
+    #[serde(default)]
+    pub jwt_private_key_file: Option<PathBuf>,
+    /// Required `iss` claim.
+    #[serde(default = "default_issuer")]
+    pub issuer: String,
+    /// Required `aud` claim.
+    #[serde(default = "default_issuer")]
+    pub audience: String,
+    /// Clock skew tolerated on `exp`/`nbf`, in seconds.
+    #[serde(default = "default_leeway")]
+    pub leeway_secs: u64,
+    /// Lifetime of tokens minted by `minwon-hub token`, in seconds.
+    #[serde(default = "default_ttl")]
+    pub token_ttl_secs: u64,
+}
+
+fn default_issuer() -> String {
+    "minwon-hub".to_string()
+}
+fn default_leeway() -> u64 {
+    30
+}
+fn default_ttl() -> u64 {
+    12 * 3600
+}
+
+/// `[audit]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// SQLite database file of the access trail (created if missing).
+    pub sqlite_path: PathBuf,
+    /// Key (at least 32 bytes, raw or hex) for the keyed hash naming data subjects.
+    pub subject_key_file: PathBuf,
+    /// How long a call waits for its access record to commit before failing, in ms.
+    #[serde(default = "default_audit_timeout")]
+    pub write_timeout_ms: u64,
+    /// Most records one group commit writes in a transaction.
+    #[serde(default = "default_max_batch")]
+    pub max_batch: usize,
+}
+
+fn default_audit_timeout() -> u64 {
+    2_000
+}
+fn default_max_batch() -> usize {
+    512
+}
+
+/// `[fanout]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FanoutConfig {
+    /// Deadline of a query whose caller sent no `grpc-timeout`, in ms.
+    pub default_deadline_ms: u64,
+    /// Longest deadline honoured, whatever the caller asks, in ms.
+    pub max_deadline_ms: u64,
+    /// Longest any one source may take within a query, in ms.
+    pub source_deadline_ms: u64,
+}
+
+impl Default for FanoutConfig {
+    fn default() -> Self {
+        FanoutConfig {
+            default_deadline_ms: 3_000,
+            max_deadline_ms: 10_000,
+            source_deadline_ms: 2_500,
+        }
+    }
+}
+
+/// A configuration problem, with the file and the key when known.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The TOML is invalid or has unknown/missing keys.
+    #[error("invalid config{}: {message}", path.as_ref().map(|p| format!(" in {}", p.display())).unwrap_or_default())]
+    Invalid {
+        /// The file, if any.
+        path: Option<PathBuf>,
+        /// The parser's message, naming the key.
+        message: String,
+    },
+    /// A value breaks a rule.
+    #[error("invalid config: {0}")]
+    Rule(String),
+    /// A connector table was rejected by its connector.
+    #[error(transparent)]
+    Connector(#[from] minwon_connector_sdk::config::ConfigError),
+}
+
+impl HubConfig {
+    /// Reads `path`, applies environment overrides, validates.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut cfg = Self::from_toml_str(&text, std::env::vars(), Some(path))?;
+        // Relative key and database paths are relative to the config file's folder.
+        if let Some(dir) = path.parent() {
+            cfg.resolve_relative_to(dir);
+        }
+        Ok(cfg)
+    }
+
+    /// Parses TOML text with the given environment (for tests) and validates.
+    pub fn from_toml_str(
+        text: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+        path: Option<&Path>,
+    ) -> Result<Self, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.map(Path::to_path_buf),
+            message,
+        };
+        let mut table: toml::Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| invalid(e.to_string()))?;
+        apply_env_overrides(&mut table, env).map_err(invalid)?;
+        let cfg: HubConfig = toml::Value::Table(table)
+            .try_into()
+            .map_err(|e: toml::de::Error| invalid(e.to_string().trim().to_string()))?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let f = &self.fanout;
+        if f.default_deadline_ms == 0 || f.source_deadline_ms == 0 {
+            return Err(ConfigError::Rule(
+                "fanout deadlines must be greater than 0".into(),
+            ));
+        }
+        if f.default_deadline_ms > f.max_deadline_ms {
+            return Err(ConfigError::Rule(
+                "fanout.default_deadline_ms must not exceed fanout.max_deadline_ms".into(),
+            ));
+        }
+        if self.audit.max_batch == 0 {
+            return Err(ConfigError::Rule(
+                "audit.max_batch must be at least 1".into(),
+            ));
+        }
+        for name in self.connectors.keys() {
+            if !crate::registry::KNOWN.contains(&name.as_str()) {
+                return Err(ConfigError::Rule(format!(
+                    "unknown connector `{name}`; known connectors: {}",
+                    crate::registry::KNOWN.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn resolve_relative_to(&mut self, dir: &Path) {
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = dir.join(&*p);
+            }
+        };
+        fix(&mut self.auth.jwt_public_key_file);
+        if let Some(p) = self.auth.jwt_private_key_file.as_mut() {
+            fix(p);
+        }
+        fix(&mut self.audit.sqlite_path);
+        fix(&mut self.audit.subject_key_file);
+    }
+}
+
+/// Applies `MINWON_A__B=value` as `a.b = value`. The value is read as a TOML value when it
+/// parses as one (numbers, booleans, arrays), else as a string.
+fn apply_env_overrides(
+    table: &mut toml::Table,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<(), String> {
+    for (key, raw) in env {
+        let Some(rest) = key.strip_prefix("MINWON_") else {
+            continue;
+        };
+        if !rest.contains("__") {
+            continue;
+        }
+        let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+        let value = format!("v = {raw}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or(toml::Value::String(raw));
+        let (leaf, parents) = path.split_last().expect("contains __");
+        let mut node = &mut *table;
+        for p in parents {
+            let entry = node
+                .entry(p.clone())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            node = entry
+                .as_table_mut()
+                .ok_or_else(|| format!("environment variable {key}: `{p}` is not a table"))?;
+        }
+        node.insert(leaf.clone(), value);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: &str = r#"
+[auth]
+jwt_public_key_file = "k.pem"
+[audit]
+sqlite_path = "a.db"
+subject_key_file = "s.key"
+"#;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults() {
+        let c = HubConfig::from_toml_str(MIN, env(&[]), None).unwrap();
+        assert_eq!(c.server.listen.port(), 50051);
+        assert_eq!(c.fanout.default_deadline_ms, 3_000);
+    }
+
+    #[test]
+    fn unknown_key_is_rejected_by_name() {
+        let e = HubConfig::from_toml_str(
+            &format!("{MIN}\n[server]\nlisten_addr = \"x\"\n"),
+            env(&[]),
+            None,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("listen_addr"), "{e}");
+    }
+
+    #[test]
+    fn environment_overrides_nested_keys() {
+        let c = HubConfig::from_toml_str(
+            MIN,
+            env(&[
+                ("MINWON_SERVER__LISTEN", "0.0.0.0:6000"),
+                ("MINWON_FANOUT__DEFAULT_DEADLINE_MS", "1500"),
+                ("MINWON_TEST_PG_URL", "ignored: no double underscore"),
+            ]),
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.server.listen.port(), 6000);
+        assert_eq!(c.fanout.default_deadline_ms, 1500);
+    }
+
+    #[test]
+    fn unknown_connector_named() {
+        let e = HubConfig::from_toml_str(&format!("{MIN}\n[connectors.saeoll]\n"), env(&[]), None)
+            .unwrap_err();
+        assert!(e.to_string().contains("saeoll"), "{e}");
+    }
+
+    #[test]
+    fn deadline_rules() {
+        let e = HubConfig::from_toml_str(
+            &format!("{MIN}\n[fanout]\ndefault_deadline_ms = 20000\n"),
+            env(&[]),
+            None,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("max_deadline_ms"), "{e}");
+    }
+}

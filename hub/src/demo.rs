@@ -1,0 +1,216 @@
+//! `minwon-hub demo`: simulated back-ends on loopback, the hub on top of them with the embedded
+//! SQLite audit store, and three files a front-end developer (or a test) can use:
+//! `demo-citizens.json`, `demo-tokens.json`, `demo-endpoints.json`, all under the data folder.
+//!
+//! The demo goes through the same config loading and start-up as `serve`: it writes
+//! `demo-config.toml` and loads it, so what the demo shows is what production runs.
+
+use crate::auth::{Channel, Role, TokenMinter};
+use crate::config::HubConfig;
+use crate::keys;
+use crate::server;
+use anyhow::{Context, Result};
+use minwon_connector_sdk::sim::{Population, SimHandle, SynthCitizen};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Demo options (from the command line).
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Folder for keys, the audit database and the demo files.
+    pub data_dir: PathBuf,
+    /// Hub gRPC address (port 0 picks a free one; the real one is in demo-endpoints.json).
+    pub listen: SocketAddr,
+    /// First simulator port; simulators take the next ports in registry order. 0 = free ports.
+    pub sim_base_port: u16,
+}
+
+/// The simulators, in registry order: the one list of what the demo starts.
+async fn start_simulators(
+    pop: &Population,
+    base_port: u16,
+) -> Result<Vec<(&'static str, SimHandle)>> {
+    let addr = |i: u16| -> SocketAddr {
+        let port = if base_port == 0 { 0 } else { base_port + i };
+        SocketAddr::from(([127, 0, 0, 1], port))
+    };
+    let sims = vec![
+        (
+            "saeol",
+            minwon_connector_saeol::sim::start(pop.clone(), addr(1))
+                .await
+                .context("starting the saeol simulator")?,
+        ),
+        (
+            "tax",
+            minwon_connector_tax::sim::start(pop.clone(), addr(2))
+                .await
+                .context("starting the tax simulator")?,
+        ),
+    ];
+    Ok(sims)
+}
+
+/// The sources that hold records for `c` among the started simulators.
+fn sources_of(pop: &Population, c: &SynthCitizen, names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .filter(|n| pop.has_records(c, n))
+        .filter(|n| !matches!(**n, "traffic" | "parking") || !c.vehicle_numbers.is_empty())
+        .map(|n| n.to_string())
+        .collect()
+}
+
+fn ensure_keys(dir: &Path) -> Result<()> {
+    let (prv, public) = (dir.join("jwt-signing.pem"), dir.join("jwt-public.pem"));
+    if !prv.exists() || !public.exists() {
+        keys::write_signing_key(&keys::generate_signing_key(), &prv, &public)?;
+    }
+    let subject = dir.join("subject-hmac.key");
+    if !subject.exists() {
+        keys::generate_secret(&subject)?;
+    }
+    Ok(())
+}
+
+fn config_text(listen: SocketAddr, sims: &[(&str, SimHandle)]) -> String {
+    let mut s = format!(
+        "# Written by `minwon-hub demo`; paths are relative to this file.\n\
+         [server]\nlisten = \"{listen}\"\n\n\
+         [auth]\njwt_public_key_file = \"jwt-public.pem\"\njwt_private_key_file = \"jwt-signing.pem\"\n\n\
+         [audit]\nsqlite_path = \"audit.db\"\nsubject_key_file = \"subject-hmac.key\"\n\n\
+         [fanout]\ndefault_deadline_ms = 3000\nmax_deadline_ms = 10000\nsource_deadline_ms = 2500\n"
+    );
+    for (name, sim) in sims {
+        s.push_str(&format!(
+            "\n[connectors.{name}]\nbase_url = \"{}\"\n",
+            sim.base_url()
+        ));
+    }
+    s
+}
+
+/// Writes a file atomically (write then rename), so a reader never sees half of it.
+fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+/// Runs the demo until Ctrl-C / SIGTERM.
+pub async fn run(opts: DemoOptions) -> Result<()> {
+    let dir = &opts.data_dir;
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for f in [
+        "demo-endpoints.json",
+        "demo-tokens.json",
+        "demo-citizens.json",
+    ] {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+    ensure_keys(dir)?;
+    let pop = Population::default_demo();
+    let sims = start_simulators(&pop, opts.sim_base_port).await?;
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .with_context(|| {
+            format!(
+                "binding the hub to {} (is another hub running?)",
+                opts.listen
+            )
+        })?;
+    let hub_addr = listener.local_addr()?;
+    let config_path = dir.join("demo-config.toml");
+    write_atomic(&config_path, &config_text(hub_addr, &sims))?;
+    let cfg = HubConfig::load(&config_path)?;
+    let hub = server::build_hub(&cfg).await?;
+
+    let minter = TokenMinter::new(
+        &keys::read_signing_key(
+            cfg.auth
+                .jwt_private_key_file
+                .as_deref()
+                .context("demo config names the private key")?,
+        )?,
+        &cfg.auth.issuer,
+        &cfg.auth.audience,
+    )?;
+    let ttl = 7 * 24 * 3600;
+    let tokens = json!({
+        "counselor": minter.mint("counselor-01", Role::Counselor, None, Channel::Phone, ttl)?,
+        "officer": minter.mint("officer-tax-01", Role::Officer, Some("세정과"), Channel::Web, ttl)?,
+        "auditor": minter.mint("auditor-01", Role::Auditor, None, Channel::Web, ttl)?,
+        "chatbot": minter.mint("chatbot-01", Role::Chatbot, None, Channel::Chatbot, ttl)?,
+        "admin": minter.mint("admin-01", Role::Admin, None, Channel::Web, ttl)?,
+    });
+    let names: Vec<&str> = sims.iter().map(|(n, _)| *n).collect();
+    let citizens: Vec<_> = pop
+        .citizens()
+        .iter()
+        .take(20)
+        .map(|c| {
+            json!({
+                "name": c.name, "rrn": c.rrn, "phone": c.phone, "address": c.address,
+                "district": c.district, "vehicle_numbers": c.vehicle_numbers,
+                "water_customer_no": c.water_customer_no, "sources": sources_of(&pop, c, &names),
+            })
+        })
+        .collect();
+    let endpoints = json!({
+        "hub": hub_addr.to_string(),
+        "simulators": sims.iter().map(|(n, s)| (n.to_string(), s.base_url())).collect::<BTreeMap<_, _>>(),
+        "fault_switch": "POST <simulator>/_sim/fault {\"mode\": \"none|hang|http_500|envelope_error|malformed|slow\", \"delay_ms\": N}",
+    });
+    write_atomic(
+        &dir.join("demo-tokens.json"),
+        &serde_json::to_string_pretty(&tokens)?,
+    )?;
+    write_atomic(
+        &dir.join("demo-citizens.json"),
+        &serde_json::to_string_pretty(&json!({ "all_sources": names, "citizens": citizens }))?,
+    )?;
+    // Written last: its presence means everything is up.
+    write_atomic(
+        &dir.join("demo-endpoints.json"),
+        &serde_json::to_string_pretty(&endpoints)?,
+    )?;
+
+    println!("minwon-hub demo is running.");
+    println!("  hub (gRPC, plaintext):  {hub_addr}");
+    for (n, s) in &sims {
+        println!(
+            "  simulator {n:<6}        {}   (fault switch: POST {}/_sim/fault)",
+            s.base_url(),
+            s.base_url()
+        );
+    }
+    println!(
+        "  audit store (SQLite):   {}",
+        cfg.audit.sqlite_path.display()
+    );
+    println!(
+        "  files:                  {}/demo-{{citizens,tokens,endpoints}}.json",
+        dir.display()
+    );
+    println!("Call it with a token from demo-tokens.json as `authorization: Bearer <token>`, e.g.");
+    println!(
+        "  minwon.v1.CitizenCaseService/GetCitizenOverview {{\"citizen\":{{\"rrn\":\"<rrn from demo-citizens.json>\"}},\"purpose\":{{\"code\":\"PURPOSE_CODE_CITIZEN_INQUIRY\"}}}}"
+    );
+    println!("Press Ctrl-C to stop.");
+
+    server::serve(
+        hub,
+        listener,
+        server::shutdown_signal(),
+        Duration::from_millis(cfg.server.shutdown_grace_ms),
+    )
+    .await?;
+    for (_, s) in sims {
+        s.shutdown().await;
+    }
+    Ok(())
+}

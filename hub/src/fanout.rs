@@ -1,0 +1,291 @@
+//! Parallel fan-out of one citizen query to every source that can answer it.
+//!
+//! Each source gets its own task with its own deadline (the query's deadline, capped per
+//! source); a slow or failing source becomes a status, never a failed answer. Results stream
+//! out in completion order so a counselor's screen fills progressively.
+
+use crate::policy::SourceAccess;
+use crate::registry::Registered;
+use futures::stream::{FuturesUnordered, Stream};
+use minwon_connector_sdk::{CallContext, Case, CitizenKeys, ConnectorError, ErrorKind};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// How one source ended (domain form of `minwon.v1.SourceState`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceState {
+    /// Answered.
+    Ok,
+    /// Holds nothing for the citizen.
+    NotFound,
+    /// Not called (no usable key, or not asked for).
+    Skipped,
+    /// Deadline passed.
+    Timeout,
+    /// Breaker open.
+    CircuitOpen,
+    /// Down, overloaded or refusing.
+    Unavailable,
+    /// The caller may not see it.
+    Denied,
+    /// Unusable answer or internal error.
+    Error,
+}
+
+impl SourceState {
+    /// From a connector error's classification.
+    pub fn from_error(kind: ErrorKind) -> Self {
+        match kind {
+            ErrorKind::Timeout => SourceState::Timeout,
+            ErrorKind::Unavailable | ErrorKind::RateLimited => SourceState::Unavailable,
+            ErrorKind::NotFound => SourceState::NotFound,
+            ErrorKind::BadResponse
+            | ErrorKind::Unauthorized
+            | ErrorKind::InvalidQuery
+            | ErrorKind::Internal => SourceState::Error,
+        }
+    }
+}
+
+/// One source's result.
+#[derive(Debug, Clone)]
+pub struct SourceOutcome {
+    /// Source name.
+    pub source: String,
+    /// State.
+    pub state: SourceState,
+    /// Time spent.
+    pub latency: Duration,
+    /// Human detail, no personal data.
+    pub detail: String,
+    /// Cases (empty unless `Ok`).
+    pub cases: Vec<Case>,
+    /// The access decision for this source (masking is applied with it).
+    pub access: Arc<SourceAccess>,
+}
+
+/// One planned call.
+pub struct Planned {
+    /// The connector.
+    pub target: Registered,
+    /// Its access decision.
+    pub access: Arc<SourceAccess>,
+}
+
+/// The plan of one query: who is called, who is not and why.
+#[derive(Default)]
+pub struct Plan {
+    /// Sources to call.
+    pub calls: Vec<Planned>,
+    /// Sources answered without a call (skipped, denied).
+    pub settled: Vec<SourceOutcome>,
+}
+
+impl Plan {
+    /// Names of the sources that will be called.
+    pub fn called_sources(&self) -> Vec<String> {
+        self.calls
+            .iter()
+            .map(|p| p.target.descriptor().name.clone())
+            .collect()
+    }
+}
+
+/// Decides which registered sources are called for `keys`.
+pub fn plan(
+    registry: &[Registered],
+    keys: &CitizenKeys,
+    requested: &[String],
+    access: impl Fn(&Registered) -> SourceAccess,
+) -> Plan {
+    let mut plan = Plan::default();
+    for r in registry {
+        let d = r.descriptor();
+        let settled = |state, detail: &str| SourceOutcome {
+            source: d.name.clone(),
+            state,
+            latency: Duration::ZERO,
+            detail: detail.to_string(),
+            cases: vec![],
+            access: Arc::new(SourceAccess {
+                allowed: false,
+                fields: Default::default(),
+                reason: "not called",
+            }),
+        };
+        if !requested.is_empty() && !requested.contains(&d.name) {
+            plan.settled
+                .push(settled(SourceState::Skipped, "not requested"));
+            continue;
+        }
+        if !d.can_answer(keys) {
+            let wanted: Vec<&str> = d.accepts.iter().map(|k| k.as_str()).collect();
+            plan.settled.push(settled(
+                SourceState::Skipped,
+                &format!("needs one of: {}", wanted.join(", ")),
+            ));
+            continue;
+        }
+        let decision = access(r);
+        if !decision.allowed {
+            plan.settled
+                .push(settled(SourceState::Denied, decision.reason));
+            continue;
+        }
+        plan.calls.push(Planned {
+            target: r.clone(),
+            access: Arc::new(decision),
+        });
+    }
+    plan
+}
+
+/// Calls one source within `deadline`.
+pub async fn call_one(
+    p: Planned,
+    keys: Arc<CitizenKeys>,
+    deadline: Instant,
+    traceparent: Option<String>,
+) -> SourceOutcome {
+    let start = Instant::now();
+    let name = p.target.descriptor().name.clone();
+    let ctx = CallContext {
+        deadline,
+        traceparent,
+    };
+    let budget_ms = deadline.saturating_duration_since(start).as_millis();
+    let result = match tokio::time::timeout_at(
+        deadline,
+        p.target.connector.fetch_cases(&keys, &ctx),
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(_) => Err(ConnectorError::timeout(format!(
+            "no answer within {budget_ms} ms"
+        ))),
+    };
+    let latency = start.elapsed();
+    let (state, detail, cases) = match result {
+        Ok(cases) if cases.is_empty() => (SourceState::NotFound, "no records".to_string(), vec![]),
+        Ok(cases) => {
+            let n = cases.len();
+            (SourceState::Ok, format!("{n} case(s)"), cases)
+        }
+        Err(e) => {
+            let state = SourceState::from_error(e.kind);
+            tracing::info!(source = %name, kind = e.kind.as_str(), "source failed");
+            let detail = if e.kind == ErrorKind::Timeout {
+                format!("deadline of {budget_ms} ms exceeded")
+            } else {
+                e.to_string()
+            };
+            (state, detail, vec![])
+        }
+    };
+    SourceOutcome {
+        source: name,
+        state,
+        latency,
+        detail,
+        cases,
+        access: p.access,
+    }
+}
+
+/// Runs every planned call concurrently, yielding outcomes as they finish.
+pub fn run(
+    calls: Vec<Planned>,
+    keys: CitizenKeys,
+    deadline: Instant,
+    source_cap: Duration,
+    traceparent: Option<String>,
+) -> impl Stream<Item = SourceOutcome> + Send + 'static {
+    let keys = Arc::new(keys);
+    let futs: FuturesUnordered<_> = calls
+        .into_iter()
+        .map(|p| {
+            let d = deadline.min(Instant::now() + source_cap);
+            let keys = keys.clone();
+            let tp = traceparent.clone();
+            let name = p.target.descriptor().name.clone();
+            // A task per source, so one source's slow parsing never delays another's I/O.
+            let handle = tokio::spawn(call_one(p, keys, d, tp));
+            async move {
+                handle.await.unwrap_or_else(|e| SourceOutcome {
+                    source: name,
+                    state: SourceState::Error,
+                    latency: Duration::ZERO,
+                    detail: if e.is_panic() {
+                        "connector panicked".into()
+                    } else {
+                        "call cancelled".into()
+                    },
+                    cases: vec![],
+                    access: Arc::new(SourceAccess {
+                        allowed: false,
+                        fields: Default::default(),
+                        reason: "failed",
+                    }),
+                })
+            }
+        })
+        .collect();
+    futs
+}
+
+/// Parses a `grpc-timeout` header value (`<digits><unit>`, unit one of H M S m u n).
+pub fn parse_grpc_timeout(v: &str) -> Option<Duration> {
+    if v.len() < 2 || v.len() > 9 {
+        return None;
+    }
+    let (num, unit) = v.split_at(v.len() - 1);
+    let n: u64 = num.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n.checked_mul(3600)?),
+        "M" => Duration::from_secs(n.checked_mul(60)?),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_timeout_units() {
+        assert_eq!(
+            parse_grpc_timeout("1500m"),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(parse_grpc_timeout("2S"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_grpc_timeout("1H"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_grpc_timeout("10x"), None);
+        assert_eq!(parse_grpc_timeout("m"), None);
+    }
+
+    #[test]
+    fn error_kinds_map_to_states() {
+        assert_eq!(
+            SourceState::from_error(ErrorKind::Timeout),
+            SourceState::Timeout
+        );
+        assert_eq!(
+            SourceState::from_error(ErrorKind::RateLimited),
+            SourceState::Unavailable
+        );
+        assert_eq!(
+            SourceState::from_error(ErrorKind::NotFound),
+            SourceState::NotFound
+        );
+        assert_eq!(
+            SourceState::from_error(ErrorKind::BadResponse),
+            SourceState::Error
+        );
+    }
+}

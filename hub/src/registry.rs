@@ -1,0 +1,83 @@
+//! The connector registry: the one place that knows which connectors exist. Adding a
+//! department is one line in [`build`] (and in [`KNOWN`]).
+
+use minwon_connector_sdk::config::ConfigError;
+use minwon_connector_sdk::{BuiltConnector, Connector, Descriptor, HealthCheck, KnowledgeSource};
+use std::sync::Arc;
+
+/// Every connector this build can run, in the order answers are listed.
+pub const KNOWN: &[&str] = &["saeol", "tax"];
+
+/// Builds one connector from its config table.
+pub fn build(name: &str, table: &toml::Value) -> Result<BuiltConnector, ConfigError> {
+    let text = toml::to_string(table).map_err(|e| ConfigError::new(name, e.to_string()))?;
+    match name {
+        "saeol" => minwon_connector_saeol::SaeolConfig::from_toml_str(&text)?.build(),
+        "tax" => minwon_connector_tax::TaxConfig::from_toml_str(&text)?.build(),
+        other => Err(ConfigError::new(
+            other,
+            format!("unknown connector; known connectors: {}", KNOWN.join(", ")),
+        )),
+    }
+}
+
+/// A connector as the hub holds it.
+#[derive(Clone)]
+pub struct Registered {
+    /// The connector.
+    pub connector: Arc<dyn Connector>,
+    /// Its health check.
+    pub health: Arc<dyn HealthCheck>,
+}
+
+impl Registered {
+    /// The descriptor.
+    pub fn descriptor(&self) -> &Descriptor {
+        self.connector.descriptor()
+    }
+}
+
+/// Every configured connector, in [`KNOWN`] order, plus the knowledge source.
+#[derive(Clone, Default)]
+pub struct Registry {
+    /// The connectors.
+    pub connectors: Vec<Registered>,
+    /// The knowledge base (the first connector that serves one).
+    pub knowledge: Option<Arc<dyn KnowledgeSource>>,
+}
+
+impl Registry {
+    /// Builds every connector named in the config.
+    pub fn from_config(
+        tables: &std::collections::BTreeMap<String, toml::Value>,
+    ) -> Result<Self, ConfigError> {
+        let mut reg = Registry::default();
+        for name in KNOWN {
+            let Some(table) = tables.get(*name) else {
+                continue;
+            };
+            let built = build(name, table)?;
+            if reg.knowledge.is_none() {
+                reg.knowledge = built.knowledge.clone();
+            }
+            reg.connectors.push(Registered {
+                connector: built.connector,
+                health: built.health,
+            });
+        }
+        Ok(reg)
+    }
+
+    /// Names of the configured sources.
+    pub fn names(&self) -> Vec<&str> {
+        self.connectors
+            .iter()
+            .map(|r| r.descriptor().name.as_str())
+            .collect()
+    }
+
+    /// The connector named `name`.
+    pub fn get(&self, name: &str) -> Option<&Registered> {
+        self.connectors.iter().find(|r| r.descriptor().name == name)
+    }
+}

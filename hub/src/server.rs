@@ -1,0 +1,121 @@
+//! Building the hub from its config and serving gRPC until a shutdown signal, then draining:
+//! in-flight calls finish (within the grace period) and the access trail is flushed.
+
+use crate::api::{AdminApi, AuditApi, CitizenApi, Hub, KnowledgeApi};
+use crate::auth::Authenticator;
+use crate::config::HubConfig;
+use crate::keys;
+use crate::registry::Registry;
+use anyhow::{Context, Result};
+use minwon_audit::{AuditLog, GroupCommitConfig, SqliteStore, SubjectKey};
+use minwon_proto::v1 as pb;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Builds the shared state: keys, connectors, the audit store and its writer.
+pub async fn build_hub(cfg: &HubConfig) -> Result<Arc<Hub>> {
+    let public = keys::read_public_key(&cfg.auth.jwt_public_key_file)?;
+    let auth = Authenticator::new(
+        &public,
+        &cfg.auth.issuer,
+        &cfg.auth.audience,
+        cfg.auth.leeway_secs,
+    );
+    let subject_key = SubjectKey::from_bytes(&keys::read_secret(&cfg.audit.subject_key_file)?)
+        .map_err(|e| anyhow::anyhow!("audit.subject_key_file: {e}"))?;
+    let registry = Registry::from_config(&cfg.connectors)?;
+    if let Some(dir) = cfg.audit.sqlite_path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let store = SqliteStore::open(&cfg.audit.sqlite_path).with_context(|| {
+        format!(
+            "opening the audit store {}",
+            cfg.audit.sqlite_path.display()
+        )
+    })?;
+    let audit = AuditLog::start(
+        Arc::new(store),
+        GroupCommitConfig {
+            max_batch: cfg.audit.max_batch,
+            ..GroupCommitConfig::default()
+        },
+    )
+    .await
+    .context("starting the audit writer")?;
+    Ok(Arc::new(Hub {
+        registry,
+        auth,
+        audit,
+        subject_key,
+        fanout: cfg.fanout.clone(),
+        audit_timeout: Duration::from_millis(cfg.audit.write_timeout_ms),
+    }))
+}
+
+/// Serves every service on `listener` until `shutdown` completes, then drains within `grace`
+/// and flushes the access trail.
+pub async fn serve(
+    hub: Arc<Hub>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    grace: Duration,
+) -> Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    let router = tonic::transport::Server::builder()
+        .add_service(
+            pb::citizen_case_service_server::CitizenCaseServiceServer::new(CitizenApi::new(
+                hub.clone(),
+            )),
+        )
+        .add_service(pb::knowledge_service_server::KnowledgeServiceServer::new(
+            KnowledgeApi::new(hub.clone()),
+        ))
+        .add_service(pb::audit_service_server::AuditServiceServer::new(
+            AuditApi::new(hub.clone()),
+        ))
+        .add_service(
+            pb::connector_admin_service_server::ConnectorAdminServiceServer::new(AdminApi::new(
+                hub.clone(),
+            )),
+        );
+    let server = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async move {
+        let _ = stop_rx.await;
+    }));
+    shutdown.await;
+    tracing::info!("shutting down: finishing in-flight calls");
+    let _ = stop_tx.send(());
+    match tokio::time::timeout(grace, server).await {
+        Ok(Ok(Ok(()))) => {}
+        Ok(Ok(Err(e))) => tracing::error!(error = %e, "gRPC server ended with an error"),
+        Ok(Err(e)) => tracing::error!(error = %e, "gRPC server task failed"),
+        Err(_) => tracing::warn!("grace period over; cutting remaining calls"),
+    }
+    hub.audit.shutdown().await;
+    tracing::info!("access trail flushed; bye");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
