@@ -1,0 +1,244 @@
+//! End-to-end: the real hub binary, real simulators, real gRPC — the citizen-case API.
+
+mod support;
+
+use minwon_proto::v1 as pb;
+use pb::citizen_case_service_client::CitizenCaseServiceClient;
+use pb::connector_admin_service_client::ConnectorAdminServiceClient;
+use pb::knowledge_service_client::KnowledgeServiceClient;
+use support::{Demo, authed, personal_values, query_rrn, state_of};
+
+#[tokio::test]
+async fn overview_has_cases_from_every_source_masked_and_audited() {
+    let demo = Demo::start();
+    let citizen = demo.full_citizen();
+    let mut client = CitizenCaseServiceClient::new(demo.channel().await);
+    let before = demo.access_record_count();
+    let o = client
+        .get_citizen_overview(authed(
+            query_rrn(citizen["rrn"].as_str().unwrap()),
+            &demo.token("counselor"),
+        ))
+        .await
+        .expect("overview")
+        .into_inner();
+    for source in demo.all_sources() {
+        assert_eq!(
+            state_of(&o, &source),
+            pb::SourceState::Ok,
+            "{source}: {:?}",
+            o.sources
+        );
+        assert!(
+            o.cases.iter().any(|c| c.source == source),
+            "cases from {source}"
+        );
+    }
+    assert!(!o.audit_id.is_empty());
+    assert_eq!(
+        demo.access_record_count(),
+        before + 1,
+        "one access record per call"
+    );
+    // A counselor sees masked personal fields only.
+    let text = format!("{o:?}");
+    for v in personal_values(&citizen) {
+        assert!(
+            !text.contains(&v),
+            "personal value leaked in clear to a counselor"
+        );
+    }
+    let complaint = o.cases.iter().find(|c| c.source == "saeol").unwrap();
+    let p = complaint.personal.as_ref().unwrap();
+    assert!(p.name.contains('*') && p.clear_fields.is_empty());
+    // The raw RRN never reaches the audit database either.
+    let db = std::fs::read(demo.audit_db()).unwrap();
+    let rrn = citizen["rrn"].as_str().unwrap();
+    assert!(!db.windows(rrn.len()).any(|w| w == rrn.as_bytes()));
+}
+
+#[tokio::test]
+async fn stream_sends_one_message_per_source_each_with_the_audit_id() {
+    let demo = Demo::start();
+    let citizen = demo.full_citizen();
+    let mut client = CitizenCaseServiceClient::new(demo.channel().await);
+    let mut stream = client
+        .stream_citizen_overview(authed(
+            query_rrn(citizen["rrn"].as_str().unwrap()),
+            &demo.token("counselor"),
+        ))
+        .await
+        .expect("stream")
+        .into_inner();
+    let mut seen = Vec::new();
+    while let Some(msg) = stream.message().await.expect("message") {
+        assert!(!msg.audit_id.is_empty());
+        let st = msg.status.unwrap();
+        assert_eq!(
+            pb::SourceState::try_from(st.state).unwrap(),
+            pb::SourceState::Ok,
+            "{st:?}"
+        );
+        assert!(!msg.cases.is_empty());
+        seen.push(st.source);
+    }
+    seen.sort();
+    let mut all = demo.all_sources();
+    all.sort();
+    assert_eq!(seen, all);
+    assert_eq!(demo.access_record_count(), 1);
+}
+
+#[tokio::test]
+async fn get_case_returns_a_case_from_the_overview() {
+    let demo = Demo::start();
+    let citizen = demo.full_citizen();
+    let token = demo.token("counselor");
+    let mut client = CitizenCaseServiceClient::new(demo.channel().await);
+    let o = client
+        .get_citizen_overview(authed(query_rrn(citizen["rrn"].as_str().unwrap()), &token))
+        .await
+        .unwrap()
+        .into_inner();
+    for source in demo.all_sources() {
+        let listed = o.cases.iter().find(|c| c.source == source).unwrap();
+        let req = pb::GetCaseRequest {
+            case_ref: listed.case_ref.clone(),
+            purpose: Some(pb::Purpose {
+                code: pb::PurposeCode::CitizenInquiry as i32,
+                note: String::new(),
+            }),
+        };
+        let one = client
+            .get_case(authed(req, &token))
+            .await
+            .expect("get case")
+            .into_inner();
+        assert_eq!(one.case_ref, listed.case_ref);
+        assert_eq!(one.status, listed.status);
+    }
+    let missing = pb::GetCaseRequest {
+        case_ref: "tax:000000000000".into(),
+        purpose: Some(pb::Purpose {
+            code: pb::PurposeCode::CitizenInquiry as i32,
+            note: String::new(),
+        }),
+    };
+    let e = client.get_case(authed(missing, &token)).await.unwrap_err();
+    assert_eq!(e.code(), tonic::Code::NotFound);
+    let bad = pb::GetCaseRequest {
+        case_ref: "no-colon".into(),
+        purpose: None,
+    };
+    assert_eq!(
+        client
+            .get_case(authed(bad, &token))
+            .await
+            .unwrap_err()
+            .code(),
+        tonic::Code::InvalidArgument
+    );
+    // Every look-up that reached a back-end is on the trail (overview + 2 finds + 1 miss).
+    assert_eq!(
+        demo.access_record_count(),
+        1 + demo.all_sources().len() as i64 + 1
+    );
+}
+
+#[tokio::test]
+async fn knowledge_search_finds_words_inside_phrases() {
+    let demo = Demo::start();
+    let mut client = KnowledgeServiceClient::new(demo.channel().await);
+    let token = demo.token("chatbot");
+    for (q, expect) in [("여권", "여권 재발급"), ("자동차세", "자동차세 연납")] {
+        let r = client
+            .search_knowledge(authed(
+                pb::SearchKnowledgeRequest {
+                    query: q.into(),
+                    category: String::new(),
+                    limit: 10,
+                },
+                &token,
+            ))
+            .await
+            .expect("search")
+            .into_inner();
+        assert!(r.total_matches >= 1);
+        assert!(
+            r.entries.iter().any(|e| e.question.contains(expect)),
+            "{q} finds an entry about {expect}: {:?}",
+            r.entries.iter().map(|e| &e.question).collect::<Vec<_>>()
+        );
+        assert!(
+            r.entries.windows(2).all(|w| w[0].score >= w[1].score),
+            "ranked by relevance"
+        );
+    }
+    // Public: no access record.
+    assert_eq!(demo.access_record_count(), 0);
+    let e = client
+        .search_knowledge(authed(pb::SearchKnowledgeRequest::default(), &token))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::InvalidArgument);
+}
+
+#[tokio::test]
+async fn list_connectors_reports_health_for_admins_only() {
+    let demo = Demo::start();
+    let mut client = ConnectorAdminServiceClient::new(demo.channel().await);
+    let r = client
+        .list_connectors(authed(
+            pb::ListConnectorsRequest::default(),
+            &demo.token("admin"),
+        ))
+        .await
+        .expect("list")
+        .into_inner();
+    let names: Vec<&str> = r.connectors.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(
+        names,
+        demo.all_sources()
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+    );
+    for c in &r.connectors {
+        assert_eq!(c.health, pb::ConnectorHealth::Up as i32, "{c:?}");
+        assert!(
+            !c.department.is_empty() && !c.kind.is_empty() && c.base_url.starts_with("http://")
+        );
+    }
+    let e = client
+        .list_connectors(authed(
+            pb::ListConnectorsRequest::default(),
+            &demo.token("counselor"),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::PermissionDenied);
+}
+
+#[tokio::test]
+async fn clean_shutdown_keeps_every_record() {
+    let mut demo = Demo::start();
+    let citizen = demo.full_citizen();
+    {
+        let mut client = CitizenCaseServiceClient::new(demo.channel().await);
+        for _ in 0..5 {
+            client
+                .get_citizen_overview(authed(
+                    query_rrn(citizen["rrn"].as_str().unwrap()),
+                    &demo.token("counselor"),
+                ))
+                .await
+                .unwrap();
+        }
+    }
+    assert!(
+        demo.terminate(),
+        "SIGTERM ends the demo cleanly; log:\n{}",
+        demo.log()
+    );
+    assert_eq!(demo.access_record_count(), 5);
+}
