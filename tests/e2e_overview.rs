@@ -219,7 +219,8 @@ async fn list_connectors_reports_health_for_admins_only() {
     assert_eq!(e.code(), tonic::Code::PermissionDenied);
 }
 
-#[tokio::test]
+// Multi-threaded: `terminate` blocks its thread while the client's connection closes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clean_shutdown_keeps_every_record() {
     let mut demo = Demo::start();
     let citizen = demo.full_citizen();
