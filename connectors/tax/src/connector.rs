@@ -1,0 +1,219 @@
+//! [`TaxConnector`]: the unified connector calls translated into the local tax service's
+//! portal-XML operations, every page fetched; and [`TaxHealth`], its health check.
+
+use crate::NAME;
+use crate::config::TaxConfig;
+use crate::mapping::item_to_case;
+use crate::paging::{PagingLimits, fetch_all};
+use crate::protocol::{
+    FORM_CONTENT_TYPE, OP_DETAIL, OP_LIST, SERVICE_PATH, field, form_encode, param,
+};
+use minwon_connector_sdk::encoding::decode_body;
+use minwon_connector_sdk::http::{BackendClient, RawResponse, classify_status};
+use minwon_connector_sdk::portal::{PortalPage, parse_page};
+use minwon_connector_sdk::{
+    CallContext, Case, CitizenKeys, Connector, ConnectorError, Descriptor, ErrorKind, HealthCheck,
+    KeyKind, PersonalField,
+};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+/// Bill number the health check asks for: no bill has it, so a healthy back-end answers
+/// NODATA (03) after checking the service key — a real request, as cheap as one gets.
+pub const HEALTH_PROBE_BILL_NO: &str = "0";
+/// Longest bill number accepted by `get_case`.
+const MAX_BILL_NO_LEN: usize = 64;
+
+/// The local tax connector.
+pub struct TaxConnector {
+    config: TaxConfig,
+    client: BackendClient,
+    descriptor: Descriptor,
+    list_url: String,
+    detail_url: String,
+}
+
+impl std::fmt::Debug for TaxConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URLs carry the service key; show the config, which redacts it.
+        f.debug_struct("TaxConnector")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TaxConnector {
+    /// A connector for a validated config.
+    pub fn new(config: TaxConfig) -> Result<Self, ConnectorError> {
+        let client = BackendClient::new(&config.http)?;
+        let base = config.base_url.trim_end_matches('/');
+        let key = form_encode(&[(param::SERVICE_KEY, &config.service_key)]);
+        let url = |op: &str| format!("{base}{SERVICE_PATH}/{op}?{key}");
+        let descriptor = Descriptor {
+            name: NAME.to_string(),
+            department: config.department.clone(),
+            kind: "portal-xml".to_string(),
+            base_url: config.base_url.clone(),
+            accepts: vec![KeyKind::Rrn],
+            personal_fields: vec![
+                PersonalField::Name,
+                PersonalField::Address,
+                PersonalField::VehicleNumber,
+                PersonalField::AccountNumber,
+            ],
+        };
+        Ok(TaxConnector {
+            list_url: url(OP_LIST),
+            detail_url: url(OP_DETAIL),
+            config,
+            client,
+            descriptor,
+        })
+    }
+
+    /// One POST with a form body, read as a portal page.
+    async fn post(
+        &self,
+        url: &str,
+        form: String,
+        ctx: &CallContext,
+    ) -> Result<PortalPage, ConnectorError> {
+        let req = self
+            .client
+            .inner()
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, FORM_CONTENT_TYPE)
+            .header(reqwest::header::ACCEPT, "application/xml")
+            .body(form);
+        let raw = self.client.send(req, ctx).await?;
+        read_page(&raw)
+    }
+
+    /// Asks for one bill by number (NODATA comes back as a NotFound error).
+    async fn detail(&self, bill_no: &str, ctx: &CallContext) -> Result<PortalPage, ConnectorError> {
+        let form = form_encode(&[(param::TAX_BILL_NO, bill_no)]);
+        self.post(&self.detail_url, form, ctx).await
+    }
+}
+
+/// Reads a response as a portal page: the HTTP status, the charset, then the envelope. A
+/// gateway error sent with HTTP 4xx/5xx is classified by its envelope when it has one.
+pub fn read_page(raw: &RawResponse) -> Result<PortalPage, ConnectorError> {
+    let parsed = decode_body(&raw.body, raw.content_type.as_deref()).and_then(|s| parse_page(&s));
+    match classify_status(raw) {
+        None => parsed,
+        Some(http_err) => match parsed {
+            Err(e) if e.kind != ErrorKind::BadResponse => Err(e.with_retry_after(raw.retry_after)),
+            _ => Err(http_err),
+        },
+    }
+}
+
+/// Maps every item of a fetched list, refusing duplicates (a sign of pages shifting or a
+/// back-end ignoring `pageNo`).
+pub fn items_to_cases(
+    items: &[minwon_connector_sdk::portal::Item],
+    department: &str,
+) -> Result<Vec<Case>, ConnectorError> {
+    let mut seen = HashSet::new();
+    let mut cases = Vec::with_capacity(items.len());
+    for item in items {
+        let case = item_to_case(item, department)?;
+        if !seen.insert(case.native_id.clone()) {
+            return Err(ConnectorError::bad_response(
+                "the same bill number arrived twice across pages",
+            ));
+        }
+        cases.push(case);
+    }
+    Ok(cases)
+}
+
+#[async_trait::async_trait]
+impl Connector for TaxConnector {
+    fn descriptor(&self) -> &Descriptor {
+        &self.descriptor
+    }
+
+    async fn fetch_cases(
+        &self,
+        keys: &CitizenKeys,
+        ctx: &CallContext,
+    ) -> Result<Vec<Case>, ConnectorError> {
+        let rrn = keys.rrn.as_ref().ok_or_else(|| {
+            ConnectorError::invalid_query("the tax source answers by RRN; none was given")
+        })?;
+        let digits = rrn.digits();
+        let page_size = self.config.page_size.to_string();
+        let limits = PagingLimits {
+            page_size: self.config.page_size,
+            max_pages: self.config.max_pages,
+            deadline: ctx.deadline,
+        };
+        let items = fetch_all(limits, |page_no| {
+            let form = form_encode(&[
+                (param::RRN, &digits),
+                (param::NUM_OF_ROWS, &page_size),
+                (param::PAGE_NO, &page_no.to_string()),
+            ]);
+            async move { self.post(&self.list_url, form, ctx).await }
+        })
+        .await?;
+        let cases = items_to_cases(&items, &self.config.department)?;
+        tracing::debug!(connector = NAME, cases = cases.len(), "tax bills fetched");
+        Ok(cases)
+    }
+
+    async fn get_case(&self, native_id: &str, ctx: &CallContext) -> Result<Case, ConnectorError> {
+        let well_formed = !native_id.is_empty()
+            && native_id.len() <= MAX_BILL_NO_LEN
+            && native_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !well_formed {
+            return Err(ConnectorError::invalid_query(
+                "a tax bill number is letters, digits and hyphens, at most 64",
+            ));
+        }
+        let page = self.detail(native_id, ctx).await?;
+        let item = match page.items.as_slice() {
+            [] => return Err(ConnectorError::not_found("no such tax bill")),
+            [one] => one,
+            _ => {
+                return Err(ConnectorError::bad_response(
+                    "bill detail answered more than one item",
+                ));
+            }
+        };
+        if item.get(field::TAX_BILL_NO).map(|s| s.trim()) != Some(native_id) {
+            return Err(ConnectorError::bad_response(
+                "bill detail answered another bill number",
+            ));
+        }
+        item_to_case(item, &self.config.department)
+    }
+}
+
+/// The health check: one bill-detail request for a number no bill has.
+#[derive(Debug)]
+pub struct TaxHealth {
+    connector: Arc<TaxConnector>,
+}
+
+impl TaxHealth {
+    /// The health check of `connector`.
+    pub fn new(connector: Arc<TaxConnector>) -> Self {
+        TaxHealth { connector }
+    }
+}
+
+#[async_trait::async_trait]
+impl HealthCheck for TaxHealth {
+    async fn check(&self, ctx: &CallContext) -> Result<(), ConnectorError> {
+        match self.connector.detail(HEALTH_PROBE_BILL_NO, ctx).await {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
