@@ -11,7 +11,8 @@
 //! - [`http`] — the shared back-end HTTP client: deadlines, body size limit, trace context,
 //!   status classification.
 //! - [`encoding`] — charset handling for legacy bodies (EUC-KR).
-//! - [`portal`] — the public-data-portal XML envelope and its result codes.
+//! - [`portal`] — the public-data-portal XML envelope and its result codes; [`paging`] — the
+//!   guarded loop that fetches every page; [`form`] — form-encoded request bodies.
 //! - [`mask`] — masked forms of personal values (used by `Debug` impls and the hub).
 //! - [`config`] — loading a connector's TOML config table strictly.
 //! - `sim` (feature `sim`) — simulator plumbing: the fault switch, the synthetic population.
@@ -21,10 +22,12 @@ pub mod config;
 pub mod connector;
 pub mod encoding;
 pub mod error;
+pub mod form;
 pub mod http;
 pub mod keys;
 pub mod mask;
 pub mod model;
+pub mod paging;
 pub mod portal;
 
 #[cfg(feature = "sim")]

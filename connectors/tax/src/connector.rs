@@ -4,12 +4,12 @@
 use crate::NAME;
 use crate::config::TaxConfig;
 use crate::mapping::item_to_case;
-use crate::paging::{PagingLimits, fetch_all};
 use crate::protocol::{
     FORM_CONTENT_TYPE, OP_DETAIL, OP_LIST, SERVICE_PATH, field, form_encode, param,
 };
 use minwon_connector_sdk::encoding::decode_body;
 use minwon_connector_sdk::http::{BackendClient, RawResponse, classify_status};
+use minwon_connector_sdk::paging::{PagingLimits, fetch_all};
 use minwon_connector_sdk::portal::{PortalPage, parse_page};
 use minwon_connector_sdk::{
     CallContext, Case, CitizenKeys, Connector, ConnectorError, Descriptor, ErrorKind, HealthCheck,

@@ -15,7 +15,6 @@
 pub mod config;
 pub mod connector;
 pub mod mapping;
-pub mod paging;
 pub mod protocol;
 
 #[cfg(feature = "sim")]

@@ -1,9 +1,9 @@
-//! The paging loop: fetch pages until `totalCount` items arrived, guarded against a back-end
+//! The public-data-portal paging loop: fetch pages until `totalCount` items arrived, guarded against a back-end
 //! that lies (an empty page before the total, an absurd total, `pageNo` ignored) and against
 //! the call's deadline. Kept apart from HTTP so its rules are tested with plain closures.
 
-use minwon_connector_sdk::portal::{Item, PortalPage};
-use minwon_connector_sdk::{ConnectorError, ErrorKind};
+use crate::portal::{Item, PortalPage};
+use crate::{ConnectorError, ErrorKind};
 use std::future::Future;
 use tokio::time::Instant;
 
