@@ -1,0 +1,57 @@
+//! The one error type of the audit crate.
+//!
+//! Every message is built from fixed text, sequence numbers and store diagnostics; none ever
+//! carries a field of an access record, so an error can be logged or returned to a caller
+//! without leaking personal data.
+
+/// What went wrong while writing, reading or verifying the access trail.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuditError {
+    /// The store could not be reached or did not commit; nothing in the failed batch is
+    /// guaranteed to be stored. The hub fails closed on this.
+    #[error("audit store unavailable: {0}")]
+    Unavailable(String),
+    /// The trail does not verify: `sequence` is the first record found bad.
+    #[error("audit trail corrupt at sequence {sequence}: {reason}")]
+    Corrupt {
+        /// First sequence number that failed verification.
+        sequence: u64,
+        /// Why it failed, e.g. "hash mismatch".
+        reason: String,
+    },
+    /// An append did not continue the stored head (another writer moved it); nothing was
+    /// written. The writer re-reads the head and chains again.
+    #[error("audit chain conflict at sequence {sequence}: {reason}")]
+    Conflict {
+        /// Sequence number of the first record the store refused.
+        sequence: u64,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// The audit log has been shut down and accepts no more records.
+    #[error("audit log closed")]
+    Closed,
+    /// A subject key was refused (too short, not hex, ...). Never contains key material.
+    #[error("invalid subject key: {0}")]
+    InvalidKey(String),
+}
+
+impl AuditError {
+    /// A bounded label for metrics and logs (`unavailable`, `corrupt`, ...).
+    pub fn label(&self) -> &'static str {
+        match self {
+            AuditError::Unavailable(_) => "unavailable",
+            AuditError::Corrupt { .. } => "corrupt",
+            AuditError::Conflict { .. } => "conflict",
+            AuditError::Closed => "closed",
+            AuditError::InvalidKey(_) => "invalid_key",
+        }
+    }
+
+    pub(crate) fn corrupt(sequence: u64, reason: impl Into<String>) -> Self {
+        AuditError::Corrupt {
+            sequence,
+            reason: reason.into(),
+        }
+    }
+}

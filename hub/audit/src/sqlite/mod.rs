@@ -1,0 +1,257 @@
+//! The embedded default store: one SQLite file, pooled with deadpool.
+//!
+//! Durability: WAL + `synchronous=FULL` on every connection, each append one `BEGIN
+//! IMMEDIATE … COMMIT` transaction (so a batch is one fsync'd commit), `sequence` the primary
+//! key, and the head check inside that transaction, so two writers cannot fork the chain.
+
+mod rows;
+mod schema;
+
+pub use schema::{BUSY_TIMEOUT, MIGRATIONS};
+
+use crate::store::check_continues;
+use crate::{AccessRecord, AuditError, AuditStore, RecordFilter};
+use async_trait::async_trait;
+use deadpool_sqlite::{Config, Hook, HookError, Pool, Runtime};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use schema::db_error;
+use std::path::Path;
+use std::time::Duration;
+
+/// Connections in the pool: one writer at a time, the rest serve queries.
+const POOL_SIZE: usize = 8;
+/// How long a caller waits for a free pooled connection.
+const POOL_WAIT: Duration = Duration::from_secs(5);
+
+/// An [`AuditStore`] in a SQLite database file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: Pool,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").finish_non_exhaustive()
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`, applies the durability settings and
+    /// brings the schema to the newest version. Blocks briefly: call it at startup.
+    pub fn open(path: &Path) -> Result<Self, AuditError> {
+        let mut conn = Connection::open(path).map_err(db_error)?;
+        schema::configure(&conn)?;
+        schema::migrate(&mut conn)?;
+        drop(conn);
+
+        let pool = Config::new(path)
+            .builder(Runtime::Tokio1)
+            .map_err(|e| AuditError::Unavailable(format!("sqlite pool: {e}")))?
+            .max_size(POOL_SIZE)
+            .wait_timeout(Some(POOL_WAIT))
+            .create_timeout(Some(POOL_WAIT))
+            .recycle_timeout(Some(POOL_WAIT))
+            .post_create(Hook::async_fn(|conn, _| {
+                Box::pin(async move {
+                    conn.interact(|c| schema::configure(c))
+                        .await
+                        .map_err(|e| HookError::message(format!("sqlite setup: {e}")))?
+                        .map_err(|e| HookError::message(e.to_string()))
+                })
+            }))
+            .build()
+            .map_err(|e| AuditError::Unavailable(format!("sqlite pool: {e}")))?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// Runs `f` on a pooled connection on the blocking thread pool.
+    async fn with_conn<T, F>(&self, f: F) -> Result<T, AuditError>
+    where
+        F: FnOnce(&mut Connection) -> Result<T, AuditError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let conn = self
+            .pool
+            .get()
+            .await
+            .map_err(|e| AuditError::Unavailable(format!("sqlite pool: {e}")))?;
+        conn.interact(f)
+            .await
+            .map_err(|e| AuditError::Unavailable(format!("sqlite worker: {e}")))?
+    }
+}
+
+fn read_head(conn: &Connection) -> Result<Option<(u64, String)>, AuditError> {
+    let row: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT sequence, hash FROM access_record ORDER BY sequence DESC LIMIT 1",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()
+        .map_err(db_error)?;
+    row.map(|(seq, hash)| {
+        u64::try_from(seq)
+            .map(|seq| (seq, hash))
+            .map_err(|_| AuditError::corrupt(0, "negative sequence"))
+    })
+    .transpose()
+}
+
+#[async_trait]
+impl AuditStore for SqliteStore {
+    async fn append(&self, records: &[AccessRecord]) -> Result<(), AuditError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let records = records.to_vec();
+        self.with_conn(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db_error)?;
+            let head = read_head(&tx)?;
+            check_continues(head.as_ref(), &records)?;
+            rows::insert(&tx, &records)?;
+            tx.commit().map_err(db_error)
+        })
+        .await
+    }
+
+    async fn head(&self) -> Result<Option<(u64, String)>, AuditError> {
+        self.with_conn(|conn| read_head(conn)).await
+    }
+
+    async fn query(&self, filter: &RecordFilter) -> Result<Vec<AccessRecord>, AuditError> {
+        let Ok(after) = i64::try_from(filter.after_sequence) else {
+            return Ok(Vec::new());
+        };
+        let mut sql = format!(
+            "SELECT {} FROM access_record WHERE sequence > ?",
+            rows::COLUMNS
+        );
+        let mut args: Vec<Value> = vec![Value::Integer(after)];
+        let mut cond = |clause: &str, value: Value| {
+            sql.push_str(" AND ");
+            sql.push_str(clause);
+            args.push(value);
+        };
+        if let Some(from) = filter.from {
+            cond("time_ms >= ?", Value::Integer(from.timestamp_millis()));
+        }
+        if let Some(to) = filter.to {
+            cond("time_ms < ?", Value::Integer(to.timestamp_millis()));
+        }
+        if let Some(account) = &filter.account {
+            cond("account = ?", Value::Text(account.clone()));
+        }
+        if let Some(hmac) = &filter.subject_hmac {
+            cond("subject_hmac = ?", Value::Text(hmac.clone()));
+        }
+        if let Some(purpose) = &filter.purpose_code {
+            cond("purpose_code = ?", Value::Text(purpose.clone()));
+        }
+        if let Some(outcome) = filter.outcome {
+            cond("outcome = ?", Value::Text(outcome.as_str().to_string()));
+        }
+        sql.push_str(" ORDER BY sequence LIMIT ?");
+        args.push(Value::Integer(
+            i64::try_from(filter.limit).unwrap_or(i64::MAX),
+        ));
+
+        self.with_conn(move |conn| {
+            let mut stmt = conn.prepare_cached(&sql).map_err(db_error)?;
+            let mut rows = stmt
+                .query(rusqlite::params_from_iter(args))
+                .map_err(db_error)?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().map_err(db_error)? {
+                out.push(rows::from_row(row)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<(), AuditError> {
+        self.with_conn(|conn| {
+            conn.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))
+                .map(drop)
+                .map_err(db_error)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_pooled_connection_is_wal_and_synchronous_full() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("audit.db")).unwrap();
+        // Hold several connections at once so the pool must create distinct ones.
+        let mut held = Vec::new();
+        for _ in 0..3 {
+            held.push(store.pool.get().await.unwrap());
+        }
+        for conn in &held {
+            let (mode, sync, version, busy) = conn
+                .interact(|c| {
+                    let mode: String = c.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+                    let sync: i64 = c.pragma_query_value(None, "synchronous", |r| r.get(0))?;
+                    let version: i64 = c.pragma_query_value(None, "user_version", |r| r.get(0))?;
+                    let busy: i64 = c.pragma_query_value(None, "busy_timeout", |r| r.get(0))?;
+                    Ok::<_, rusqlite::Error>((mode, sync, version, busy))
+                })
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(mode, "wal");
+            assert_eq!(sync, 2, "2 = FULL");
+            assert_eq!(version, MIGRATIONS.len() as i64);
+            assert_eq!(busy, BUSY_TIMEOUT.as_millis() as i64);
+        }
+    }
+
+    #[tokio::test]
+    async fn reopening_keeps_the_schema_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.db");
+        drop(SqliteStore::open(&path).unwrap());
+        let store = SqliteStore::open(&path).unwrap();
+        store.ping().await.unwrap();
+        assert_eq!(store.head().await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.db");
+        drop(SqliteStore::open(&path).unwrap());
+        Connection::open(&path)
+            .unwrap()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        let err = SqliteStore::open(&path).unwrap_err();
+        assert!(matches!(err, AuditError::Unavailable(_)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn records_cannot_be_updated_or_deleted_through_sql() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.db");
+        let store = SqliteStore::open(&path).unwrap();
+        store
+            .append(&crate::test_support::chain_of(2))
+            .await
+            .unwrap();
+        let conn = Connection::open(&path).unwrap();
+        assert!(
+            conn.execute("UPDATE access_record SET account = 'x'", [])
+                .is_err()
+        );
+        assert!(conn.execute("DELETE FROM access_record", []).is_err());
+    }
+}

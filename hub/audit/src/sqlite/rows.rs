@@ -1,0 +1,106 @@
+//! Mapping between [`AccessRecord`] and `access_record` rows.
+//!
+//! Lists are JSON arrays in TEXT columns, time is integer milliseconds UTC. A row that cannot
+//! be read back (bad JSON, unknown enum name, time out of range) is reported as
+//! [`AuditError::Corrupt`] for its sequence.
+
+use super::schema::db_error;
+use crate::{AccessRecord, AuditError, RecordDraft, Subject};
+use chrono::DateTime;
+use rusqlite::{Row, Transaction, params};
+
+/// The selected columns, in the order [`from_row`] reads them.
+pub const COLUMNS: &str = "sequence, audit_id, time_ms, account, role, department, channel, \
+    client_address, operation, action, subject_hmac, subject_masked, sources, clear_fields, \
+    purpose_code, purpose_note, outcome, trace_id, prev_hash, hash";
+
+const INSERT: &str = "INSERT INTO access_record (sequence, audit_id, time_ms, account, role, \
+    department, channel, client_address, operation, action, subject_hmac, subject_masked, \
+    sources, clear_fields, purpose_code, purpose_note, outcome, trace_id, prev_hash, hash) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
+    ?19, ?20)";
+
+/// Converts a sequence to SQLite's signed integer.
+pub fn seq_to_sql(sequence: u64) -> Result<i64, AuditError> {
+    i64::try_from(sequence).map_err(|_| AuditError::corrupt(sequence, "sequence out of range"))
+}
+
+/// Inserts records inside an open transaction.
+pub fn insert(tx: &Transaction<'_>, records: &[AccessRecord]) -> Result<(), AuditError> {
+    let mut stmt = tx.prepare_cached(INSERT).map_err(db_error)?;
+    for r in records {
+        let d = &r.draft;
+        let json = |list: &Vec<String>| {
+            serde_json::to_string(list)
+                .map_err(|_| AuditError::corrupt(r.sequence, "list not encodable"))
+        };
+        stmt.execute(params![
+            seq_to_sql(r.sequence)?,
+            r.audit_id,
+            d.time.timestamp_millis(),
+            d.account,
+            d.role,
+            d.department,
+            d.channel,
+            d.client_address,
+            d.operation,
+            d.action.as_str(),
+            d.subject.as_ref().map(|s| s.hmac.as_str()),
+            d.subject.as_ref().map(|s| s.masked.as_str()),
+            json(&d.sources)?,
+            json(&d.clear_fields)?,
+            d.purpose_code,
+            d.purpose_note,
+            d.outcome.as_str(),
+            d.trace_id,
+            r.prev_hash,
+            r.hash,
+        ])
+        .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// Reads one row selected with [`COLUMNS`].
+pub fn from_row(row: &Row<'_>) -> Result<AccessRecord, AuditError> {
+    let raw_seq: i64 = row.get(0).map_err(db_error)?;
+    let sequence =
+        u64::try_from(raw_seq).map_err(|_| AuditError::corrupt(0, "negative sequence"))?;
+    let bad = |reason: &str| AuditError::corrupt(sequence, reason);
+    let text = |i: usize| -> Result<String, AuditError> { row.get(i).map_err(db_error) };
+    let list = |i: usize, what: &str| -> Result<Vec<String>, AuditError> {
+        serde_json::from_str(&text(i)?).map_err(|_| bad(what))
+    };
+    let time_ms: i64 = row.get(2).map_err(db_error)?;
+    let subject_hmac: Option<String> = row.get(10).map_err(db_error)?;
+    let subject_masked: Option<String> = row.get(11).map_err(db_error)?;
+    let subject = match (subject_hmac, subject_masked) {
+        (Some(hmac), Some(masked)) => Some(Subject { hmac, masked }),
+        (None, None) => None,
+        _ => return Err(bad("subject half missing")),
+    };
+    let draft = RecordDraft {
+        time: DateTime::from_timestamp_millis(time_ms).ok_or_else(|| bad("time out of range"))?,
+        account: text(3)?,
+        role: text(4)?,
+        department: text(5)?,
+        channel: text(6)?,
+        client_address: text(7)?,
+        operation: text(8)?,
+        action: text(9)?.parse().map_err(|_| bad("unknown action"))?,
+        subject,
+        sources: list(12, "sources is not a JSON string list")?,
+        clear_fields: list(13, "clear_fields is not a JSON string list")?,
+        purpose_code: text(14)?,
+        purpose_note: text(15)?,
+        outcome: text(16)?.parse().map_err(|_| bad("unknown outcome"))?,
+        trace_id: text(17)?,
+    };
+    Ok(AccessRecord {
+        sequence,
+        audit_id: text(1)?,
+        draft,
+        prev_hash: text(18)?,
+        hash: text(19)?,
+    })
+}

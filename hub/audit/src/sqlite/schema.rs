@@ -1,0 +1,98 @@
+//! SQLite connection settings and the versioned schema.
+//!
+//! Every connection runs in WAL mode with `synchronous=FULL`, so a committed append survives a
+//! power cut, and waits up to [`BUSY_TIMEOUT`] for a lock instead of failing at once.
+//!
+//! The schema version lives in `PRAGMA user_version`. [`MIGRATIONS`] is an append-only list:
+//! migration *i* moves a database from version *i* to *i + 1*, inside one transaction. To
+//! extend the schema, add an entry; never edit a released one.
+
+use crate::AuditError;
+use rusqlite::{Connection, TransactionBehavior};
+use std::time::Duration;
+
+/// How long a connection waits for a database lock before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The schema migrations, oldest first; the database version is how many have run.
+pub const MIGRATIONS: &[&str] = &[V1];
+
+const V1: &str = "
+CREATE TABLE access_record (
+    sequence        INTEGER PRIMARY KEY CHECK (sequence > 0),
+    audit_id        TEXT NOT NULL UNIQUE,
+    time_ms         INTEGER NOT NULL,
+    account         TEXT NOT NULL,
+    role            TEXT NOT NULL,
+    department      TEXT NOT NULL,
+    channel         TEXT NOT NULL,
+    client_address  TEXT NOT NULL,
+    operation       TEXT NOT NULL,
+    action          TEXT NOT NULL,
+    subject_hmac    TEXT,
+    subject_masked  TEXT,
+    sources         TEXT NOT NULL,  -- JSON array of strings
+    clear_fields    TEXT NOT NULL,  -- JSON array of strings
+    purpose_code    TEXT NOT NULL,
+    purpose_note    TEXT NOT NULL,
+    outcome         TEXT NOT NULL,
+    trace_id        TEXT NOT NULL,
+    prev_hash       TEXT NOT NULL,
+    hash            TEXT NOT NULL,
+    CHECK ((subject_hmac IS NULL) = (subject_masked IS NULL))
+) STRICT;
+CREATE INDEX access_record_time ON access_record (time_ms);
+CREATE INDEX access_record_account ON access_record (account, sequence);
+CREATE INDEX access_record_subject ON access_record (subject_hmac, sequence)
+    WHERE subject_hmac IS NOT NULL;
+-- Append-only: the application never changes or removes a record. (This stops mistakes, not
+-- an attacker with the file; the hash chain is what detects those.)
+CREATE TRIGGER access_record_no_update BEFORE UPDATE ON access_record
+    BEGIN SELECT RAISE(ABORT, 'access records are append-only'); END;
+CREATE TRIGGER access_record_no_delete BEFORE DELETE ON access_record
+    BEGIN SELECT RAISE(ABORT, 'access records are append-only'); END;
+";
+
+/// Maps a SQLite error to [`AuditError::Unavailable`]. SQLite messages name tables, columns
+/// and constraints, never bound values, so no personal data gets through.
+pub fn db_error(e: rusqlite::Error) -> AuditError {
+    AuditError::Unavailable(format!("sqlite: {e}"))
+}
+
+/// Applies the durability settings to one connection and checks they took effect.
+pub fn configure(conn: &Connection) -> Result<(), AuditError> {
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(db_error)?;
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        .map_err(db_error)?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(AuditError::Unavailable(format!(
+            "sqlite: journal_mode is {mode}, WAL required (in-memory databases are not supported)"
+        )));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(db_error)?;
+    Ok(())
+}
+
+/// Brings the schema up to the newest version, in one transaction.
+pub fn migrate(conn: &mut Connection) -> Result<(), AuditError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_error)?;
+    let version: i64 = tx
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .map_err(db_error)?;
+    let known = MIGRATIONS.len() as i64;
+    if !(0..=known).contains(&version) {
+        return Err(AuditError::Unavailable(format!(
+            "sqlite: schema version {version} is not supported by this build (newest {known})"
+        )));
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql).map_err(db_error)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)
+            .map_err(db_error)?;
+    }
+    tx.commit().map_err(db_error)
+}

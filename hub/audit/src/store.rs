@@ -1,0 +1,133 @@
+//! The storage seam: what any audit store (SQLite now, PostgreSQL later) must provide.
+//!
+//! A store only keeps records the [`crate::AuditLog`] already chained; it never assigns
+//! sequences or hashes itself. It must, however, refuse an append that does not continue its
+//! stored head ([`AuditError::Conflict`]), so two writers can never fork the chain.
+
+use crate::{AccessRecord, AuditError, Outcome};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// Durable storage for chained access records.
+///
+/// Implementations must bound their own waiting (pool and lock timeouts) so a broken store
+/// answers with an error instead of hanging.
+#[async_trait]
+pub trait AuditStore: Send + Sync + 'static {
+    /// Appends already-chained records in ONE durable transaction (all or nothing).
+    ///
+    /// The first record must continue the stored head: its sequence is head + 1 (1 on an
+    /// empty trail) and its `prev_hash` the head's hash (the genesis hash on an empty trail);
+    /// otherwise nothing is written and [`AuditError::Conflict`] is returned. An empty slice is
+    /// a no-op.
+    async fn append(&self, records: &[AccessRecord]) -> Result<(), AuditError>;
+
+    /// Last `(sequence, hash)`, or `None` for an empty trail.
+    async fn head(&self) -> Result<Option<(u64, String)>, AuditError>;
+
+    /// Records matching `filter`, ordered by sequence, at most `filter.limit`.
+    async fn query(&self, filter: &RecordFilter) -> Result<Vec<AccessRecord>, AuditError>;
+
+    /// Cheap liveness probe (e.g. `SELECT 1`).
+    async fn ping(&self) -> Result<(), AuditError>;
+}
+
+/// Which records a [`AuditStore::query`] returns. All conditions are ANDed; `None` matches
+/// everything. Page through a large result with `after_sequence` = last sequence seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordFilter {
+    /// Only records at or after this time (inclusive).
+    pub from: Option<DateTime<Utc>>,
+    /// Only records before this time (exclusive).
+    pub to: Option<DateTime<Utc>>,
+    /// Only this handler account.
+    pub account: Option<String>,
+    /// Only this data subject (its HMAC hex).
+    pub subject_hmac: Option<String>,
+    /// Only this purpose code.
+    pub purpose_code: Option<String>,
+    /// Only this outcome.
+    pub outcome: Option<Outcome>,
+    /// Only records with a sequence greater than this (0 = from the start).
+    pub after_sequence: u64,
+    /// At most this many records.
+    pub limit: usize,
+}
+
+impl RecordFilter {
+    /// Default page size.
+    pub const DEFAULT_LIMIT: usize = 1000;
+}
+
+impl Default for RecordFilter {
+    /// Matches everything, first [`RecordFilter::DEFAULT_LIMIT`] records.
+    fn default() -> Self {
+        RecordFilter {
+            from: None,
+            to: None,
+            account: None,
+            subject_hmac: None,
+            purpose_code: None,
+            outcome: None,
+            after_sequence: 0,
+            limit: Self::DEFAULT_LIMIT,
+        }
+    }
+}
+
+/// Checks that `records` continue `head` (the store-side fork guard every store shares).
+pub fn check_continues(
+    head: Option<&(u64, String)>,
+    records: &[AccessRecord],
+) -> Result<(), AuditError> {
+    let Some(first) = records.first() else {
+        return Ok(());
+    };
+    let (next, prev) = match head {
+        Some((seq, hash)) => (seq.saturating_add(1), hash.as_str()),
+        None => (1, crate::GENESIS_HASH),
+    };
+    if first.sequence != next {
+        return Err(AuditError::Conflict {
+            sequence: first.sequence,
+            reason: format!("expected sequence {next}"),
+        });
+    }
+    if first.prev_hash != prev {
+        return Err(AuditError::Conflict {
+            sequence: first.sequence,
+            reason: "prev_hash is not the stored head".to_string(),
+        });
+    }
+    // The batch itself must be a valid chain; a store never accepts a broken one.
+    crate::verify_chain(records, Some(prev))
+}
+
+/// Verifies a whole stored trail from genesis, `page` records at a time, carrying each page's
+/// last hash into the next. Returns how many records were checked; the error names the first
+/// bad sequence. A record deleted from the end cannot be seen here: compare the count with a
+/// checkpoint or receipt kept elsewhere.
+pub async fn verify_store(store: &dyn AuditStore, page: usize) -> Result<u64, AuditError> {
+    let mut filter = RecordFilter {
+        limit: page.max(1),
+        ..RecordFilter::default()
+    };
+    let mut prev = crate::GENESIS_HASH.to_string();
+    let mut checked = 0u64;
+    loop {
+        let records = store.query(&filter).await?;
+        let Some(last) = records.last() else {
+            return Ok(checked);
+        };
+        if records[0].sequence != filter.after_sequence + 1 {
+            return Err(AuditError::corrupt(
+                records[0].sequence,
+                "records missing before it",
+            ));
+        }
+        crate::verify_chain(&records, Some(&prev))?;
+        checked += records.len() as u64;
+        filter.after_sequence = last.sequence;
+        prev.clone_from(&last.hash);
+    }
+}

@@ -1,0 +1,253 @@
+//! Group commit: one writer task owns the chain head and commits records in batches.
+//!
+//! Callers send `(draft, reply)` over a bounded queue. The writer takes the first waiting
+//! record plus everything else already queued (up to `max_batch`), chains them, calls
+//! [`AuditStore::append`] once (one transaction, one fsync), then answers every caller. Under
+//! load many records share one fsync; alone, a record is committed at once.
+//!
+//! Failure is closed and self-healing: if an append fails, every caller in that batch gets
+//! [`AuditError::Unavailable`], and the writer forgets the head and re-reads it from the store
+//! before the next batch, so the chain continues correctly once the store recovers. If the
+//! store reports a [`AuditError::Conflict`] (another writer moved the head), nothing was
+//! written, so the batch is re-chained on the fresh head and retried a few times.
+
+use crate::chain::{GENESIS_HASH, seal};
+use crate::{AccessRecord, AuditError, AuditStore, Receipt, RecordDraft};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+/// Upper bound on one `append`, so a hung store cannot wedge the writer. Stores bound their
+/// own waits more tightly (SQLite: pool wait and busy timeout, 5 s each).
+const APPEND_TIMEOUT: Duration = Duration::from_secs(30);
+/// Appends tried per batch when the store reports a chain conflict.
+const CONFLICT_ATTEMPTS: usize = 3;
+
+/// Tuning for the group-commit writer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupCommitConfig {
+    /// Most records committed in one transaction (default 512).
+    pub max_batch: usize,
+    /// Records that may wait in the queue; when full, `record` waits (default 8192).
+    pub queue_capacity: usize,
+}
+
+impl Default for GroupCommitConfig {
+    fn default() -> Self {
+        GroupCommitConfig {
+            max_batch: 512,
+            queue_capacity: 8192,
+        }
+    }
+}
+
+type Reply = oneshot::Sender<Result<Receipt, AuditError>>;
+
+struct Job {
+    draft: RecordDraft,
+    reply: Reply,
+}
+
+/// The audit log: chains and durably commits access records through one writer task.
+pub struct AuditLog {
+    store: Arc<dyn AuditStore>,
+    sender: Mutex<Option<mpsc::Sender<Job>>>,
+    writer: tokio::sync::Mutex<Option<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for AuditLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditLog").finish_non_exhaustive()
+    }
+}
+
+impl AuditLog {
+    /// Reads the store's head to continue the chain and starts the writer task.
+    pub async fn start(
+        store: Arc<dyn AuditStore>,
+        config: GroupCommitConfig,
+    ) -> Result<AuditLog, AuditError> {
+        let head = Head::from_store(store.head().await?);
+        let (sender, receiver) = mpsc::channel(config.queue_capacity.max(1));
+        let writer = Writer {
+            store: Arc::clone(&store),
+            receiver,
+            max_batch: config.max_batch.max(1),
+            head: Some(head),
+        };
+        let handle = tokio::spawn(writer.run());
+        Ok(AuditLog {
+            store,
+            sender: Mutex::new(Some(sender)),
+            writer: tokio::sync::Mutex::new(Some(handle)),
+        })
+    }
+
+    /// Chains and durably commits one record; returns only after the transaction holding it
+    /// committed.
+    ///
+    /// Waits while the queue is full (wrap it in the caller's deadline). Fails with
+    /// [`AuditError::Unavailable`] if the store fails and [`AuditError::Closed`] after
+    /// [`AuditLog::shutdown`]. If the caller gives up after the record was queued, the record
+    /// is still committed: the trail may over-record, it never under-records.
+    pub async fn record(&self, draft: RecordDraft) -> Result<Receipt, AuditError> {
+        let sender = self
+            .sender
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+            .ok_or(AuditError::Closed)?;
+        let (reply, answer) = oneshot::channel();
+        sender
+            .send(Job { draft, reply })
+            .await
+            .map_err(|_| AuditError::Closed)?;
+        drop(sender);
+        answer.await.map_err(|_| {
+            AuditError::Unavailable("audit writer stopped before answering".to_string())
+        })?
+    }
+
+    /// The store behind the log, for queries and health checks.
+    pub fn store(&self) -> &Arc<dyn AuditStore> {
+        &self.store
+    }
+
+    /// Stops accepting records, commits everything already queued, and ends the writer task.
+    pub async fn shutdown(&self) {
+        drop(
+            self.sender
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        );
+        let mut writer = self.writer.lock().await;
+        if let Some(handle) = writer.take()
+            && let Err(e) = handle.await
+        {
+            tracing::error!(error = %e, "audit writer task ended abnormally");
+        }
+    }
+}
+
+/// The chain head as the writer believes it: the last sequence (0 for an empty trail) and hash.
+#[derive(Debug, Clone)]
+struct Head {
+    sequence: u64,
+    hash: String,
+}
+
+impl Head {
+    fn from_store(head: Option<(u64, String)>) -> Head {
+        match head {
+            Some((sequence, hash)) => Head { sequence, hash },
+            None => Head {
+                sequence: 0,
+                hash: GENESIS_HASH.to_string(),
+            },
+        }
+    }
+}
+
+struct Writer {
+    store: Arc<dyn AuditStore>,
+    receiver: mpsc::Receiver<Job>,
+    max_batch: usize,
+    /// `None` after a failed append: re-read from the store before the next batch.
+    head: Option<Head>,
+}
+
+impl Writer {
+    async fn run(mut self) {
+        let mut jobs = Vec::with_capacity(self.max_batch);
+        // recv_many waits for the first job, then takes whatever else is already queued.
+        while self.receiver.recv_many(&mut jobs, self.max_batch).await > 0 {
+            let (drafts, replies): (Vec<RecordDraft>, Vec<Reply>) =
+                jobs.drain(..).map(|job| (job.draft, job.reply)).unzip();
+            match self.commit(drafts).await {
+                Ok(receipts) => {
+                    for (reply, receipt) in replies.into_iter().zip(receipts) {
+                        // A caller that gave up no longer listens; its record is committed anyway.
+                        let _ = reply.send(Ok(receipt));
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(
+                        error = %error,
+                        kind = error.label(),
+                        batch = replies.len(),
+                        "audit append failed; the batch is refused and the head will be re-read"
+                    );
+                    let error = match error {
+                        AuditError::Unavailable(_) => error,
+                        other => AuditError::Unavailable(other.to_string()),
+                    };
+                    for reply in replies {
+                        let _ = reply.send(Err(error.clone()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Chains `drafts` on the head and appends them in one store transaction.
+    async fn commit(&mut self, mut drafts: Vec<RecordDraft>) -> Result<Vec<Receipt>, AuditError> {
+        let mut attempt = 1;
+        loop {
+            let head = self.current_head().await?;
+            let records = chain_after(&head, drafts);
+            let result = tokio::time::timeout(APPEND_TIMEOUT, self.store.append(&records))
+                .await
+                .unwrap_or_else(|_| Err(AuditError::Unavailable("append timed out".to_string())));
+            match result {
+                Ok(()) => {
+                    let last = records.last().expect("a batch is never empty");
+                    self.head = Some(Head {
+                        sequence: last.sequence,
+                        hash: last.hash.clone(),
+                    });
+                    return Ok(records.iter().map(AccessRecord::receipt).collect());
+                }
+                Err(AuditError::Conflict { .. }) if attempt < CONFLICT_ATTEMPTS => {
+                    // Nothing was written: chain the same drafts again on the fresh head.
+                    self.head = None;
+                    attempt += 1;
+                    drafts = records.into_iter().map(|r| r.draft).collect();
+                }
+                Err(error) => {
+                    // Unknown whether the store committed (e.g. a timeout): re-read the head.
+                    self.head = None;
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    async fn current_head(&mut self) -> Result<Head, AuditError> {
+        if let Some(head) = &self.head {
+            return Ok(head.clone());
+        }
+        let head = tokio::time::timeout(APPEND_TIMEOUT, self.store.head())
+            .await
+            .unwrap_or_else(|_| Err(AuditError::Unavailable("head read timed out".to_string())))?;
+        let head = Head::from_store(head);
+        self.head = Some(head.clone());
+        Ok(head)
+    }
+}
+
+/// Seals `drafts` as consecutive records after `head`.
+fn chain_after(head: &Head, drafts: Vec<RecordDraft>) -> Vec<AccessRecord> {
+    let mut prev = head.hash.clone();
+    let mut sequence = head.sequence;
+    drafts
+        .into_iter()
+        .map(|draft| {
+            sequence += 1;
+            let record = seal(sequence, &prev, draft);
+            prev.clone_from(&record.hash);
+            record
+        })
+        .collect()
+}
