@@ -21,6 +21,10 @@ pub struct HubConfig {
     /// Fan-out deadlines.
     #[serde(default)]
     pub fanout: FanoutConfig,
+    /// Breakers, bulkheads, per-source deadlines and retries: defaults plus per-connector
+    /// overrides.
+    #[serde(default)]
+    pub resilience: crate::resilience::settings::ResilienceConfig,
     /// One table per connector, keyed by registry name (`saeol`, `tax`, …); each table is
     /// validated by its connector's own config type.
     #[serde(default)]
@@ -110,8 +114,6 @@ pub struct FanoutConfig {
     pub default_deadline_ms: u64,
     /// Longest deadline honoured, whatever the caller asks, in ms.
     pub max_deadline_ms: u64,
-    /// Longest any one source may take within a query, in ms.
-    pub source_deadline_ms: u64,
 }
 
 impl Default for FanoutConfig {
@@ -119,7 +121,6 @@ impl Default for FanoutConfig {
         FanoutConfig {
             default_deadline_ms: 3_000,
             max_deadline_ms: 10_000,
-            source_deadline_ms: 2_500,
         }
     }
 }
@@ -189,7 +190,7 @@ impl HubConfig {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let f = &self.fanout;
-        if f.default_deadline_ms == 0 || f.source_deadline_ms == 0 {
+        if f.default_deadline_ms == 0 {
             return Err(ConfigError::Rule(
                 "fanout deadlines must be greater than 0".into(),
             ));
@@ -204,6 +205,9 @@ impl HubConfig {
                 "audit.max_batch must be at least 1".into(),
             ));
         }
+        self.resilience
+            .validate(crate::registry::KNOWN)
+            .map_err(ConfigError::Rule)?;
         for name in self.connectors.keys() {
             if !crate::registry::KNOWN.contains(&name.as_str()) {
                 return Err(ConfigError::Rule(format!(

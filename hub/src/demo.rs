@@ -78,11 +78,43 @@ fn ensure_keys(dir: &Path) -> Result<()> {
 
 fn config_text(listen: SocketAddr, sims: &[(&str, SimHandle)]) -> String {
     let mut s = format!(
-        "# Written by `minwon-hub demo`; paths are relative to this file.\n\
-         [server]\nlisten = \"{listen}\"\n\n\
-         [auth]\njwt_public_key_file = \"jwt-public.pem\"\njwt_private_key_file = \"jwt-signing.pem\"\n\n\
-         [audit]\nsqlite_path = \"audit.db\"\nsubject_key_file = \"subject-hmac.key\"\n\n\
-         [fanout]\ndefault_deadline_ms = 3000\nmax_deadline_ms = 10000\nsource_deadline_ms = 2500\n"
+        r#"# Written by `minwon-hub demo`; paths are relative to this file.
+[server]
+listen = "{listen}"
+
+[auth]
+jwt_public_key_file = "jwt-public.pem"
+jwt_private_key_file = "jwt-signing.pem"
+
+[audit]
+sqlite_path = "audit.db"
+subject_key_file = "subject-hmac.key"
+
+[fanout]
+default_deadline_ms = 3000
+max_deadline_ms = 10000
+
+# Every connector: bulkhead, per-source deadline, breaker, retry. Tuned so a demo user can
+# trip a breaker by hand in a few calls (see the README).
+[resilience.defaults]
+max_in_flight = 64
+deadline_ms = 2500
+
+[resilience.defaults.breaker]
+window = 10
+minimum_calls = 4
+failure_rate_threshold = 50
+slow_call_duration_ms = 2000
+slow_call_rate_threshold = 80
+open_wait_ms = 5000
+half_open_calls = 2
+half_open_max_ms = 5000
+
+[resilience.defaults.retry]
+enabled = true
+backoff_ms = 50
+budget_ratio = 0.1
+"#
     );
     for (name, sim) in sims {
         s.push_str(&format!(

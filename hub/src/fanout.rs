@@ -6,8 +6,9 @@
 
 use crate::policy::SourceAccess;
 use crate::registry::Registered;
+use crate::resilience::GuardError;
 use futures::stream::{FuturesUnordered, Stream};
-use minwon_connector_sdk::{CallContext, Case, CitizenKeys, ConnectorError, ErrorKind};
+use minwon_connector_sdk::{CallContext, Case, CitizenKeys, ErrorKind};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -150,22 +151,25 @@ pub async fn call_one(
 ) -> SourceOutcome {
     let start = Instant::now();
     let name = p.target.descriptor().name.clone();
-    let ctx = CallContext {
-        deadline,
-        traceparent,
-    };
-    let budget_ms = deadline.saturating_duration_since(start).as_millis();
-    let result = match tokio::time::timeout_at(
-        deadline,
-        p.target.connector.fetch_cases(&keys, &ctx),
-    )
-    .await
-    {
-        Ok(r) => r,
-        Err(_) => Err(ConnectorError::timeout(format!(
-            "no answer within {budget_ms} ms"
-        ))),
-    };
+    let budget_ms = p
+        .target
+        .guard
+        .deadline(deadline)
+        .saturating_duration_since(start)
+        .as_millis();
+    let connector = &p.target.connector;
+    let (keys, traceparent) = (&keys, &traceparent);
+    let result = p
+        .target
+        .guard
+        .call(deadline, |d| async move {
+            let ctx = CallContext {
+                deadline: d,
+                traceparent: traceparent.clone(),
+            };
+            connector.fetch_cases(keys, &ctx).await
+        })
+        .await;
     let latency = start.elapsed();
     let (state, detail, cases) = match result {
         Ok(cases) if cases.is_empty() => (SourceState::NotFound, "no records".to_string(), vec![]),
@@ -173,7 +177,9 @@ pub async fn call_one(
             let n = cases.len();
             (SourceState::Ok, format!("{n} case(s)"), cases)
         }
-        Err(e) => {
+        Err(e @ GuardError::CircuitOpen) => (SourceState::CircuitOpen, e.to_string(), vec![]),
+        Err(e @ GuardError::Busy(_)) => (SourceState::Unavailable, e.to_string(), vec![]),
+        Err(GuardError::Failed(e)) => {
             let state = SourceState::from_error(e.kind);
             tracing::info!(source = %name, kind = e.kind.as_str(), "source failed");
             let detail = if e.kind == ErrorKind::Timeout {
@@ -199,21 +205,20 @@ pub fn run(
     calls: Vec<Planned>,
     keys: CitizenKeys,
     deadline: Instant,
-    source_cap: Duration,
     traceparent: Option<String>,
 ) -> impl Stream<Item = SourceOutcome> + Send + 'static {
     let keys = Arc::new(keys);
     let futs: FuturesUnordered<_> = calls
         .into_iter()
         .map(|p| {
-            let d = deadline.min(Instant::now() + source_cap);
             let keys = keys.clone();
             let tp = traceparent.clone();
             let name = p.target.descriptor().name.clone();
-            // A task per source, so one source's slow parsing never delays another's I/O.
-            let handle = tokio::spawn(call_one(p, keys, d, tp));
+            // A task per source, so one source's slow parsing never delays another's I/O;
+            // aborted if the caller goes away, so an abandoned query frees its bulkhead slots.
+            let mut handle = AbortOnDrop(tokio::spawn(call_one(p, keys, deadline, tp)));
             async move {
-                handle.await.unwrap_or_else(|e| SourceOutcome {
+                (&mut handle.0).await.unwrap_or_else(|e| SourceOutcome {
                     source: name,
                     state: SourceState::Error,
                     latency: Duration::ZERO,
@@ -233,6 +238,15 @@ pub fn run(
         })
         .collect();
     futs
+}
+
+/// A task handle that aborts the task when dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Parses a `grpc-timeout` header value (`<digits><unit>`, unit one of H M S m u n).

@@ -4,7 +4,8 @@
 //! - [`auth`] — bearer JWT → [`auth::Principal`] (who, role, department, channel, address).
 //! - [`validate`] — citizen keys and purpose checked; bad input named by field, never echoed.
 //! - [`policy`] — which sources and which personal fields, clear or masked, for this caller.
-//! - [`fanout`] — parallel calls to every connector that can answer, each with its deadline.
+//! - [`fanout`] — parallel calls to every connector that can answer, each through its
+//!   [`resilience`] guard (bulkhead → breaker → deadline → one retry).
 //! - [`convert`] — the domain model to protobuf, masking applied field by field.
 //! - `minwon_audit` (crate) — the access record, committed before the response leaves.
 //! - [`api`] — the tonic services, and the one place errors become `tonic::Status`.
@@ -22,5 +23,6 @@ pub mod fanout;
 pub mod keys;
 pub mod policy;
 pub mod registry;
+pub mod resilience;
 pub mod server;
 pub mod validate;

@@ -134,7 +134,7 @@ async fn main() -> Result<()> {
         }
         Command::CheckConfig { config } => {
             let cfg = HubConfig::load(&config)?;
-            minwon_hub::registry::Registry::from_config(&cfg.connectors)?;
+            minwon_hub::registry::Registry::from_config(&cfg.connectors, &cfg.resilience)?;
             keys::read_public_key(&cfg.auth.jwt_public_key_file)?;
             println!(
                 "{}: OK ({} connector(s))",

@@ -1,6 +1,8 @@
 //! The connector registry: the one place that knows which connectors exist. Adding a
 //! department is one line in [`build`] (and in [`KNOWN`]).
 
+use crate::resilience::Guard;
+use crate::resilience::settings::ResilienceConfig;
 use minwon_connector_sdk::config::ConfigError;
 use minwon_connector_sdk::{BuiltConnector, Connector, Descriptor, HealthCheck, KnowledgeSource};
 use std::sync::Arc;
@@ -28,6 +30,8 @@ pub struct Registered {
     pub connector: Arc<dyn Connector>,
     /// Its health check.
     pub health: Arc<dyn HealthCheck>,
+    /// Its bulkhead, breaker, deadline and retry.
+    pub guard: Arc<Guard>,
 }
 
 impl Registered {
@@ -42,14 +46,16 @@ impl Registered {
 pub struct Registry {
     /// The connectors.
     pub connectors: Vec<Registered>,
-    /// The knowledge base (the first connector that serves one).
-    pub knowledge: Option<Arc<dyn KnowledgeSource>>,
+    /// The knowledge base (the first connector that serves one) and that connector's guard,
+    /// so searches share its breaker.
+    pub knowledge: Option<(Arc<dyn KnowledgeSource>, Arc<Guard>)>,
 }
 
 impl Registry {
     /// Builds every connector named in the config.
     pub fn from_config(
         tables: &std::collections::BTreeMap<String, toml::Value>,
+        resilience: &ResilienceConfig,
     ) -> Result<Self, ConfigError> {
         let mut reg = Registry::default();
         for name in KNOWN {
@@ -57,12 +63,19 @@ impl Registry {
                 continue;
             };
             let built = build(name, table)?;
-            if reg.knowledge.is_none() {
-                reg.knowledge = built.knowledge.clone();
+            let settings = resilience
+                .for_connector(name)
+                .map_err(|m| ConfigError::new(name, m))?;
+            let guard = Arc::new(Guard::new(name, settings));
+            if reg.knowledge.is_none()
+                && let Some(k) = built.knowledge.clone()
+            {
+                reg.knowledge = Some((k, guard.clone()));
             }
             reg.connectors.push(Registered {
                 connector: built.connector,
                 health: built.health,
+                guard,
             });
         }
         Ok(reg)

@@ -25,7 +25,7 @@ pub async fn build_hub(cfg: &HubConfig) -> Result<Arc<Hub>> {
     );
     let subject_key = SubjectKey::from_bytes(&keys::read_secret(&cfg.audit.subject_key_file)?)
         .map_err(|e| anyhow::anyhow!("audit.subject_key_file: {e}"))?;
-    let registry = Registry::from_config(&cfg.connectors)?;
+    let registry = Registry::from_config(&cfg.connectors, &cfg.resilience)?;
     if let Some(dir) = cfg.audit.sqlite_path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }

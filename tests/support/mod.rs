@@ -29,6 +29,11 @@ fn read_json(path: &Path) -> Option<Value> {
 impl Demo {
     /// Starts the demo binary and waits until it is serving.
     pub fn start() -> Demo {
+        Self::start_with_env(&[])
+    }
+
+    /// Starts the demo with extra environment (e.g. `MINWON_…__…` config overrides).
+    pub fn start_with_env(env: &[(&str, &str)]) -> Demo {
         let dir = tempfile::tempdir().expect("temp dir");
         let child = Command::new(env!("CARGO_BIN_EXE_minwon-hub"))
             .args([
@@ -40,6 +45,7 @@ impl Demo {
                 "--data-dir",
             ])
             .arg(dir.path())
+            .envs(env.iter().copied())
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::from(

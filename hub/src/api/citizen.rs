@@ -13,7 +13,6 @@ use minwon_proto::v1 as pb;
 use pb::citizen_case_service_server::CitizenCaseService;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::time::Instant;
 use tonic::{Request, Response, Status};
 
@@ -124,7 +123,6 @@ impl CitizenCaseService for CitizenApi {
             p.plan.calls,
             p.query.keys.clone(),
             p.fanout_deadline,
-            Duration::from_millis(hub.fanout.source_deadline_ms),
             Some(p.trace.outgoing.clone()),
         )
         .collect()
@@ -199,7 +197,6 @@ impl CitizenCaseService for CitizenApi {
             p.plan.calls,
             p.query.keys,
             p.fanout_deadline,
-            Duration::from_millis(hub.fanout.source_deadline_ms),
             Some(p.trace.outgoing),
         );
         let stream = settled.chain(live).map(move |o| {
@@ -259,19 +256,18 @@ impl CitizenCaseService for CitizenApi {
             return Err(status::denied(reason));
         }
         let (deadline, budget) = hub.deadline_of(req.metadata());
-        let ctx = CallContext {
-            deadline: deadline - Hub::reserve(budget),
-            traceparent: Some(trace.outgoing.clone()),
-        };
-        let result =
-            match tokio::time::timeout_at(ctx.deadline, target.connector.get_case(native_id, &ctx))
-                .await
-            {
-                Ok(r) => r,
-                Err(_) => Err(minwon_connector_sdk::ConnectorError::timeout(
-                    "deadline exceeded",
-                )),
-            };
+        let connector = &target.connector;
+        let outgoing = &trace.outgoing;
+        let result = target
+            .guard
+            .call(deadline - Hub::reserve(budget), |d| async move {
+                let ctx = CallContext {
+                    deadline: d,
+                    traceparent: Some(outgoing.clone()),
+                };
+                connector.get_case(native_id, &ctx).await
+            })
+            .await;
         match result {
             Ok(case) => {
                 let subject = case
@@ -312,7 +308,7 @@ impl CitizenCaseService for CitizenApi {
                     &trace,
                 );
                 hub.record(d).await?;
-                Err(status::from_connector(source, &e))
+                Err(status::from_guard(source, &e))
             }
         }
     }

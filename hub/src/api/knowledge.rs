@@ -49,30 +49,23 @@ impl KnowledgeService for KnowledgeApi {
             l if l <= MAX_LIMIT => l,
             _ => return Err(Status::invalid_argument("limit: 1 to 50 (0 means 10)")),
         };
-        let source =
+        let (source, guard) =
             hub.registry.knowledge.as_ref().ok_or_else(|| {
                 Status::unavailable("no knowledge base is configured on this hub")
             })?;
         let (deadline, budget) = hub.deadline_of(req.metadata());
-        let ctx = CallContext {
-            deadline: deadline - Hub::reserve(budget),
-            traceparent: Some(TraceCtx::from_metadata(req.metadata()).outgoing),
-        };
+        let outgoing = &TraceCtx::from_metadata(req.metadata()).outgoing;
         let category = (!r.category.is_empty()).then_some(r.category.as_str());
-        let result = tokio::time::timeout_at(
-            ctx.deadline,
-            source.search(query, category, limit as usize, &ctx),
-        )
-        .await;
-        let (entries, total) = match result {
-            Ok(Ok(found)) => found,
-            Ok(Err(e)) => return Err(status::from_connector("knowledge base", &e)),
-            Err(_) => {
-                return Err(Status::deadline_exceeded(
-                    "knowledge base: no answer before the deadline",
-                ));
-            }
-        };
+        let (entries, total) = guard
+            .call(deadline - Hub::reserve(budget), |d| async move {
+                let ctx = CallContext {
+                    deadline: d,
+                    traceparent: Some(outgoing.clone()),
+                };
+                source.search(query, category, limit as usize, &ctx).await
+            })
+            .await
+            .map_err(|e| status::from_guard("knowledge base", &e))?;
         Ok(Response::new(pb::SearchKnowledgeResponse {
             entries: entries.into_iter().map(convert::knowledge_entry).collect(),
             total_matches: total.min(u32::MAX as usize) as u32,

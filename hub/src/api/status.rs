@@ -1,6 +1,7 @@
 //! The one place internal errors become `tonic::Status`. Messages say what to do next and
 //! never carry personal data (connector messages are built without it, see the SDK).
 
+use crate::resilience::GuardError;
 use minwon_connector_sdk::{ConnectorError, ErrorKind};
 use tonic::Status;
 
@@ -24,6 +25,16 @@ pub fn from_connector(source: &str, e: &ConnectorError) -> Status {
         ErrorKind::BadResponse | ErrorKind::Internal => {
             Status::internal(format!("{source} answered something unusable ({})", e.kind))
         }
+    }
+}
+
+/// A guarded call's failure answered to the caller.
+pub fn from_guard(source: &str, e: &GuardError) -> Status {
+    match e {
+        GuardError::CircuitOpen | GuardError::Busy(_) => {
+            Status::unavailable(format!("{source}: {e}; try again shortly"))
+        }
+        GuardError::Failed(c) => from_connector(source, c),
     }
 }
 
