@@ -39,6 +39,46 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// On shutdown, how long in-flight calls may take to finish, in ms.
     pub shutdown_grace_ms: u64,
+    /// Accept gRPC-Web (HTTP/1.1) beside gRPC, so browsers can call the hub directly.
+    pub grpc_web: bool,
+    /// Browser origins allowed by CORS (e.g. `https://counsel.gimpo.go.kr`); `*` for any;
+    /// empty for none.
+    pub cors_allowed_origins: Vec<String>,
+    /// TLS for the gRPC port; plaintext when absent.
+    pub tls: Option<TlsConfig>,
+}
+
+/// `[server.tls]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// Server certificate chain (PEM).
+    pub cert_file: PathBuf,
+    /// Server private key (PEM).
+    pub key_file: PathBuf,
+    /// CA bundle (PEM) that client certificates must chain to; set it to require mutual TLS
+    /// from service-to-service callers.
+    #[serde(default)]
+    pub client_ca_file: Option<PathBuf>,
+}
+
+impl TlsConfig {
+    /// Reads the files into tonic's TLS settings.
+    pub fn load(&self) -> anyhow::Result<tonic::transport::ServerTlsConfig> {
+        use anyhow::Context;
+        use tonic::transport::{Certificate, Identity, ServerTlsConfig};
+        let read = |p: &Path| {
+            std::fs::read(p).with_context(|| format!("server.tls: reading {}", p.display()))
+        };
+        let mut tls = ServerTlsConfig::new().identity(Identity::from_pem(
+            read(&self.cert_file)?,
+            read(&self.key_file)?,
+        ));
+        if let Some(ca) = &self.client_ca_file {
+            tls = tls.client_ca_root(Certificate::from_pem(read(ca)?));
+        }
+        Ok(tls)
+    }
 }
 
 impl Default for ServerConfig {
@@ -46,6 +86,9 @@ impl Default for ServerConfig {
         ServerConfig {
             listen: "127.0.0.1:50051".parse().expect("literal address"),
             shutdown_grace_ms: 10_000,
+            grpc_web: true,
+            cors_allowed_origins: Vec::new(),
+            tls: None,
         }
     }
 }
@@ -231,6 +274,13 @@ impl HubConfig {
         }
         fix(&mut self.audit.sqlite_path);
         fix(&mut self.audit.subject_key_file);
+        if let Some(tls) = self.server.tls.as_mut() {
+            fix(&mut tls.cert_file);
+            fix(&mut tls.key_file);
+            if let Some(ca) = tls.client_ca_file.as_mut() {
+                fix(ca);
+            }
+        }
     }
 }
 

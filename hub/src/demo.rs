@@ -15,7 +15,6 @@ use serde_json::json;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 /// Demo options (from the command line).
 #[derive(Debug, Clone)]
@@ -234,13 +233,7 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     );
     println!("Press Ctrl-C to stop.");
 
-    server::serve(
-        hub,
-        listener,
-        server::shutdown_signal(),
-        Duration::from_millis(cfg.server.shutdown_grace_ms),
-    )
-    .await?;
+    server::serve(hub, listener, &cfg.server, server::shutdown_signal()).await?;
     for (_, s) in sims {
         s.shutdown().await;
     }

@@ -7,7 +7,6 @@ use minwon_hub::config::HubConfig;
 use minwon_hub::{demo, keys, server};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// minwon-hub: one citizen-case gRPC API in front of every department back-end, with
 /// authorization, masking and a tamper-evident access trail.
@@ -124,13 +123,7 @@ async fn main() -> Result<()> {
                 .await
                 .with_context(|| format!("binding {}", cfg.server.listen))?;
             tracing::info!(addr = %listener.local_addr()?, "minwon-hub serving");
-            server::serve(
-                hub,
-                listener,
-                server::shutdown_signal(),
-                Duration::from_millis(cfg.server.shutdown_grace_ms),
-            )
-            .await
+            server::serve(hub, listener, &cfg.server, server::shutdown_signal()).await
         }
         Command::CheckConfig { config } => {
             let cfg = HubConfig::load(&config)?;

@@ -3,9 +3,10 @@
 
 use crate::api::{AdminApi, AuditApi, CitizenApi, Hub, KnowledgeApi};
 use crate::auth::Authenticator;
-use crate::config::HubConfig;
+use crate::config::{HubConfig, ServerConfig};
 use crate::keys;
 use crate::registry::Registry;
+use crate::{health, web};
 use anyhow::{Context, Result};
 use minwon_audit::{AuditLog, GroupCommitConfig, SqliteStore, SubjectKey};
 use minwon_proto::v1 as pb;
@@ -54,17 +55,41 @@ pub async fn build_hub(cfg: &HubConfig) -> Result<Arc<Hub>> {
     }))
 }
 
-/// Serves every service on `listener` until `shutdown` completes, then drains within `grace`
-/// and flushes the access trail.
+/// Serves every service on `listener` until `shutdown` completes, then drains within the
+/// configured grace period and flushes the access trail.
+///
+/// Beside the `minwon.v1` services: `grpc.health.v1` (per service; the case service turns
+/// NOT_SERVING while the audit store is unreachable), server reflection (v1) and gRPC-Web with
+/// the configured CORS origins; TLS (and mutual TLS) when `[server.tls]` is set.
 pub async fn serve(
     hub: Arc<Hub>,
     listener: TcpListener,
+    cfg: &ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
-    grace: Duration,
 ) -> Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-    let router = tonic::transport::Server::builder()
+    let (reporter, health_service) = tonic_health::server::health_reporter();
+    let watcher = tokio::spawn(health::watch(hub.clone(), reporter));
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(minwon_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .context("building the reflection service")?;
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = &cfg.tls {
+        builder = builder
+            .tls_config(tls.load()?)
+            .context("configuring TLS for the gRPC port")?;
+    }
+    let router = builder
+        .accept_http1(cfg.grpc_web)
+        .layer(web::cors_layer(&cfg.cors_allowed_origins)?)
+        .layer(tower::util::option_layer(
+            cfg.grpc_web.then(tonic_web::GrpcWebLayer::new),
+        ))
+        .add_service(health_service)
+        .add_service(reflection)
         .add_service(
             pb::citizen_case_service_server::CitizenCaseServiceServer::new(CitizenApi::new(
                 hub.clone(),
@@ -86,7 +111,9 @@ pub async fn serve(
     }));
     shutdown.await;
     tracing::info!("shutting down: finishing in-flight calls");
+    watcher.abort();
     let _ = stop_tx.send(());
+    let grace = Duration::from_millis(cfg.shutdown_grace_ms);
     match tokio::time::timeout(grace, server).await {
         Ok(Ok(Ok(()))) => {}
         Ok(Ok(Err(e))) => tracing::error!(error = %e, "gRPC server ended with an error"),

@@ -1,0 +1,55 @@
+//! gRPC health (`grpc.health.v1`) per service, kept true to what the hub can do: the case
+//! service and the audit service need the access trail, so they report NOT_SERVING while the
+//! audit store does not answer; the knowledge service (public, not audited) and the overall
+//! status ("") stay SERVING. Kubernetes readiness probes ask for the case service.
+
+use crate::api::Hub;
+use minwon_proto::v1 as pb;
+use std::sync::Arc;
+use std::time::Duration;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
+/// How often the audit store is probed.
+pub const PROBE_INTERVAL: Duration = Duration::from_secs(2);
+/// How long one probe may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Service names whose status follows the audit store.
+pub const AUDITED_SERVICES: [&str; 2] = ["minwon.v1.CitizenCaseService", "minwon.v1.AuditService"];
+
+/// Sets every service's status, then follows the audit store until aborted.
+pub async fn watch(hub: Arc<Hub>, reporter: HealthReporter) {
+    use tonic::server::NamedService;
+    for name in [
+        "",
+        <pb::knowledge_service_server::KnowledgeServiceServer<crate::api::KnowledgeApi> as NamedService>::NAME,
+        <pb::connector_admin_service_server::ConnectorAdminServiceServer<crate::api::AdminApi> as NamedService>::NAME,
+    ] {
+        reporter.set_service_status(name, ServingStatus::Serving).await;
+    }
+    let mut last: Option<bool> = None;
+    loop {
+        let up = matches!(
+            tokio::time::timeout(PROBE_TIMEOUT, hub.audit.store().ping()).await,
+            Ok(Ok(()))
+        );
+        if last != Some(up) {
+            let status = if up {
+                ServingStatus::Serving
+            } else {
+                ServingStatus::NotServing
+            };
+            for name in AUDITED_SERVICES {
+                reporter.set_service_status(name, status).await;
+            }
+            if up {
+                tracing::info!("audit store reachable: case service SERVING");
+            } else {
+                tracing::error!("audit store unreachable: case service NOT_SERVING (fail closed)");
+            }
+            last = Some(up);
+        }
+        tokio::time::sleep(PROBE_INTERVAL).await;
+    }
+}
