@@ -1,0 +1,352 @@
+//! From one JSON ticket item to the unified [`Case`]: the status table, field reading, and the
+//! split between attributes (never personal) and personal fields (masked later by the hub).
+//!
+//! Items are read from a parsed [`serde_json::Value`] by hand rather than derived, so that every
+//! failure is a `BadResponse` whose message names the field, never its value (serde's own
+//! messages quote the offending value, which may be a plate or a name).
+
+use crate::NAME;
+use crate::protocol::field;
+use chrono::{DateTime, NaiveDate, Utc};
+use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// The one status table: the back-end's word → the unified status. Anything else maps to
+/// [`CaseStatus::Unknown`], the word kept in [`Case::source_status`].
+pub const STATUS_TABLE: [(&str, CaseStatus); 9] = [
+    ("사전통지", CaseStatus::Unpaid),
+    ("부과", CaseStatus::Unpaid),
+    ("납부완료", CaseStatus::Paid),
+    ("의견진술", CaseStatus::ObjectionFiled),
+    ("이의신청", CaseStatus::ObjectionFiled),
+    ("체납", CaseStatus::Overdue),
+    ("부과취소", CaseStatus::Cancelled),
+    ("견인보관중", CaseStatus::InProgress),
+    ("반환완료", CaseStatus::Completed),
+];
+
+/// Attribute names set on parking cases (values are never personal).
+pub mod attr {
+    /// `violation` or `towing`.
+    pub const CATEGORY: &str = "category";
+    /// Kind of violation.
+    pub const VIOLATION_TYPE: &str = "violation_type";
+    /// Road location (public place).
+    pub const PLACE: &str = "place";
+    /// The eup/myeon/dong of the place.
+    pub const DISTRICT: &str = "district";
+    /// Towing lot name.
+    pub const TOWING_LOT: &str = "towing_lot";
+    /// Towing lot address (an office, not the citizen's).
+    pub const TOWING_ADDRESS: &str = "towing_address";
+    /// Towing lot phone.
+    pub const TOWING_PHONE: &str = "towing_phone";
+    /// When the vehicle was towed, RFC 3339.
+    pub const TOWED_AT: &str = "towed_at";
+}
+
+/// Longest text accepted in any field; longer is a misbehaving back-end.
+const MAX_TEXT: usize = 512;
+/// Largest amount accepted, in won.
+const MAX_AMOUNT: i64 = 100_000_000;
+
+/// The unified status of a source status word.
+pub fn map_status(word: &str) -> CaseStatus {
+    let word = word.trim();
+    STATUS_TABLE
+        .iter()
+        .find(|(w, _)| *w == word)
+        .map(|(_, s)| *s)
+        .unwrap_or(CaseStatus::Unknown)
+}
+
+/// Maps one item; `department` is used when the item names none.
+pub fn item_to_case(item: &Value, department: &str) -> Result<Case, ConnectorError> {
+    let obj = item
+        .as_object()
+        .ok_or_else(|| bad("a ticket item is not an object"))?;
+    let native_id = required(obj, field::TICKET_NO)?;
+    let category = required(obj, field::CATEGORY)?;
+    let source_status = required(obj, field::STATUS)?;
+    let place = text(obj, field::PLACE)?;
+    let towing = match obj.get(field::TOWING) {
+        None | Some(Value::Null) => None,
+        Some(Value::Object(t)) => Some(t),
+        Some(_) => return Err(bad(format!("ticket {} is not an object", field::TOWING))),
+    };
+    let lot = towing.map(|t| required(t, field::LOT_NAME)).transpose()?;
+    let title = match (category, lot, place) {
+        ("towing", Some(lot), _) => format!("견인 ({lot})"),
+        ("towing", None, _) => {
+            return Err(bad(format!("towing ticket without {}", field::TOWING)));
+        }
+        ("violation", _, Some(p)) => format!("주정차 위반 과태료 ({p})"),
+        ("violation", _, None) => "주정차 위반 과태료".to_string(),
+        _ => {
+            return Err(bad(format!(
+                "ticket {} is not a known category",
+                field::CATEGORY
+            )));
+        }
+    };
+
+    let mut attributes = BTreeMap::new();
+    attributes.insert(attr::CATEGORY.to_string(), category.to_string());
+    let mut put = |k: &str, v: Option<&str>| {
+        if let Some(v) = v {
+            attributes.insert(k.to_string(), v.to_string());
+        }
+    };
+    put(attr::VIOLATION_TYPE, text(obj, field::VIOLATION_TYPE)?);
+    put(attr::PLACE, place);
+    put(attr::DISTRICT, text(obj, field::DISTRICT)?);
+    if let Some(t) = towing {
+        put(attr::TOWING_LOT, lot);
+        put(attr::TOWING_ADDRESS, text(t, field::LOT_ADDRESS)?);
+        put(attr::TOWING_PHONE, text(t, field::LOT_PHONE)?);
+        let towed_at = text(t, field::TOWED_AT)?.map(|v| parse_time(field::TOWED_AT, v));
+        put(
+            attr::TOWED_AT,
+            towed_at.transpose()?.map(|t| t.to_rfc3339()).as_deref(),
+        );
+    }
+
+    let personal = PersonalData {
+        name: text(obj, field::OWNER_NAME)?.map(str::to_string),
+        vehicle_number: text(obj, field::VEHICLE_NO)?.map(|v| v.replace(' ', "")),
+        ..PersonalData::default()
+    };
+    Ok(Case {
+        source: NAME.to_string(),
+        native_id: native_id.to_string(),
+        kind: CaseKind::ParkingTicket,
+        title,
+        status: map_status(source_status),
+        source_status: source_status.to_string(),
+        amount_krw: amount(obj)?,
+        opened_at: time(obj, field::VIOLATED_AT)?,
+        updated_at: time(obj, field::STATUS_CHANGED_AT)?,
+        due_date: text(obj, field::DUE_DATE)?
+            .map(|v| parse_date(field::DUE_DATE, v))
+            .transpose()?,
+        department: text(obj, field::DEPARTMENT)?
+            .unwrap_or(department)
+            .to_string(),
+        contact: text(obj, field::CONTACT)?.unwrap_or("").to_string(),
+        attributes,
+        personal,
+    })
+}
+
+fn bad(message: impl Into<String>) -> ConnectorError {
+    ConnectorError::bad_response(message)
+}
+
+/// A string field, trimmed; `None` when absent, `null` or empty; an error for another type.
+fn text<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, ConnectorError> {
+    match obj.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.len() > MAX_TEXT => Err(bad(format!(
+            "ticket {name} is longer than {MAX_TEXT} bytes"
+        ))),
+        Some(Value::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
+        Some(_) => Err(bad(format!("ticket {name} is not a string"))),
+    }
+}
+
+fn required<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<&'a str, ConnectorError> {
+    text(obj, name)?.ok_or_else(|| bad(format!("ticket item without {name}")))
+}
+
+/// Won as a JSON integer, 0 to 100,000,000.
+fn amount(obj: &Map<String, Value>) -> Result<Option<i64>, ConnectorError> {
+    match obj.get(field::AMOUNT) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => v
+            .as_i64()
+            .filter(|n| (0..=MAX_AMOUNT).contains(n))
+            .map(Some)
+            .ok_or_else(|| {
+                bad(format!(
+                    "ticket {} is not a whole number of won",
+                    field::AMOUNT
+                ))
+            }),
+    }
+}
+
+fn time(obj: &Map<String, Value>, name: &str) -> Result<Option<DateTime<Utc>>, ConnectorError> {
+    text(obj, name)?.map(|v| parse_time(name, v)).transpose()
+}
+
+fn parse_time(name: &str, v: &str) -> Result<DateTime<Utc>, ConnectorError> {
+    DateTime::parse_from_rfc3339(v)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| bad(format!("ticket {name} is not an RFC 3339 time")))
+}
+
+fn parse_date(name: &str, v: &str) -> Result<NaiveDate, ConnectorError> {
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .ok()
+        .filter(|_| v.len() == 10)
+        .ok_or_else(|| bad(format!("ticket {name} is not a YYYY-MM-DD date")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minwon_connector_sdk::ErrorKind;
+    use serde_json::json;
+
+    fn violation() -> Value {
+        json!({
+            "ticketNo": "41570-PK-2026-00000101",
+            "category": "violation",
+            "vehicleNo": "12가3456",
+            "ownerName": "김민서",
+            "violationType": "소화전 5m 이내 주정차",
+            "place": "김포시 사우동 사우중로 12 앞",
+            "district": "사우동",
+            "violatedAt": "2026-11-03T08:41:00+09:00",
+            "amount": 80000,
+            "dueDate": "2026-11-28",
+            "status": "사전통지",
+            "statusChangedAt": "2026-11-05T09:00:00+09:00",
+            "department": "주차관리과",
+            "contact": "031-980-5432",
+            "towing": null
+        })
+    }
+
+    fn towing() -> Value {
+        let mut v = violation();
+        v["category"] = json!("towing");
+        v["status"] = json!("견인보관중");
+        v["towing"] = json!({"lotName": "풍무동 견인보관소", "lotAddress": "김포시 풍무동 풍무로 60",
+                             "lotPhone": "031-980-5671", "towedAt": "2026-12-14T10:20:00+09:00"});
+        v
+    }
+
+    #[test]
+    fn a_violation_maps_to_a_parking_ticket_case() {
+        let c = item_to_case(&violation(), "교통과").unwrap();
+        assert_eq!(
+            (c.source.as_str(), c.kind),
+            ("parking", CaseKind::ParkingTicket)
+        );
+        assert_eq!(c.title, "주정차 위반 과태료 (김포시 사우동 사우중로 12 앞)");
+        assert_eq!(
+            (c.status, c.source_status.as_str()),
+            (CaseStatus::Unpaid, "사전통지")
+        );
+        assert_eq!(c.amount_krw, Some(80_000));
+        assert_eq!(
+            c.opened_at.unwrap().to_rfc3339(),
+            "2026-11-02T23:41:00+00:00"
+        );
+        assert_eq!(c.due_date, NaiveDate::from_ymd_opt(2026, 11, 28));
+        assert_eq!(
+            (c.department.as_str(), c.contact.as_str()),
+            ("주차관리과", "031-980-5432")
+        );
+        assert_eq!(c.attributes[attr::DISTRICT], "사우동");
+        assert_eq!(c.personal.vehicle_number.as_deref(), Some("12가3456"));
+        assert_eq!(c.personal.name.as_deref(), Some("김민서"));
+        for v in c.personal.values() {
+            assert!(
+                !c.attributes.values().any(|a| a.contains(v)),
+                "personal in attrs"
+            );
+        }
+    }
+
+    #[test]
+    fn a_towed_car_is_in_progress_with_the_lot_in_attributes() {
+        let c = item_to_case(&towing(), "주차관리과").unwrap();
+        assert_eq!(c.title, "견인 (풍무동 견인보관소)");
+        assert_eq!(c.status, CaseStatus::InProgress);
+        assert_eq!(c.attributes[attr::TOWING_LOT], "풍무동 견인보관소");
+        assert_eq!(c.attributes[attr::TOWING_PHONE], "031-980-5671");
+        assert_eq!(c.attributes[attr::TOWED_AT], "2026-12-14T01:20:00+00:00");
+        let mut no_lot = towing();
+        no_lot["towing"] = Value::Null;
+        assert_eq!(
+            item_to_case(&no_lot, "x").unwrap_err().kind,
+            ErrorKind::BadResponse
+        );
+    }
+
+    #[test]
+    fn status_table_and_unknown_words() {
+        for (w, s) in [
+            ("부과", CaseStatus::Unpaid),
+            ("납부완료", CaseStatus::Paid),
+            ("의견진술", CaseStatus::ObjectionFiled),
+            ("이의신청", CaseStatus::ObjectionFiled),
+            ("체납", CaseStatus::Overdue),
+            ("부과취소", CaseStatus::Cancelled),
+            (" 반환완료 ", CaseStatus::Completed),
+        ] {
+            assert_eq!(map_status(w), s, "{w}");
+        }
+        let mut v = violation();
+        v["status"] = json!("공시송달");
+        let c = item_to_case(&v, "x").unwrap();
+        assert_eq!(
+            (c.status, c.source_status.as_str()),
+            (CaseStatus::Unknown, "공시송달")
+        );
+    }
+
+    #[test]
+    fn optional_fields_may_be_absent_and_department_falls_back() {
+        let mut v = violation();
+        let o = v.as_object_mut().unwrap();
+        for f in [
+            "place",
+            "department",
+            "contact",
+            "amount",
+            "dueDate",
+            "violatedAt",
+            "towing",
+        ] {
+            o.remove(f);
+        }
+        let c = item_to_case(&v, "주차관리과").unwrap();
+        assert_eq!(c.title, "주정차 위반 과태료");
+        assert_eq!((c.department.as_str(), c.amount_krw), ("주차관리과", None));
+    }
+
+    #[test]
+    fn wrong_types_and_values_are_bad_response_naming_the_field_not_the_value() {
+        for (f, v) in [
+            ("amount", json!("8만원")),
+            ("amount", json!(-1)),
+            ("amount", json!(1.5)),
+            ("amount", json!(1e300)),
+            ("dueDate", json!("20261128")),
+            ("violatedAt", json!("어제")),
+            ("vehicleNo", json!(123)),
+            ("ownerName", json!(["김민서"])),
+            ("towing", json!("풍무동")),
+            ("category", json!("fine")),
+            ("ticketNo", Value::Null),
+            ("place", json!("김".repeat(400))),
+        ] {
+            let mut item = violation();
+            item[f] = v.clone();
+            let e = item_to_case(&item, "x").unwrap_err();
+            assert_eq!(e.kind, ErrorKind::BadResponse, "{f}={v}");
+            assert!(
+                !e.message.contains("김민서") && !e.message.contains("12가3456"),
+                "{e}"
+            );
+        }
+        assert_eq!(
+            item_to_case(&json!([1]), "x").unwrap_err().kind,
+            ErrorKind::BadResponse
+        );
+    }
+}

@@ -1,0 +1,377 @@
+//! From one bill of the billing service to the unified [`Case`]: the status table, field
+//! parsing, and the split between attributes (never personal) and personal fields (the
+//! customer's name and service address, masked later by the hub).
+//!
+//! Every failure is a [`ErrorKind::BadResponse`](minwon_connector_sdk::ErrorKind) whose
+//! message names the field, never its value.
+
+use crate::NAME;
+use crate::protocol::field;
+use chrono::{DateTime, NaiveDate, Utc};
+use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// The status word of a bill due to be taken by auto-debit; it also sets `auto_debit`.
+pub const AUTO_DEBIT_SCHEDULED: &str = "자동이체예정";
+
+/// The one status table: the back-end's word → the unified status. Anything else maps to
+/// [`CaseStatus::Unknown`], the word kept in [`Case::source_status`].
+pub const STATUS_TABLE: [(&str, CaseStatus); 6] = [
+    ("납부완료", CaseStatus::Paid),
+    ("미납", CaseStatus::Unpaid),
+    (AUTO_DEBIT_SCHEDULED, CaseStatus::Unpaid),
+    // An agreed instalment plan: still owed, but collection is not overdue.
+    ("분할납부", CaseStatus::Unpaid),
+    ("체납", CaseStatus::Overdue),
+    ("부과취소", CaseStatus::Cancelled),
+];
+
+/// The unified status of a source status word.
+pub fn map_status(word: &str) -> CaseStatus {
+    let word = word.trim();
+    STATUS_TABLE
+        .iter()
+        .find(|(w, _)| *w == word)
+        .map(|(_, s)| *s)
+        .unwrap_or(CaseStatus::Unknown)
+}
+
+/// What the answer's `customer` object contributes to every case.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CustomerInfo {
+    /// Name and service address (personal).
+    pub personal: PersonalData,
+    /// Usage type (가정용, 일반용, …), not personal.
+    pub usage_type: Option<String>,
+}
+
+/// Reads the customer object (absent → nothing known).
+pub fn customer_info(
+    customer: Option<&Map<String, Value>>,
+) -> Result<CustomerInfo, ConnectorError> {
+    let Some(c) = customer else {
+        return Ok(CustomerInfo::default());
+    };
+    Ok(CustomerInfo {
+        personal: PersonalData {
+            name: text(c, field::CUSTOMER, field::CUSTOMER_NAME)?.map(str::to_string),
+            address: text(c, field::CUSTOMER, field::SERVICE_ADDRESS)?.map(str::to_string),
+            ..PersonalData::default()
+        },
+        usage_type: text(c, field::CUSTOMER, field::USAGE_TYPE)?.map(str::to_string),
+    })
+}
+
+/// Maps one bill; `department` is used when the bill names no office.
+pub fn bill_to_case(
+    bill: &Value,
+    customer: &CustomerInfo,
+    department: &str,
+) -> Result<Case, ConnectorError> {
+    let Value::Object(b) = bill else {
+        return Err(ConnectorError::bad_response("a bill is not a JSON object"));
+    };
+    let bill_no = required(b, field::BILL_NO)?;
+    let (year, month) = parse_month(required(b, field::BILLING_MONTH)?)?;
+    let source_status = required(b, field::STATUS)?;
+    let total = won(b, field::TOTAL_AMOUNT)?.ok_or_else(|| {
+        ConnectorError::bad_response(format!("bill without {}", field::TOTAL_AMOUNT))
+    })?;
+    let auto_debit =
+        flag(b, field::AUTO_DEBIT)?.unwrap_or(false) || source_status == AUTO_DEBIT_SCHEDULED;
+
+    let mut attributes = BTreeMap::new();
+    attributes.insert("billing_month".to_string(), format!("{year:04}-{month:02}"));
+    attributes.insert("auto_debit".to_string(), auto_debit.to_string());
+    if let Some(u) = usage(b)? {
+        attributes.insert("usage_m3".to_string(), u);
+    }
+    for (name, attr) in [
+        (field::WATER_AMOUNT, "water_amount"),
+        (field::SEWAGE_AMOUNT, "sewage_amount"),
+        (field::WATER_USE_CHARGE, "water_use_charge"),
+    ] {
+        if let Some(v) = won(b, name)? {
+            attributes.insert(attr.to_string(), v.to_string());
+        }
+    }
+    if let Some(t) = &customer.usage_type {
+        attributes.insert("usage_type".to_string(), t.clone());
+    }
+    let date = |name: &str| -> Result<Option<NaiveDate>, ConnectorError> {
+        text(b, "bill", name)?
+            .map(|v| parse_date(name, v))
+            .transpose()
+    };
+    Ok(Case {
+        source: NAME.to_string(),
+        native_id: bill_no.to_string(),
+        kind: CaseKind::WaterBill,
+        title: format!("{year}년 {month}월 상하수도 요금"),
+        status: map_status(source_status),
+        source_status: source_status.to_string(),
+        amount_krw: Some(total),
+        opened_at: date(field::ISSUE_DATE)?.map(kst_midnight),
+        updated_at: date(field::PAID_DATE)?.map(kst_midnight),
+        due_date: date(field::DUE_DATE)?,
+        department: text(b, "bill", field::OFFICE_NAME)?
+            .unwrap_or(department)
+            .to_string(),
+        contact: text(b, "bill", field::OFFICE_TEL)?
+            .unwrap_or("")
+            .to_string(),
+        attributes,
+        personal: customer.personal.clone(),
+    })
+}
+
+/// A string field's trimmed value; `None` when absent, null or empty; an error for another type.
+fn text<'a>(
+    obj: &'a Map<String, Value>,
+    what: &str,
+    name: &str,
+) -> Result<Option<&'a str>, ConnectorError> {
+    match obj.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
+        Some(_) => Err(ConnectorError::bad_response(format!(
+            "{what} {name} is not a string"
+        ))),
+    }
+}
+
+fn required<'a>(b: &'a Map<String, Value>, name: &str) -> Result<&'a str, ConnectorError> {
+    text(b, "bill", name)?
+        .ok_or_else(|| ConnectorError::bad_response(format!("bill without {name}")))
+}
+
+/// Won: a non-negative JSON integer, or a string of digits with optional `,` separators.
+fn won(b: &Map<String, Value>, name: &str) -> Result<Option<i64>, ConnectorError> {
+    let bad = || ConnectorError::bad_response(format!("bill {name} is not a whole number of won"));
+    match b.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .and_then(|v| i64::try_from(v).ok())
+            .map(Some)
+            .ok_or_else(bad),
+        Some(Value::String(s)) => {
+            let digits: String = s.trim().chars().filter(|c| *c != ',').collect();
+            if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+                return Err(bad());
+            }
+            digits.parse::<i64>().map(Some).map_err(|_| bad())
+        }
+        Some(_) => Err(bad()),
+    }
+}
+
+/// Usage in m³: a non-negative finite number (meters may read decimals), rendered plainly.
+fn usage(b: &Map<String, Value>) -> Result<Option<String>, ConnectorError> {
+    let bad =
+        || ConnectorError::bad_response(format!("bill {} is not a number of m³", field::USAGE_M3));
+    let n = match b.get(field::USAGE_M3) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) => n.clone(),
+        Some(Value::String(s)) => s.trim().parse::<serde_json::Number>().map_err(|_| bad())?,
+        Some(_) => return Err(bad()),
+    };
+    if let Some(u) = n.as_u64() {
+        return Ok(Some(u.to_string()));
+    }
+    match n.as_f64() {
+        Some(f) if (0.0..1e12).contains(&f) => Ok(Some(f.to_string())),
+        _ => Err(bad()),
+    }
+}
+
+/// A boolean flag; `"Y"`/`"N"` accepted as older systems send them.
+fn flag(b: &Map<String, Value>, name: &str) -> Result<Option<bool>, ConnectorError> {
+    match b.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(v)) => Ok(Some(*v)),
+        Some(Value::String(s)) if s == "Y" => Ok(Some(true)),
+        Some(Value::String(s)) if s == "N" => Ok(Some(false)),
+        Some(_) => Err(ConnectorError::bad_response(format!(
+            "bill {name} is not a boolean"
+        ))),
+    }
+}
+
+/// `YYYY-MM` (or `YYYYMM`) → (year, month).
+fn parse_month(v: &str) -> Result<(i32, u32), ConnectorError> {
+    let digits = v.replace('-', "");
+    let ok = (v.len() == 7 || v.len() == 6) && digits.len() == 6;
+    ok.then(|| NaiveDate::parse_from_str(&format!("{digits}01"), "%Y%m%d").ok())
+        .flatten()
+        .map(|d| {
+            use chrono::Datelike;
+            (d.year(), d.month())
+        })
+        .ok_or_else(|| {
+            ConnectorError::bad_response(format!("bill {} is not a month", field::BILLING_MONTH))
+        })
+}
+
+/// `YYYY-MM-DD` (or `YYYYMMDD`).
+fn parse_date(name: &str, v: &str) -> Result<NaiveDate, ConnectorError> {
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(v, "%Y%m%d"))
+        .ok()
+        .filter(|_| v.len() == 10 || v.len() == 8)
+        .ok_or_else(|| ConnectorError::bad_response(format!("bill {name} is not a date")))
+}
+
+/// Midnight of a date in Korea (UTC+9, no daylight saving), as a UTC instant.
+fn kst_midnight(d: NaiveDate) -> DateTime<Utc> {
+    d.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::TimeDelta::hours(9)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minwon_connector_sdk::ErrorKind;
+    use serde_json::json;
+
+    fn bill() -> Value {
+        json!({
+            "billNo": "W-202610-000001", "billingMonth": "2026-10", "usageM3": 18,
+            "waterAmount": 13_500, "sewageAmount": 10_080, "waterUseCharge": 3_060,
+            "totalAmount": 26_640, "issueDate": "2026-11-05", "dueDate": "2026-11-30",
+            "paidDate": null, "status": "자동이체예정", "autoDebit": true,
+            "officeName": "수도과", "officeTel": "031-980-5421"
+        })
+    }
+
+    fn customer() -> CustomerInfo {
+        let c = json!({"customerNo": "201412345678", "customerName": "김민서",
+            "serviceAddress": "경기도 김포시 사우동 사우중로 12", "usageType": "가정용"});
+        customer_info(c.as_object()).unwrap()
+    }
+
+    #[test]
+    fn a_bill_maps_to_a_water_bill_case() {
+        let c = bill_to_case(&bill(), &customer(), "상하수도사업소").unwrap();
+        assert_eq!((c.source.as_str(), c.kind), ("water", CaseKind::WaterBill));
+        assert_eq!(c.title, "2026년 10월 상하수도 요금");
+        assert_eq!(
+            (c.status, c.source_status.as_str()),
+            (CaseStatus::Unpaid, "자동이체예정")
+        );
+        assert_eq!(c.amount_krw, Some(26_640));
+        assert_eq!(c.due_date, NaiveDate::from_ymd_opt(2026, 11, 30));
+        assert_eq!(
+            c.opened_at.unwrap().to_rfc3339(),
+            "2026-11-04T15:00:00+00:00"
+        );
+        assert_eq!(c.updated_at, None);
+        assert_eq!(
+            (c.department.as_str(), c.contact.as_str()),
+            ("수도과", "031-980-5421")
+        );
+        for (k, v) in [
+            ("billing_month", "2026-10"),
+            ("usage_m3", "18"),
+            ("water_amount", "13500"),
+            ("sewage_amount", "10080"),
+            ("water_use_charge", "3060"),
+            ("auto_debit", "true"),
+            ("usage_type", "가정용"),
+        ] {
+            assert_eq!(c.attributes[k], v, "{k}");
+        }
+        assert_eq!(c.personal.name.as_deref(), Some("김민서"));
+        assert!(
+            c.personal
+                .address
+                .as_deref()
+                .unwrap()
+                .starts_with("경기도 김포시")
+        );
+        for v in c.personal.values() {
+            assert!(
+                !c.attributes.values().any(|a| a.contains(v)),
+                "personal in attrs"
+            );
+        }
+    }
+
+    #[test]
+    fn status_table_and_unknown_words() {
+        for (w, s) in [
+            ("납부완료", CaseStatus::Paid),
+            (" 미납 ", CaseStatus::Unpaid),
+            ("분할납부", CaseStatus::Unpaid),
+            ("체납", CaseStatus::Overdue),
+            ("부과취소", CaseStatus::Cancelled),
+            ("감면심사중", CaseStatus::Unknown),
+        ] {
+            assert_eq!(map_status(w), s, "{w}");
+        }
+        let mut b = bill();
+        b["status"] = json!("감면심사중");
+        b["autoDebit"] = json!("N");
+        let c = bill_to_case(&b, &customer(), "수도과").unwrap();
+        assert_eq!(
+            (c.status, c.source_status.as_str()),
+            (CaseStatus::Unknown, "감면심사중")
+        );
+        assert_eq!(c.attributes["auto_debit"], "false");
+    }
+
+    #[test]
+    fn the_auto_debit_status_sets_the_flag_even_without_it() {
+        let mut b = bill();
+        b.as_object_mut().unwrap().remove("autoDebit");
+        let c = bill_to_case(&b, &CustomerInfo::default(), "수도과").unwrap();
+        assert_eq!(c.attributes["auto_debit"], "true");
+        assert_eq!(c.personal, PersonalData::default());
+    }
+
+    #[test]
+    fn optional_fields_may_be_absent_and_strings_are_accepted() {
+        let b = json!({"billNo": "X1", "billingMonth": "202603", "status": "미납",
+            "totalAmount": "12,340", "usageM3": "7.5"});
+        let c = bill_to_case(&b, &CustomerInfo::default(), "수도과").unwrap();
+        assert_eq!(c.title, "2026년 3월 상하수도 요금");
+        assert_eq!(c.amount_krw, Some(12_340));
+        assert_eq!(c.attributes["usage_m3"], "7.5");
+        assert_eq!((c.department.as_str(), c.contact.as_str()), ("수도과", ""));
+        assert_eq!((c.due_date, c.opened_at), (None, None));
+    }
+
+    #[test]
+    fn wrong_types_and_values_are_bad_response_naming_the_field_not_the_value() {
+        for (f, v) in [
+            ("totalAmount", json!("1만2천원")),
+            ("totalAmount", json!(-5)),
+            ("totalAmount", json!(12.5)),
+            ("totalAmount", json!("99999999999999999999999")),
+            ("totalAmount", json!(null)),
+            ("waterAmount", json!([1])),
+            ("usageM3", json!(-1)),
+            ("usageM3", json!({"m3": 1})),
+            ("billingMonth", json!("2026-13")),
+            ("billingMonth", json!("시월분")),
+            ("dueDate", json!("2026-02-30")),
+            ("paidDate", json!(20261130)),
+            ("autoDebit", json!("예")),
+            ("status", json!(3)),
+            ("billNo", json!("")),
+            ("officeTel", json!(["031"])),
+        ] {
+            let mut b = bill();
+            b[f] = v.clone();
+            let e = bill_to_case(&b, &customer(), "수도과").unwrap_err();
+            assert_eq!(e.kind, ErrorKind::BadResponse, "{f}={v}");
+            assert!(e.message.contains(f), "{e}");
+            if let Some(s) = v.as_str().filter(|s| !s.is_empty()) {
+                assert!(!e.message.contains(s), "{e}");
+            }
+        }
+        let bad = json!({"customerName": 7});
+        assert!(customer_info(bad.as_object()).is_err());
+        assert!(bill_to_case(&json!([1]), &customer(), "수도과").is_err());
+    }
+}
