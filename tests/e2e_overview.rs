@@ -6,7 +6,7 @@ use minwon_proto::v1 as pb;
 use pb::citizen_case_service_client::CitizenCaseServiceClient;
 use pb::connector_admin_service_client::ConnectorAdminServiceClient;
 use pb::knowledge_service_client::KnowledgeServiceClient;
-use support::{Demo, authed, personal_values, query_rrn, state_of};
+use support::{Demo, authed, personal_values, query_full, state_of};
 
 #[tokio::test]
 async fn overview_has_cases_from_every_source_masked_and_audited() {
@@ -15,10 +15,7 @@ async fn overview_has_cases_from_every_source_masked_and_audited() {
     let mut client = CitizenCaseServiceClient::new(demo.channel().await);
     let before = demo.access_record_count();
     let o = client
-        .get_citizen_overview(authed(
-            query_rrn(citizen["rrn"].as_str().unwrap()),
-            &demo.token("counselor"),
-        ))
+        .get_citizen_overview(authed(query_full(&citizen), &demo.token("counselor")))
         .await
         .expect("overview")
         .into_inner();
@@ -63,10 +60,7 @@ async fn stream_sends_one_message_per_source_each_with_the_audit_id() {
     let citizen = demo.full_citizen();
     let mut client = CitizenCaseServiceClient::new(demo.channel().await);
     let mut stream = client
-        .stream_citizen_overview(authed(
-            query_rrn(citizen["rrn"].as_str().unwrap()),
-            &demo.token("counselor"),
-        ))
+        .stream_citizen_overview(authed(query_full(&citizen), &demo.token("counselor")))
         .await
         .expect("stream")
         .into_inner();
@@ -96,7 +90,7 @@ async fn get_case_returns_a_case_from_the_overview() {
     let token = demo.token("counselor");
     let mut client = CitizenCaseServiceClient::new(demo.channel().await);
     let o = client
-        .get_citizen_overview(authed(query_rrn(citizen["rrn"].as_str().unwrap()), &token))
+        .get_citizen_overview(authed(query_full(&citizen), &token))
         .await
         .unwrap()
         .into_inner();
@@ -228,10 +222,7 @@ async fn clean_shutdown_keeps_every_record() {
         let mut client = CitizenCaseServiceClient::new(demo.channel().await);
         for _ in 0..5 {
             client
-                .get_citizen_overview(authed(
-                    query_rrn(citizen["rrn"].as_str().unwrap()),
-                    &demo.token("counselor"),
-                ))
+                .get_citizen_overview(authed(query_full(&citizen), &demo.token("counselor")))
                 .await
                 .unwrap();
         }

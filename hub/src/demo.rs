@@ -49,6 +49,24 @@ async fn start_simulators(
                 .await
                 .context("starting the tax simulator")?,
         ),
+        (
+            "traffic",
+            minwon_connector_traffic::sim::start(pop.clone(), addr(3))
+                .await
+                .context("starting the traffic simulator")?,
+        ),
+        (
+            "water",
+            minwon_connector_water::sim::start(pop.clone(), addr(5))
+                .await
+                .context("starting the water simulator")?,
+        ),
+        (
+            "parking",
+            minwon_connector_parking::sim::start(pop.clone(), addr(6))
+                .await
+                .context("starting the parking simulator")?,
+        ),
     ];
     Ok(sims)
 }

@@ -175,7 +175,12 @@ pub async fn call_one(
         Ok(cases) if cases.is_empty() => (SourceState::NotFound, "no records".to_string(), vec![]),
         Ok(cases) => {
             let n = cases.len();
-            (SourceState::Ok, format!("{n} case(s)"), cases)
+            let detail = if minwon_connector_sdk::model::is_partial(&cases) {
+                format!("partial: the deadline ended the fetch; {n} case(s) fetched")
+            } else {
+                format!("{n} case(s)")
+            };
+            (SourceState::Ok, detail, cases)
         }
         Err(e @ GuardError::CircuitOpen) => (SourceState::CircuitOpen, e.to_string(), vec![]),
         Err(e @ GuardError::Busy(_)) => (SourceState::Unavailable, e.to_string(), vec![]),

@@ -220,6 +220,20 @@ pub fn query_rrn(rrn: &str) -> pb::CitizenQuery {
     }
 }
 
+/// A query with every key of a demo citizen (RRN, plates, water customer number).
+pub fn query_full(citizen: &Value) -> pb::CitizenQuery {
+    let mut q = query_rrn(citizen["rrn"].as_str().unwrap());
+    let keys = q.citizen.as_mut().unwrap();
+    keys.vehicle_numbers = citizen["vehicle_numbers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    keys.water_customer_no = citizen["water_customer_no"].as_str().unwrap().to_string();
+    q
+}
+
 /// Every personal value of a demo citizen (for leak checks).
 pub fn personal_values(citizen: &Value) -> Vec<String> {
     let mut v = vec![
@@ -228,6 +242,7 @@ pub fn personal_values(citizen: &Value) -> Vec<String> {
         citizen["name"].as_str().unwrap().to_string(),
         citizen["phone"].as_str().unwrap().to_string(),
         citizen["address"].as_str().unwrap().to_string(),
+        citizen["water_customer_no"].as_str().unwrap().to_string(),
     ];
     for p in citizen["vehicle_numbers"].as_array().unwrap() {
         v.push(p.as_str().unwrap().to_string());

@@ -1,7 +1,6 @@
 //! The "partial" marker: how a parking answer cut short by the deadline tells the hub so.
 //!
-//! The SDK's [`Case`] list has no place for "this source answered, but not completely", so
-//! until the SDK grows one (see the crate README) the connector does two things:
+//! The connector does two things:
 //! - [`crate::ParkingConnector::fetch_outcome`] returns a typed [`FetchOutcome`] whose
 //!   [`Partial`] says how much arrived, for callers holding the concrete connector;
 //! - [`crate::ParkingConnector`]'s `fetch_cases` (the trait call the hub makes) sets
@@ -10,10 +9,8 @@
 
 use minwon_connector_sdk::Case;
 
-/// Attribute set to [`PARTIAL_VALUE`] on every case of a partial answer.
-pub const PARTIAL_ATTR: &str = "partial";
-/// The attribute's value.
-pub const PARTIAL_VALUE: &str = "true";
+/// The SDK's partial marker, set on every case of a partial answer.
+pub use minwon_connector_sdk::model::{PARTIAL_ATTR, PARTIAL_VALUE};
 
 /// What is missing from a partial answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,9 +59,7 @@ impl FetchOutcome {
 
 /// Whether a case list from `fetch_cases` is a partial answer.
 pub fn is_partial(cases: &[Case]) -> bool {
-    cases
-        .iter()
-        .any(|c| c.attributes.get(PARTIAL_ATTR).map(String::as_str) == Some(PARTIAL_VALUE))
+    minwon_connector_sdk::model::is_partial(cases)
 }
 
 /// The source `detail` for a case list from `fetch_cases`: `Some("partial: …")` when it is

@@ -248,7 +248,8 @@ impl CitizenKeys {
                 .then(|| WaterCustomerNo::parse(water))
                 .transpose()?,
         };
-        keys.vehicle_numbers.dedup();
+        let mut seen = std::collections::HashSet::new();
+        keys.vehicle_numbers.retain(|v| seen.insert(v.clone()));
         Ok(keys)
     }
 

@@ -31,9 +31,14 @@ pub enum AuditError {
     /// The audit log has been shut down and accepts no more records.
     #[error("audit log closed")]
     Closed,
-    /// A subject key was refused (too short, not hex, ...). Never contains key material.
-    #[error("invalid subject key: {0}")]
+    /// A key was refused: a subject key (too short, not hex, ...) or a checkpoint signing or
+    /// public key (not PEM, not hex, wrong length). Never contains key material.
+    #[error("invalid key: {0}")]
     InvalidKey(String),
+    /// Reading or writing a file outside the database failed (checkpoint file, export
+    /// bundle), or the file is not in the expected format. Names the file's role, not its data.
+    #[error("audit file error: {0}")]
+    Io(String),
 }
 
 impl AuditError {
@@ -45,6 +50,7 @@ impl AuditError {
             AuditError::Conflict { .. } => "conflict",
             AuditError::Closed => "closed",
             AuditError::InvalidKey(_) => "invalid_key",
+            AuditError::Io(_) => "io",
         }
     }
 

@@ -28,20 +28,32 @@
 //! ```
 
 pub mod chain;
+pub mod checkpoint;
+mod checkpointer;
+pub mod csv;
 pub mod error;
+pub mod export;
+pub mod keys;
+pub mod postgres;
 pub mod record;
 pub mod sqlite;
 pub mod store;
 pub mod subject;
+pub mod verify;
 pub mod writer;
 
 #[cfg(test)]
 pub(crate) mod test_support;
 
 pub use chain::{GENESIS_HASH, seal, verify_chain};
+pub use checkpoint::{Checkpoint, CheckpointConfig};
 pub use error::AuditError;
+pub use export::{BundleManifest, ExportFormat, export, verify_bundle};
+pub use keys::{SigningKey, VerifyingKey};
+pub use postgres::PostgresStore;
 pub use record::{AccessRecord, Action, Outcome, Receipt, RecordDraft};
 pub use sqlite::SqliteStore;
 pub use store::{AuditStore, RecordFilter, verify_store};
 pub use subject::{Subject, SubjectKey};
+pub use verify::{TrailVerifier, VerifyReport, verify_store_trail, verify_trail};
 pub use writer::{AuditLog, GroupCommitConfig};

@@ -1,10 +1,12 @@
-//! The storage seam: what any audit store (SQLite now, PostgreSQL later) must provide.
+//! The storage seam: what any audit store ([`crate::SqliteStore`],
+//! [`crate::PostgresStore`]) must provide.
 //!
 //! A store only keeps records the [`crate::AuditLog`] already chained; it never assigns
 //! sequences or hashes itself. It must, however, refuse an append that does not continue its
-//! stored head ([`AuditError::Conflict`]), so two writers can never fork the chain.
+//! stored head ([`AuditError::Conflict`]), so two writers can never fork the chain. It also
+//! keeps the signed [`Checkpoint`]s the writer makes.
 
-use crate::{AccessRecord, AuditError, Outcome};
+use crate::{AccessRecord, AuditError, Checkpoint, Outcome};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -30,6 +32,27 @@ pub trait AuditStore: Send + Sync + 'static {
 
     /// Cheap liveness probe (e.g. `SELECT 1`).
     async fn ping(&self) -> Result<(), AuditError>;
+
+    /// Durably stores a signed checkpoint. Stores refuse ([`AuditError::Conflict`]) a
+    /// checkpoint whose sequence is not stored with exactly that hash. They do not check the
+    /// signature (they do not hold the key); verification does.
+    ///
+    /// The default refuses: a store without checkpoint support must say so, not drop them.
+    async fn append_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), AuditError> {
+        let _ = checkpoint;
+        Err(AuditError::Unavailable(
+            "this audit store keeps no checkpoints".to_string(),
+        ))
+    }
+
+    /// Every stored checkpoint with `sequence >= from_sequence`, ordered by sequence then by
+    /// insertion. The default refuses (see [`AuditStore::append_checkpoint`]).
+    async fn checkpoints(&self, from_sequence: u64) -> Result<Vec<Checkpoint>, AuditError> {
+        let _ = from_sequence;
+        Err(AuditError::Unavailable(
+            "this audit store keeps no checkpoints".to_string(),
+        ))
+    }
 }
 
 /// Which records a [`AuditStore::query`] returns. All conditions are ANDed; `None` matches

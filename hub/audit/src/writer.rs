@@ -10,9 +10,14 @@
 //! before the next batch, so the chain continues correctly once the store recovers. If the
 //! store reports a [`AuditError::Conflict`] (another writer moved the head), nothing was
 //! written, so the batch is re-chained on the fresh head and retried a few times.
+//!
+//! Started with [`AuditLog::start_with_checkpoints`], the writer also signs a
+//! [`crate::Checkpoint`] of its committed head every `every_records` records or `every_secs`
+//! seconds, and once more on shutdown (see [`crate::checkpoint`]).
 
 use crate::chain::{GENESIS_HASH, seal};
-use crate::{AccessRecord, AuditError, AuditStore, Receipt, RecordDraft};
+use crate::checkpointer::Checkpointer;
+use crate::{AccessRecord, AuditError, AuditStore, CheckpointConfig, Receipt, RecordDraft};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -21,8 +26,10 @@ use tokio::task::JoinHandle;
 /// Upper bound on one `append`, so a hung store cannot wedge the writer. Stores bound their
 /// own waits more tightly (SQLite: pool wait and busy timeout, 5 s each).
 const APPEND_TIMEOUT: Duration = Duration::from_secs(30);
-/// Appends tried per batch when the store reports a chain conflict.
-const CONFLICT_ATTEMPTS: usize = 3;
+/// Appends tried per batch when the store reports a chain conflict. Each conflict means
+/// another writer committed, so the trail progresses; the bound only stops one writer from
+/// starving forever under replicas' contention.
+const CONFLICT_ATTEMPTS: usize = 16;
 
 /// Tuning for the group-commit writer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +75,25 @@ impl AuditLog {
         store: Arc<dyn AuditStore>,
         config: GroupCommitConfig,
     ) -> Result<AuditLog, AuditError> {
+        Self::start_inner(store, config, None).await
+    }
+
+    /// Like [`AuditLog::start`], and the writer also writes signed checkpoints as
+    /// `checkpoints` says, plus a final one on [`AuditLog::shutdown`].
+    pub async fn start_with_checkpoints(
+        store: Arc<dyn AuditStore>,
+        config: GroupCommitConfig,
+        checkpoints: CheckpointConfig,
+    ) -> Result<AuditLog, AuditError> {
+        let checkpointer = Checkpointer::new(checkpoints, Arc::clone(&store));
+        Self::start_inner(store, config, Some(checkpointer)).await
+    }
+
+    async fn start_inner(
+        store: Arc<dyn AuditStore>,
+        config: GroupCommitConfig,
+        checkpointer: Option<Checkpointer>,
+    ) -> Result<AuditLog, AuditError> {
         let head = Head::from_store(store.head().await?);
         let (sender, receiver) = mpsc::channel(config.queue_capacity.max(1));
         let writer = Writer {
@@ -75,6 +101,7 @@ impl AuditLog {
             receiver,
             max_batch: config.max_batch.max(1),
             head: Some(head),
+            checkpointer,
         };
         let handle = tokio::spawn(writer.run());
         Ok(AuditLog {
@@ -156,20 +183,49 @@ struct Writer {
     max_batch: usize,
     /// `None` after a failed append: re-read from the store before the next batch.
     head: Option<Head>,
+    checkpointer: Option<Checkpointer>,
 }
 
 impl Writer {
     async fn run(mut self) {
         let mut jobs = Vec::with_capacity(self.max_batch);
-        // recv_many waits for the first job, then takes whatever else is already queued.
-        while self.receiver.recv_many(&mut jobs, self.max_batch).await > 0 {
+        let period = self.checkpointer.as_ref().and_then(Checkpointer::period);
+        let mut ticker = period.map(|p| {
+            let mut t = tokio::time::interval_at(tokio::time::Instant::now() + p, p);
+            t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            t
+        });
+        loop {
+            // recv_many waits for the first job, then takes whatever else is already queued.
+            // It is cancel-safe, so losing the race to the ticker drops no job.
+            let received = match ticker.as_mut() {
+                None => self.receiver.recv_many(&mut jobs, self.max_batch).await,
+                Some(ticker) => tokio::select! {
+                    n = self.receiver.recv_many(&mut jobs, self.max_batch) => n,
+                    _ = ticker.tick() => {
+                        self.checkpoint_head().await;
+                        continue;
+                    }
+                },
+            };
+            if received == 0 {
+                break;
+            }
             let (drafts, replies): (Vec<RecordDraft>, Vec<Reply>) =
                 jobs.drain(..).map(|job| (job.draft, job.reply)).unzip();
             match self.commit(drafts).await {
                 Ok(receipts) => {
+                    let count = receipts.len();
                     for (reply, receipt) in replies.into_iter().zip(receipts) {
                         // A caller that gave up no longer listens; its record is committed anyway.
                         let _ = reply.send(Ok(receipt));
+                    }
+                    if self
+                        .checkpointer
+                        .as_mut()
+                        .is_some_and(|c| c.committed(count))
+                    {
+                        self.checkpoint_head().await;
                     }
                 }
                 Err(error) => {
@@ -188,6 +244,16 @@ impl Writer {
                     }
                 }
             }
+        }
+        // Closed: everything queued is committed; seal the final head.
+        self.checkpoint_head().await;
+    }
+
+    /// Checkpoints the head this writer last committed (or read), if checkpointing is on.
+    async fn checkpoint_head(&mut self) {
+        if let (Some(checkpointer), Some(head)) = (self.checkpointer.as_mut(), self.head.as_ref())
+        {
+            checkpointer.checkpoint(head.sequence, &head.hash).await;
         }
     }
 

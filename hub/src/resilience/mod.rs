@@ -107,8 +107,11 @@ impl Guard {
         self.budget.deposit();
         let start = Instant::now();
         let mut result = bounded(&attempt, deadline).await;
+        // A `Retry-After` means the connector already honoured the back-end's wait as far as
+        // the deadline allowed; retrying sooner would only hammer it.
         if let Err(e) = &result
             && e.kind.is_retryable()
+            && e.retry_after.is_none()
         {
             let backoff = self.budget.backoff();
             // Worth retrying only if the backoff and another attempt as long as the first fit.

@@ -3,6 +3,7 @@
 //! Durability: WAL + `synchronous=FULL` on every connection, each append one `BEGIN
 //! IMMEDIATE … COMMIT` transaction (so a batch is one fsync'd commit), `sequence` the primary
 //! key, and the head check inside that transaction, so two writers cannot fork the chain.
+//! Signed checkpoints live in `audit_checkpoint` (schema version 2).
 
 mod rows;
 mod schema;
@@ -10,7 +11,7 @@ mod schema;
 pub use schema::{BUSY_TIMEOUT, MIGRATIONS};
 
 use crate::store::check_continues;
-use crate::{AccessRecord, AuditError, AuditStore, RecordFilter};
+use crate::{AccessRecord, AuditError, AuditStore, Checkpoint, RecordFilter};
 use async_trait::async_trait;
 use deadpool_sqlite::{Config, Hook, HookError, Pool, Runtime};
 use rusqlite::types::Value;
@@ -178,6 +179,43 @@ impl AuditStore for SqliteStore {
             conn.query_row("SELECT 1", [], |row| row.get::<_, i64>(0))
                 .map(drop)
                 .map_err(db_error)
+        })
+        .await
+    }
+
+    async fn append_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), AuditError> {
+        let checkpoint = checkpoint.clone();
+        self.with_conn(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(db_error)?;
+            if !rows::insert_checkpoint(&tx, &checkpoint)? {
+                return Err(AuditError::Conflict {
+                    sequence: checkpoint.sequence,
+                    reason: "checkpoint does not match a stored record".to_string(),
+                });
+            }
+            tx.commit().map_err(db_error)
+        })
+        .await
+    }
+
+    async fn checkpoints(&self, from_sequence: u64) -> Result<Vec<Checkpoint>, AuditError> {
+        let Ok(from) = i64::try_from(from_sequence) else {
+            return Ok(Vec::new());
+        };
+        self.with_conn(move |conn| {
+            let sql = format!(
+                "SELECT {} FROM audit_checkpoint WHERE sequence >= ?1 ORDER BY sequence, id",
+                rows::CHECKPOINT_COLUMNS
+            );
+            let mut stmt = conn.prepare_cached(&sql).map_err(db_error)?;
+            let mut rows = stmt.query([from]).map_err(db_error)?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next().map_err(db_error)? {
+                out.push(rows::checkpoint_from_row(row)?);
+            }
+            Ok(out)
         })
         .await
     }

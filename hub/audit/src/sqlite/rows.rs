@@ -5,7 +5,7 @@
 //! [`AuditError::Corrupt`] for its sequence.
 
 use super::schema::db_error;
-use crate::{AccessRecord, AuditError, RecordDraft, Subject};
+use crate::{AccessRecord, AuditError, Checkpoint, RecordDraft, Subject};
 use chrono::DateTime;
 use rusqlite::{Row, Transaction, params};
 
@@ -19,6 +19,42 @@ const INSERT: &str = "INSERT INTO access_record (sequence, audit_id, time_ms, ac
     sources, clear_fields, purpose_code, purpose_note, outcome, trace_id, prev_hash, hash) \
     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, \
     ?19, ?20)";
+
+/// Selected checkpoint columns, in the order [`checkpoint_from_row`] reads them.
+pub const CHECKPOINT_COLUMNS: &str = "sequence, head_hash, time_ms, key_id, signature";
+
+/// Inserts a checkpoint if the record it names is stored with that hash; returns whether it
+/// was inserted.
+pub fn insert_checkpoint(tx: &Transaction<'_>, cp: &Checkpoint) -> Result<bool, AuditError> {
+    let inserted = tx
+        .execute(
+            "INSERT INTO audit_checkpoint (sequence, head_hash, time_ms, key_id, signature) \
+             SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS \
+             (SELECT 1 FROM access_record WHERE sequence = ?1 AND hash = ?2)",
+            params![
+                seq_to_sql(cp.sequence)?,
+                cp.head_hash,
+                cp.time_ms,
+                cp.key_id,
+                cp.signature
+            ],
+        )
+        .map_err(db_error)?;
+    Ok(inserted == 1)
+}
+
+/// Reads one row selected with [`CHECKPOINT_COLUMNS`].
+pub fn checkpoint_from_row(row: &Row<'_>) -> Result<Checkpoint, AuditError> {
+    let raw_seq: i64 = row.get(0).map_err(db_error)?;
+    Ok(Checkpoint {
+        sequence: u64::try_from(raw_seq)
+            .map_err(|_| AuditError::corrupt(0, "negative checkpoint sequence"))?,
+        head_hash: row.get(1).map_err(db_error)?,
+        time_ms: row.get(2).map_err(db_error)?,
+        key_id: row.get(3).map_err(db_error)?,
+        signature: row.get(4).map_err(db_error)?,
+    })
+}
 
 /// Converts a sequence to SQLite's signed integer.
 pub fn seq_to_sql(sequence: u64) -> Result<i64, AuditError> {

@@ -15,7 +15,7 @@ use std::time::Duration;
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The schema migrations, oldest first; the database version is how many have run.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 const V1: &str = "
 CREATE TABLE access_record (
@@ -51,6 +51,25 @@ CREATE TRIGGER access_record_no_update BEFORE UPDATE ON access_record
     BEGIN SELECT RAISE(ABORT, 'access records are append-only'); END;
 CREATE TRIGGER access_record_no_delete BEFORE DELETE ON access_record
     BEGIN SELECT RAISE(ABORT, 'access records are append-only'); END;
+";
+
+/// Version 2: signed checkpoints, and no two records with the same predecessor (no fork, even
+/// if a writer bypassed the head check).
+const V2: &str = "
+CREATE UNIQUE INDEX access_record_prev_hash ON access_record (prev_hash);
+CREATE TABLE audit_checkpoint (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    sequence    INTEGER NOT NULL CHECK (sequence > 0),
+    head_hash   TEXT NOT NULL,
+    time_ms     INTEGER NOT NULL,
+    key_id      TEXT NOT NULL,
+    signature   TEXT NOT NULL
+) STRICT;
+CREATE INDEX audit_checkpoint_sequence ON audit_checkpoint (sequence);
+CREATE TRIGGER audit_checkpoint_no_update BEFORE UPDATE ON audit_checkpoint
+    BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_checkpoint
+    BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
 ";
 
 /// Maps a SQLite error to [`AuditError::Unavailable`]. SQLite messages name tables, columns

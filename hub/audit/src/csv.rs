@@ -1,0 +1,241 @@
+//! The CSV form of access records: for people with a spreadsheet, exact enough to verify.
+//!
+//! - UTF-8 with a byte-order mark, so spreadsheet programs show Korean text correctly;
+//!   CRLF line ends; a header row ([`HEADER`]).
+//! - RFC 4180 quoting: a field with `,` `"` CR or LF is quoted, `"` doubled.
+//! - Formula-injection guard: a field starting with `=` `+` `-` `@` TAB CR or `'` gets one
+//!   leading `'`, so a spreadsheet shows it as text instead of running it. The parser removes
+//!   exactly one leading `'`, so the guard is reversible and every field reads back exact.
+//! - `sources` and `clear_fields` are JSON arrays; `has_subject` is `1`/`0` (so an absent
+//!   subject and an empty one differ); `time` is RFC 3339 for reading, `time_ms` is what counts.
+
+use crate::{AccessRecord, AuditError, RecordDraft, Subject};
+use chrono::{DateTime, SecondsFormat};
+
+/// UTF-8 byte-order mark that opens the file.
+pub const BOM: &str = "\u{feff}";
+
+/// Column names, in order.
+pub const HEADER: [&str; 22] = [
+    "sequence",
+    "audit_id",
+    "time",
+    "time_ms",
+    "account",
+    "role",
+    "department",
+    "channel",
+    "client_address",
+    "operation",
+    "action",
+    "has_subject",
+    "subject_hmac",
+    "subject_masked",
+    "sources",
+    "clear_fields",
+    "purpose_code",
+    "purpose_note",
+    "outcome",
+    "trace_id",
+    "prev_hash",
+    "hash",
+];
+
+/// The header line, CRLF-terminated.
+pub fn header_line() -> String {
+    line(HEADER.iter().map(|h| h.to_string()).collect())
+}
+
+/// One record as a CSV line, CRLF-terminated.
+pub fn record_line(r: &AccessRecord) -> String {
+    let d = &r.draft;
+    let json = |list: &Vec<String>| serde_json::to_string(list).unwrap_or_default();
+    let (has, hmac, masked) = match &d.subject {
+        Some(s) => ("1", s.hmac.clone(), s.masked.clone()),
+        None => ("0", String::new(), String::new()),
+    };
+    line(vec![
+        r.sequence.to_string(),
+        r.audit_id.clone(),
+        d.time.to_rfc3339_opts(SecondsFormat::Millis, true),
+        d.time.timestamp_millis().to_string(),
+        d.account.clone(),
+        d.role.clone(),
+        d.department.clone(),
+        d.channel.clone(),
+        d.client_address.clone(),
+        d.operation.clone(),
+        d.action.as_str().to_string(),
+        has.to_string(),
+        hmac,
+        masked,
+        json(&d.sources),
+        json(&d.clear_fields),
+        d.purpose_code.clone(),
+        d.purpose_note.clone(),
+        d.outcome.as_str().to_string(),
+        d.trace_id.clone(),
+        r.prev_hash.clone(),
+        r.hash.clone(),
+    ])
+}
+
+fn line(fields: Vec<String>) -> String {
+    let mut out = String::new();
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let guarded = match field.chars().next() {
+            Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\'') => format!("'{field}"),
+            _ => field.clone(),
+        };
+        if guarded.contains([',', '"', '\r', '\n']) {
+            out.push('"');
+            out.push_str(&guarded.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(&guarded);
+        }
+    }
+    out.push_str("\r\n");
+    out
+}
+
+/// Splits CSV text (BOM optional) into rows of fields, undoing quoting and the guard.
+pub fn parse(text: &str) -> Result<Vec<Vec<String>>, AuditError> {
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    let mut rows = Vec::new();
+    let mut row: Vec<String> = Vec::new();
+    let mut field = String::new();
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    let mut in_row = false;
+    while let Some(c) = chars.next() {
+        in_row = true;
+        if quoted {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => quoted = false,
+                other => field.push(other),
+            }
+            continue;
+        }
+        match c {
+            '"' if field.is_empty() => quoted = true,
+            ',' => row.push(unguard(std::mem::take(&mut field))),
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' => {
+                row.push(unguard(std::mem::take(&mut field)));
+                rows.push(std::mem::take(&mut row));
+                in_row = false;
+            }
+            other => field.push(other),
+        }
+    }
+    if quoted {
+        return Err(AuditError::Io("records CSV ends inside a quoted field".into()));
+    }
+    if in_row {
+        row.push(unguard(field));
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+fn unguard(field: String) -> String {
+    match field.strip_prefix('\'') {
+        Some(rest) => rest.to_string(),
+        None => field,
+    }
+}
+
+/// Rebuilds a record from a parsed row (the [`HEADER`] order). `line` is the 1-based line
+/// number for error messages.
+pub fn record_from_fields(fields: &[String], line: usize) -> Result<AccessRecord, AuditError> {
+    let bad = |what: &str| AuditError::Io(format!("records CSV row {line}: {what}"));
+    if fields.len() != HEADER.len() {
+        return Err(bad("wrong number of fields"));
+    }
+    let f = |i: usize| fields[i].clone();
+    let list = |i: usize| -> Result<Vec<String>, AuditError> {
+        serde_json::from_str(&fields[i]).map_err(|_| bad("list is not a JSON string array"))
+    };
+    let sequence = fields[0].parse().map_err(|_| bad("bad sequence"))?;
+    let time_ms: i64 = fields[3].parse().map_err(|_| bad("bad time_ms"))?;
+    let time = DateTime::from_timestamp_millis(time_ms).ok_or_else(|| bad("time out of range"))?;
+    // The readable column must say the same as the hashed one, or a reader could be misled.
+    if fields[2] != time.to_rfc3339_opts(SecondsFormat::Millis, true) {
+        return Err(bad("time and time_ms disagree"));
+    }
+    let subject = match fields[11].as_str() {
+        "1" => Some(Subject {
+            hmac: f(12),
+            masked: f(13),
+        }),
+        "0" => None,
+        _ => return Err(bad("has_subject must be 1 or 0")),
+    };
+    let draft = RecordDraft {
+        time,
+        account: f(4),
+        role: f(5),
+        department: f(6),
+        channel: f(7),
+        client_address: f(8),
+        operation: f(9),
+        action: fields[10].parse().map_err(|_| bad("unknown action"))?,
+        subject,
+        sources: list(14)?,
+        clear_fields: list(15)?,
+        purpose_code: f(16),
+        purpose_note: f(17),
+        outcome: fields[18].parse().map_err(|_| bad("unknown outcome"))?,
+        trace_id: f(19),
+    };
+    Ok(AccessRecord {
+        sequence,
+        audit_id: f(1),
+        draft,
+        prev_hash: f(20),
+        hash: f(21),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::chain_of;
+
+    #[test]
+    fn records_round_trip_with_quotes_commas_newlines_korean_and_formulas() {
+        let mut records = chain_of(3);
+        records[0].draft.purpose_note = "민원, \"급함\"\r\n두 줄".into();
+        records[1].draft.purpose_note = "=HYPERLINK(\"http://x\")".into();
+        records[1].draft.account = "'quoted".into();
+        records[2].draft.subject = None;
+        records[2].draft.sources = vec![];
+        let mut text = String::from(BOM);
+        text.push_str(&header_line());
+        for r in &records {
+            text.push_str(&record_line(r));
+        }
+        assert!(text.contains(",\"'=HYPERLINK("), "formula guarded");
+        let rows = parse(&text).unwrap();
+        assert_eq!(rows[0], HEADER.map(String::from).to_vec());
+        let back: Vec<AccessRecord> = rows[1..]
+            .iter()
+            .enumerate()
+            .map(|(i, row)| record_from_fields(row, i + 2).unwrap())
+            .collect();
+        assert_eq!(back, records);
+    }
+
+    #[test]
+    fn an_unterminated_quote_is_an_error() {
+        assert!(parse("a,\"b\r\n").is_err());
+    }
+}

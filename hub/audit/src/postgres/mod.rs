@@ -1,0 +1,371 @@
+//! The production store: PostgreSQL, pooled with deadpool-postgres, shared by hub replicas.
+//!
+//! # One chain from many replicas
+//!
+//! Every append is ONE transaction that first takes a transaction-scoped advisory lock
+//! (`pg_advisory_xact_lock`), then reads the head, checks the batch continues it
+//! ([`check_continues`]), inserts the whole batch in one statement and commits. The lock
+//! serializes appends across every process sharing the database, so two replicas produce one
+//! chain; a replica whose head is stale gets [`AuditError::Conflict`] and its writer re-chains
+//! on the fresh head. As defence in depth, `sequence` is the primary key and `prev_hash` is
+//! UNIQUE, so even a writer that skipped the head check could not fork the chain.
+//!
+//! # Durability and failure
+//!
+//! `synchronous_commit=on` is a startup option of every connection and is set again inside
+//! each append transaction; a commit returns only after its WAL is flushed. Connects are
+//! bounded ([`CONNECT_TIMEOUT`]), as are pool waits, lock waits and statements, so a broken
+//! server yields [`AuditError::Unavailable`] quickly; the pool re-creates connections on the
+//! next call, so the store recovers by itself when the server is back.
+//!
+//! # Schema
+//!
+//! Created or migrated on first contact ([`schema::MIGRATIONS`], versioned in
+//! `audit_schema_migration`). [`PostgresStore::connect_with_schema`] keeps every table in a
+//! schema of its own (used by tests to run in parallel on one database).
+
+mod rows;
+mod schema;
+
+pub use schema::{LOCK_TIMEOUT, MIGRATIONS, STATEMENT_TIMEOUT};
+
+use crate::store::check_continues;
+use crate::{AccessRecord, AuditError, AuditStore, Checkpoint, RecordFilter};
+use async_trait::async_trait;
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use schema::{pg_error, pool_error};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::OnceCell;
+use tokio_postgres::NoTls;
+use tokio_postgres::types::ToSql;
+
+/// Longest wait for a TCP connection and the PostgreSQL handshake.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Longest wait for a free pooled connection.
+const POOL_WAIT: Duration = Duration::from_secs(5);
+
+/// An [`AuditStore`] in a PostgreSQL database. Cheap to clone (a handle on a shared pool).
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: Pool,
+    schema: Option<String>,
+    append_lock: i64,
+    migrate_lock: i64,
+    ready: Arc<OnceCell<()>>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("schema", &self.schema)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PostgresStore {
+    /// Connects to `url` (e.g. `postgres://user@host:5432/db`, no TLS) with at most
+    /// `pool_size` connections, and creates or migrates the schema. Fails with
+    /// [`AuditError::Unavailable`] if the server cannot be reached within the timeouts.
+    pub async fn connect(url: &str, pool_size: usize) -> Result<Self, AuditError> {
+        let store = Self::connect_lazy(url, None, pool_size)?;
+        store.ensure_ready().await?;
+        Ok(store)
+    }
+
+    /// Like [`PostgresStore::connect`], with every table in `schema` (created if missing;
+    /// `[a-z_][a-z0-9_]*`). Each schema is an independent trail with its own append lock.
+    pub async fn connect_with_schema(
+        url: &str,
+        schema: &str,
+        pool_size: usize,
+    ) -> Result<Self, AuditError> {
+        let store = Self::connect_lazy(url, Some(schema), pool_size)?;
+        store.ensure_ready().await?;
+        Ok(store)
+    }
+
+    /// Builds the store without contacting the server: the schema is created or migrated on
+    /// the first call that reaches it. Lets a hub start (failing closed) while the database is
+    /// down. Fails only for a malformed URL or schema name.
+    pub fn connect_lazy(
+        url: &str,
+        schema: Option<&str>,
+        pool_size: usize,
+    ) -> Result<Self, AuditError> {
+        if let Some(schema) = schema {
+            schema::check_schema_name(schema)?;
+        }
+        let mut config: tokio_postgres::Config = url
+            .parse()
+            .map_err(|_| AuditError::Unavailable("postgres: malformed connection URL".into()))?;
+        let options = schema::session_options(config.get_options(), schema);
+        config
+            .options(options)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .keepalives_idle(Duration::from_secs(30))
+            .tcp_user_timeout(Duration::from_secs(30))
+            .application_name("minwon-audit");
+        let manager = Manager::from_config(
+            config,
+            NoTls,
+            ManagerConfig {
+                // A broken connection is found and replaced before it is handed out.
+                recycling_method: RecyclingMethod::Verified,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(pool_size.max(1))
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .create_timeout(Some(CONNECT_TIMEOUT + Duration::from_secs(1)))
+            .recycle_timeout(Some(POOL_WAIT))
+            .build()
+            .map_err(|e| AuditError::Unavailable(format!("postgres pool: {e}")))?;
+        let namespace = schema.unwrap_or("");
+        Ok(PostgresStore {
+            pool,
+            schema: schema.map(str::to_string),
+            append_lock: lock_key("append", namespace),
+            migrate_lock: lock_key("migrate", namespace),
+            ready: Arc::new(OnceCell::new()),
+        })
+    }
+
+    /// The schema this store keeps its tables in, if one was given.
+    pub fn schema(&self) -> Option<&str> {
+        self.schema.as_deref()
+    }
+
+    /// Reads a session setting (e.g. `synchronous_commit`) on a pooled connection, as every
+    /// connection the store uses has it. For health checks and tests; `name` must be
+    /// `[a-z_]+`.
+    pub async fn show(&self, name: &str) -> Result<String, AuditError> {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            return Err(AuditError::Unavailable("postgres: bad setting name".into()));
+        }
+        let client = self.client().await?;
+        let row = client
+            .query_one(&format!("SHOW {name}"), &[])
+            .await
+            .map_err(pg_error)?;
+        row.try_get(0).map_err(pg_error)
+    }
+
+    /// Creates or migrates the schema once per store (retried on the next call if it failed).
+    async fn ensure_ready(&self) -> Result<(), AuditError> {
+        self.ready
+            .get_or_try_init(|| async {
+                let mut client = self.pool.get().await.map_err(pool_error)?;
+                schema::migrate(&mut client, self.schema.as_deref(), self.migrate_lock).await
+            })
+            .await
+            .map(drop)
+    }
+
+    /// A pooled connection, schema ready.
+    async fn client(&self) -> Result<deadpool_postgres::Object, AuditError> {
+        self.ensure_ready().await?;
+        self.pool.get().await.map_err(pool_error)
+    }
+}
+
+/// A 64-bit advisory lock key for one purpose in one namespace (schema), so independent
+/// trails on one server never wait on each other.
+fn lock_key(purpose: &str, namespace: &str) -> i64 {
+    let digest = Sha256::digest(format!("minwon-audit/{purpose}\0{namespace}").as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
+}
+
+/// Commits `tx` if `result` is Ok; otherwise rolls it back at once (releasing its locks
+/// before the connection goes back to the pool) and returns the error.
+async fn finish(
+    tx: deadpool_postgres::Transaction<'_>,
+    result: Result<(), AuditError>,
+) -> Result<(), AuditError> {
+    match result {
+        Ok(()) => tx.commit().await.map_err(pg_error),
+        Err(error) => {
+            let _ = tx.rollback().await;
+            Err(error)
+        }
+    }
+}
+
+async fn read_head(
+    client: &impl deadpool_postgres::GenericClient,
+) -> Result<Option<(u64, String)>, AuditError> {
+    let row = client
+        .query_opt(
+            "SELECT sequence, hash FROM access_record ORDER BY sequence DESC LIMIT 1",
+            &[],
+        )
+        .await
+        .map_err(pg_error)?;
+    row.map(|row| {
+        let seq: i64 = row.get(0);
+        u64::try_from(seq)
+            .map(|seq| (seq, row.get(1)))
+            .map_err(|_| AuditError::corrupt(0, "negative sequence"))
+    })
+    .transpose()
+}
+
+#[async_trait]
+impl AuditStore for PostgresStore {
+    async fn append(&self, records: &[AccessRecord]) -> Result<(), AuditError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let columns = rows::Columns::from_records(records)?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg_error)?;
+        let written = async {
+            // One round trip: durability for this transaction, then the cross-replica lock.
+            tx.batch_execute(&format!(
+                "SET LOCAL synchronous_commit = on; SELECT pg_advisory_xact_lock({})",
+                self.append_lock
+            ))
+            .await
+            .map_err(pg_error)?;
+            let head = read_head(&tx).await?;
+            check_continues(head.as_ref(), records)?;
+            columns.insert(&tx).await
+        }
+        .await;
+        finish(tx, written).await
+    }
+
+    async fn head(&self) -> Result<Option<(u64, String)>, AuditError> {
+        read_head(&self.client().await?).await
+    }
+
+    async fn query(&self, filter: &RecordFilter) -> Result<Vec<AccessRecord>, AuditError> {
+        let Ok(after) = i64::try_from(filter.after_sequence) else {
+            return Ok(Vec::new());
+        };
+        let mut sql = format!("SELECT {} FROM access_record WHERE sequence > $1", rows::COLUMNS);
+        let mut args: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(after)];
+        let mut cond = |column: &str, value: Box<dyn ToSql + Sync + Send>| {
+            args.push(value);
+            sql.push_str(&format!(" AND {column} ${}", args.len()));
+        };
+        if let Some(from) = filter.from {
+            cond("time_ms >=", Box::new(from.timestamp_millis()));
+        }
+        if let Some(to) = filter.to {
+            cond("time_ms <", Box::new(to.timestamp_millis()));
+        }
+        if let Some(account) = &filter.account {
+            cond("account =", Box::new(account.clone()));
+        }
+        if let Some(hmac) = &filter.subject_hmac {
+            cond("subject_hmac =", Box::new(hmac.clone()));
+        }
+        if let Some(purpose) = &filter.purpose_code {
+            cond("purpose_code =", Box::new(purpose.clone()));
+        }
+        if let Some(outcome) = filter.outcome {
+            cond("outcome =", Box::new(outcome.as_str().to_string()));
+        }
+        args.push(Box::new(i64::try_from(filter.limit).unwrap_or(i64::MAX)));
+        sql.push_str(&format!(" ORDER BY sequence LIMIT ${}", args.len()));
+
+        let client = self.client().await?;
+        let stmt = client.prepare_cached(&sql).await.map_err(pg_error)?;
+        let params: Vec<&(dyn ToSql + Sync)> = args
+            .iter()
+            .map(|a| a.as_ref() as &(dyn ToSql + Sync))
+            .collect();
+        let found = client.query(&stmt, &params).await.map_err(pg_error)?;
+        found.iter().map(rows::from_row).collect()
+    }
+
+    async fn ping(&self) -> Result<(), AuditError> {
+        let client = self.client().await?;
+        client
+            .query_one("SELECT 1", &[])
+            .await
+            .map(drop)
+            .map_err(pg_error)
+    }
+
+    async fn append_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), AuditError> {
+        let sequence = rows::seq_to_sql(checkpoint.sequence)?;
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(pg_error)?;
+        let written = async {
+            tx.batch_execute("SET LOCAL synchronous_commit = on")
+                .await
+                .map_err(pg_error)?;
+            let inserted = tx
+                .execute(
+                    rows::INSERT_CHECKPOINT,
+                    &[
+                        &sequence,
+                        &checkpoint.head_hash,
+                        &checkpoint.time_ms,
+                        &checkpoint.key_id,
+                        &checkpoint.signature,
+                    ],
+                )
+                .await
+                .map_err(pg_error)?;
+            if inserted != 1 {
+                return Err(AuditError::Conflict {
+                    sequence: checkpoint.sequence,
+                    reason: "checkpoint does not match a stored record".to_string(),
+                });
+            }
+            Ok(())
+        }
+        .await;
+        finish(tx, written).await
+    }
+
+    async fn checkpoints(&self, from_sequence: u64) -> Result<Vec<Checkpoint>, AuditError> {
+        let Ok(from) = i64::try_from(from_sequence) else {
+            return Ok(Vec::new());
+        };
+        let client = self.client().await?;
+        let sql = format!(
+            "SELECT {} FROM audit_checkpoint WHERE sequence >= $1 ORDER BY sequence, id",
+            rows::CHECKPOINT_COLUMNS
+        );
+        let found = client.query(&sql, &[&from]).await.map_err(pg_error)?;
+        found.iter().map(rows::checkpoint_from_row).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_keys_differ_by_purpose_and_namespace() {
+        assert_ne!(lock_key("append", ""), lock_key("migrate", ""));
+        assert_ne!(lock_key("append", "a"), lock_key("append", "b"));
+        assert_eq!(lock_key("append", "a"), lock_key("append", "a"));
+    }
+
+    #[test]
+    fn schema_names_are_checked_and_options_composed() {
+        assert!(schema::check_schema_name("minwon_test_01").is_ok());
+        for bad in ["", "1abc", "a-b", "A", "a b", "a;drop"] {
+            assert!(schema::check_schema_name(bad).is_err(), "{bad}");
+        }
+        let opts = schema::session_options(Some("-c work_mem=4MB"), Some("s1"));
+        assert!(opts.starts_with("-c work_mem=4MB -c synchronous_commit=on"));
+        assert!(opts.ends_with("-c search_path=s1"));
+    }
+
+    #[test]
+    fn a_malformed_url_is_refused_without_echoing_it() {
+        let err = PostgresStore::connect_lazy("postgres://u:secret@[bad", None, 2).unwrap_err();
+        assert!(matches!(err, AuditError::Unavailable(_)));
+        assert!(!err.to_string().contains("secret"));
+    }
+}

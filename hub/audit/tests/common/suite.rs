@@ -1,0 +1,216 @@
+//! The store suite: every test here runs against SQLite and PostgreSQL (see `store_suite!`).
+
+use super::harness::TestDb;
+use super::{all_records, chained, draft, insert_sql, seqs};
+use chrono::DateTime;
+use minwon_audit::{
+    AuditError, AuditLog, Checkpoint, GENESIS_HASH, GroupCommitConfig, Outcome, RecordFilter,
+    seal, verify_chain, verify_store,
+};
+use std::sync::Arc;
+
+pub async fn appended_records_read_back_identical_and_verify(db: &dyn TestDb) {
+    let store = db.store();
+    assert_eq!(store.head().await.unwrap(), None);
+    let mut records = chained(1, 10, GENESIS_HASH);
+    // A look-up that named no subject and consulted no source, and Korean/odd text.
+    let mut d = draft(4);
+    d.subject = None;
+    d.sources.clear();
+    d.purpose_note = "민원 \"인용\", 쉼표\n줄바꿈 '따옴표' \\ 역슬래시".into();
+    records[3] = seal(4, &records[2].hash, d);
+    let tail: Vec<_> = records[4..].iter().map(|r| r.draft.clone()).collect();
+    let mut prev = records[3].hash.clone();
+    for (i, d) in tail.into_iter().enumerate() {
+        records[4 + i] = seal(5 + i as u64, &prev, d);
+        prev.clone_from(&records[4 + i].hash);
+    }
+    store.append(&records).await.unwrap();
+    let stored = all_records(store.as_ref()).await;
+    assert_eq!(stored, records);
+    verify_chain(&stored, Some(GENESIS_HASH)).unwrap();
+    assert_eq!(
+        store.head().await.unwrap(),
+        Some((10, records[9].hash.clone()))
+    );
+    store.ping().await.unwrap();
+}
+
+pub async fn query_filters_by_time_account_subject_purpose_outcome_and_pages(db: &dyn TestDb) {
+    let store = db.store();
+    let mut prev = GENESIS_HASH.to_string();
+    let records: Vec<_> = (1..=30)
+        .map(|seq| {
+            let mut d = draft(seq);
+            if seq % 4 == 0 {
+                d.outcome = Outcome::Denied;
+                d.purpose_code = "complaint_followup".into();
+            }
+            let r = seal(seq, &prev, d);
+            prev.clone_from(&r.hash);
+            r
+        })
+        .collect();
+    store.append(&records).await.unwrap();
+    let q = |f: RecordFilter| {
+        let store = Arc::clone(&store);
+        async move { seqs(&store.query(&f).await.unwrap()) }
+    };
+    let at = |n: i64| DateTime::from_timestamp(1_700_000_000 + n, 0).unwrap();
+    let all = RecordFilter::default;
+    let range = q(RecordFilter { from: Some(at(5)), to: Some(at(9)), ..all() }).await;
+    assert_eq!(range, vec![5, 6, 7, 8]);
+    let account = q(RecordFilter { account: Some("counselor01".into()), ..all() }).await;
+    assert_eq!(account, (1..=30).filter(|n| n % 3 == 1).collect::<Vec<_>>());
+    let subject = q(RecordFilter { subject_hmac: Some(format!("{:064x}", 2)), ..all() }).await;
+    assert_eq!(subject, vec![2, 7, 12, 17, 22, 27]);
+    let denied = q(RecordFilter { outcome: Some(Outcome::Denied), ..all() }).await;
+    assert_eq!(denied, vec![4, 8, 12, 16, 20, 24, 28]);
+    let purpose = q(RecordFilter { purpose_code: Some("complaint_followup".into()), ..all() });
+    assert_eq!(purpose.await, denied);
+    let page1 = q(RecordFilter { limit: 7, ..all() }).await;
+    assert_eq!(page1, (1..=7).collect::<Vec<_>>());
+    let page2 = q(RecordFilter { after_sequence: 7, limit: 7, ..all() }).await;
+    assert_eq!(page2, (8..=14).collect::<Vec<_>>());
+    let combined = q(RecordFilter {
+        from: Some(at(10)),
+        outcome: Some(Outcome::Denied),
+        after_sequence: 12,
+        limit: 2,
+        ..all()
+    })
+    .await;
+    assert_eq!(combined, vec![16, 20]);
+    assert!(q(RecordFilter { limit: 0, ..all() }).await.is_empty());
+    assert!(q(RecordFilter { after_sequence: u64::MAX, ..all() }).await.is_empty());
+}
+
+pub async fn an_append_that_does_not_continue_the_head_is_refused_and_writes_nothing(
+    db: &dyn TestDb,
+) {
+    let store = db.store();
+    let first = chained(1, 3, GENESIS_HASH);
+    store.append(&first).await.unwrap();
+    let head = store.head().await.unwrap();
+    let conflict_at = |r: Result<(), AuditError>, s: u64| {
+        assert!(
+            matches!(r, Err(AuditError::Conflict { sequence, .. }) if sequence == s),
+            "{r:?}"
+        )
+    };
+    // A second writer that still believes the trail is empty forks at sequence 1.
+    conflict_at(store.append(&chained(1, 2, GENESIS_HASH)).await, 1);
+    // Right sequence, wrong predecessor; then a gap.
+    conflict_at(store.append(&chained(4, 5, GENESIS_HASH)).await, 4);
+    conflict_at(store.append(&chained(5, 6, &first[2].hash)).await, 5);
+    // A batch broken inside is refused whole (all or nothing).
+    let mut broken = chained(4, 6, &first[2].hash);
+    broken[2].draft.account = "someone-else".into();
+    let result = store.append(&broken).await;
+    assert!(matches!(result, Err(AuditError::Corrupt { sequence: 6, .. })), "{result:?}");
+
+    assert_eq!(store.head().await.unwrap(), head);
+    assert_eq!(all_records(store.as_ref()).await.len(), 3);
+    store.append(&[]).await.unwrap();
+    store.append(&chained(4, 6, &first[2].hash)).await.unwrap();
+    verify_chain(&all_records(store.as_ref()).await, Some(GENESIS_HASH)).unwrap();
+}
+
+pub async fn records_and_checkpoints_cannot_be_changed_through_sql(db: &dyn TestDb) {
+    let store = db.store();
+    let records = chained(1, 2, GENESIS_HASH);
+    store.append(&records).await.unwrap();
+    let key = minwon_audit::keys::generate_signing_key();
+    store
+        .append_checkpoint(&Checkpoint::sign(&key, 2, &records[1].hash, 1))
+        .await
+        .unwrap();
+    for sql in [
+        "UPDATE access_record SET account = 'x'",
+        "DELETE FROM access_record",
+        "UPDATE audit_checkpoint SET sequence = 1",
+        "DELETE FROM audit_checkpoint",
+    ] {
+        assert!(db.try_sql(sql).await.is_err(), "{sql} was allowed");
+    }
+    // Defence in depth: a second record with the same predecessor (a fork) is refused even
+    // when written past the store's head check.
+    let fork = seal(3, &records[0].hash, draft(3));
+    assert!(db.try_sql(&insert_sql(&fork)).await.is_err(), "fork was allowed");
+    assert_eq!(all_records(store.as_ref()).await, records);
+}
+
+pub async fn checkpoints_are_stored_and_must_match_a_stored_record(db: &dyn TestDb) {
+    let store = db.store();
+    let records = chained(1, 6, GENESIS_HASH);
+    store.append(&records).await.unwrap();
+    let key = minwon_audit::keys::generate_signing_key();
+    let cp3 = Checkpoint::sign(&key, 3, &records[2].hash, 1_700_000_000_000);
+    let cp6 = Checkpoint::sign(&key, 6, &records[5].hash, 1_700_000_000_500);
+    store.append_checkpoint(&cp6).await.unwrap();
+    store.append_checkpoint(&cp3).await.unwrap();
+    assert_eq!(store.checkpoints(0).await.unwrap(), vec![cp3.clone(), cp6.clone()]);
+    assert_eq!(store.checkpoints(4).await.unwrap(), vec![cp6]);
+    for bad in [
+        Checkpoint::sign(&key, 4, &records[2].hash, 1),
+        Checkpoint::sign(&key, 7, &records[5].hash, 1),
+    ] {
+        let result = store.append_checkpoint(&bad).await;
+        assert!(matches!(result, Err(AuditError::Conflict { .. })), "{result:?}");
+    }
+}
+
+pub async fn an_unreadable_row_is_reported_as_corrupt_not_skipped(db: &dyn TestDb) {
+    let store = db.store();
+    store.append(&chained(1, 2, GENESIS_HASH)).await.unwrap();
+    db.unlock().await;
+    db.sql("UPDATE access_record SET action = 'delete' WHERE sequence = 2").await;
+    let err = store.query(&RecordFilter::default()).await.unwrap_err();
+    assert!(matches!(err, AuditError::Corrupt { sequence: 2, .. }), "{err:?}");
+}
+
+pub async fn verify_store_pages_through_the_whole_trail_and_names_the_first_bad_record(
+    db: &dyn TestDb,
+) {
+    let store = db.store();
+    assert_eq!(verify_store(store.as_ref(), 4).await.unwrap(), 0);
+    store.append(&chained(1, 10, GENESIS_HASH)).await.unwrap();
+    assert_eq!(verify_store(store.as_ref(), 4).await.unwrap(), 10);
+    assert_eq!(verify_store(store.as_ref(), 1000).await.unwrap(), 10);
+    db.unlock().await;
+    db.sql("DELETE FROM access_record WHERE sequence = 5").await;
+    for page in [4, 3] {
+        let err = verify_store(store.as_ref(), page).await.unwrap_err();
+        assert!(matches!(err, AuditError::Corrupt { sequence: 6, .. }), "{err:?}");
+    }
+}
+
+pub async fn two_logs_on_two_store_instances_make_one_chain(db: &dyn TestDb) {
+    let (one, two) = (db.store(), db.another_store().await);
+    let config = GroupCommitConfig::default();
+    let a = Arc::new(AuditLog::start(one, config).await.unwrap());
+    let b = Arc::new(AuditLog::start(two, config).await.unwrap());
+    let spawn_all = |log: &Arc<AuditLog>, base: u64| {
+        (1..=100)
+            .map(|i| {
+                let log = Arc::clone(log);
+                tokio::spawn(async move { log.record(draft(base + i)).await })
+            })
+            .collect::<Vec<_>>()
+    };
+    let (ta, tb) = (spawn_all(&a, 0), spawn_all(&b, 1000));
+    let mut receipts = Vec::new();
+    for task in ta.into_iter().chain(tb) {
+        receipts.push(task.await.unwrap().expect("every record is committed"));
+    }
+    let mut sequences: Vec<u64> = receipts.iter().map(|r| r.sequence).collect();
+    sequences.sort_unstable();
+    assert_eq!(sequences, (1..=200).collect::<Vec<_>>());
+    assert_eq!(verify_store(db.store().as_ref(), 64).await.unwrap(), 200);
+    let stored = all_records(db.store().as_ref()).await;
+    for receipt in &receipts {
+        assert_eq!(stored[receipt.sequence as usize - 1].audit_id, receipt.audit_id);
+    }
+    a.shutdown().await;
+    b.shutdown().await;
+}
