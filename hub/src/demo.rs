@@ -56,6 +56,12 @@ async fn start_simulators(
                 .context("starting the traffic simulator")?,
         ),
         (
+            "welfare",
+            minwon_connector_welfare::sim::start(pop.clone(), addr(4))
+                .await
+                .context("starting the welfare simulator")?,
+        ),
+        (
             "water",
             minwon_connector_water::sim::start(pop.clone(), addr(5))
                 .await

@@ -8,7 +8,7 @@ use minwon_connector_sdk::{BuiltConnector, Connector, Descriptor, HealthCheck, K
 use std::sync::Arc;
 
 /// Every connector this build can run, in the order answers are listed.
-pub const KNOWN: &[&str] = &["saeol", "tax", "traffic", "water", "parking"];
+pub const KNOWN: &[&str] = &["saeol", "tax", "traffic", "welfare", "water", "parking"];
 
 /// Builds one connector from its config table.
 pub fn build(name: &str, table: &toml::Value) -> Result<BuiltConnector, ConfigError> {
@@ -17,6 +17,7 @@ pub fn build(name: &str, table: &toml::Value) -> Result<BuiltConnector, ConfigEr
         "saeol" => minwon_connector_saeol::SaeolConfig::from_toml_str(&text)?.build(),
         "tax" => minwon_connector_tax::TaxConfig::from_toml_str(&text)?.build(),
         "traffic" => minwon_connector_traffic::TrafficConfig::from_toml_str(&text)?.build(),
+        "welfare" => minwon_connector_welfare::WelfareConfig::from_toml_str(&text)?.build(),
         "water" => minwon_connector_water::WaterConfig::from_toml_str(&text)?.build(),
         "parking" => minwon_connector_parking::ParkingConfig::from_toml_str(&text)?.build(),
         other => Err(ConfigError::new(
