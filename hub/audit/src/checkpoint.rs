@@ -138,7 +138,8 @@ pub fn append_to_file(path: &Path, checkpoint: &Checkpoint) -> Result<(), AuditE
         .append(true)
         .open(path)
         .map_err(|e| io("open", e))?;
-    file.write_all(line.as_bytes()).map_err(|e| io("write", e))?;
+    file.write_all(line.as_bytes())
+        .map_err(|e| io("write", e))?;
     file.sync_data().map_err(|e| io("sync", e))
 }
 

@@ -51,14 +51,16 @@ impl Checkpointer {
         }
         let time_ms = chrono::Utc::now().timestamp_millis();
         let checkpoint = Checkpoint::sign(&self.config.signing_key, sequence, hash, time_ms);
-        let stored =
-            tokio::time::timeout(CHECKPOINT_TIMEOUT, self.store.append_checkpoint(&checkpoint))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(AuditError::Unavailable(
-                        "checkpoint append timed out".into(),
-                    ))
-                });
+        let stored = tokio::time::timeout(
+            CHECKPOINT_TIMEOUT,
+            self.store.append_checkpoint(&checkpoint),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(AuditError::Unavailable(
+                "checkpoint append timed out".into(),
+            ))
+        });
         if let Err(error) = stored {
             tracing::warn!(
                 sequence,

@@ -137,7 +137,9 @@ pub fn parse(text: &str) -> Result<Vec<Vec<String>>, AuditError> {
         }
     }
     if quoted {
-        return Err(AuditError::Io("records CSV ends inside a quoted field".into()));
+        return Err(AuditError::Io(
+            "records CSV ends inside a quoted field".into(),
+        ));
     }
     if in_row {
         row.push(unguard(field));

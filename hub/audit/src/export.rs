@@ -120,7 +120,9 @@ pub async fn export(
         .await
         .unwrap_or(true)
     {
-        return Err(AuditError::Io("export directory already holds a bundle".into()));
+        return Err(AuditError::Io(
+            "export directory already holds a bundle".into(),
+        ));
     }
     let range = sequence_range(store, from, to).await?;
 
@@ -131,7 +133,9 @@ pub async fn export(
     );
     if format == ExportFormat::Csv {
         let head = format!("{}{}", crate::csv::BOM, crate::csv::header_line());
-        out.write_all(head.as_bytes()).await.map_err(io("records file"))?;
+        out.write_all(head.as_bytes())
+            .await
+            .map_err(io("records file"))?;
     }
     let mut count = 0u64;
     let mut prev_hash = None;
@@ -152,7 +156,9 @@ pub async fn export(
                 text.push_str(&encode(record, format)?);
             }
             count += page.len() as u64;
-            out.write_all(text.as_bytes()).await.map_err(io("records file"))?;
+            out.write_all(text.as_bytes())
+                .await
+                .map_err(io("records file"))?;
         }
     }
     out.flush().await.map_err(io("records file"))?;
@@ -243,7 +249,10 @@ async fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), AuditError> {
 ///
 /// A tampered bundle is an `Ok` report with `ok == false`; `Err` when the manifest or a file
 /// cannot be read at all.
-pub async fn verify_bundle(dir: &Path, public_key: &VerifyingKey) -> Result<VerifyReport, AuditError> {
+pub async fn verify_bundle(
+    dir: &Path,
+    public_key: &VerifyingKey,
+) -> Result<VerifyReport, AuditError> {
     let read = |name: String| async move {
         tokio::fs::read_to_string(dir.join(&name))
             .await
@@ -255,7 +264,10 @@ pub async fn verify_bundle(dir: &Path, public_key: &VerifyingKey) -> Result<Veri
     let text = read(manifest.records_file.clone()).await?;
 
     let start = manifest.first_sequence.unwrap_or(1).saturating_sub(1);
-    let prev = manifest.prev_hash.clone().unwrap_or_else(|| GENESIS_HASH.into());
+    let prev = manifest
+        .prev_hash
+        .clone()
+        .unwrap_or_else(|| GENESIS_HASH.into());
     let mut verifier = TrailVerifier::after(public_key, checkpoints, start, &prev);
     let records = parse_records(&text, manifest.records_format);
     for record in records {
@@ -293,7 +305,8 @@ fn parse_records(text: &str, format: ExportFormat) -> Vec<Result<AccessRecord, S
             .enumerate()
             .filter(|(_, line)| !line.trim().is_empty())
             .map(|(i, line)| {
-                serde_json::from_str(line).map_err(|_| format!("records line {} is not a record", i + 1))
+                serde_json::from_str(line)
+                    .map_err(|_| format!("records line {} is not a record", i + 1))
             })
             .collect(),
         ExportFormat::Csv => match crate::csv::parse(text) {

@@ -58,9 +58,7 @@ pub fn parse_public_key(text: &str) -> Result<VerifyingKey, AuditError> {
     let bytes: [u8; 32] = hex::decode(text)
         .ok()
         .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| {
-            AuditError::InvalidKey("public key must be PEM or 64 hex digits".into())
-        })?;
+        .ok_or_else(|| AuditError::InvalidKey("public key must be PEM or 64 hex digits".into()))?;
     VerifyingKey::from_bytes(&bytes)
         .map_err(|_| AuditError::InvalidKey("not a valid Ed25519 public key".into()))
 }
@@ -94,7 +92,10 @@ mod tests {
         let pem = signing_key_pem(&key).unwrap();
         assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
         assert_eq!(parse_signing_key(&pem).unwrap(), key);
-        assert_eq!(parse_signing_key(&hex::encode(key.to_bytes())).unwrap(), key);
+        assert_eq!(
+            parse_signing_key(&hex::encode(key.to_bytes())).unwrap(),
+            key
+        );
 
         let public_pem = public_key_pem(&public);
         assert!(public_pem.starts_with("-----BEGIN PUBLIC KEY-----"));
@@ -105,7 +106,11 @@ mod tests {
 
     #[test]
     fn bad_keys_are_refused_without_echoing_them() {
-        for bad in ["", "abc", "-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC KEY-----"] {
+        for bad in [
+            "",
+            "abc",
+            "-----BEGIN PUBLIC KEY-----\nxx\n-----END PUBLIC KEY-----",
+        ] {
             let err = parse_public_key(bad).unwrap_err();
             assert!(matches!(err, AuditError::InvalidKey(_)));
             let err = parse_signing_key(bad).unwrap_err();

@@ -4,6 +4,11 @@
 //! where, whose data (pseudonymized), which sources and clear fields, purpose, outcome, trace
 //! id — and waits until it is durably committed *before* any personal data leaves the hub.
 //!
+//! Every K records or S seconds, and at shutdown, the writer signs a [`Checkpoint`] of the
+//! chain head with Ed25519 and keeps it in the database and in a file outside it, so an
+//! auditor holding only the public key can prove the trail was neither changed nor cut.
+//! See `hub/audit/README.md` for the whole design.
+//!
 //! Layout:
 //! - [`subject`]: [`SubjectKey`] and [`Subject`] — a data subject as HMAC + masked form; no
 //!   resident registration number is ever stored.
@@ -12,17 +17,32 @@
 //! - [`chain`]: the hash chain, its canonical encoding, the audit id, and [`verify_chain`].
 //! - [`store`]: the [`AuditStore`] trait and [`RecordFilter`].
 //! - [`sqlite`]: [`SqliteStore`], the embedded default (WAL, `synchronous=FULL`).
-//! - [`writer`]: [`AuditLog`], the group-commit writer that owns the chain head.
+//! - [`postgres`]: [`PostgresStore`], for production and replicas sharing one database
+//!   (advisory-locked appends, `synchronous_commit=on`).
+//! - [`writer`]: [`AuditLog`], the group-commit writer that owns the chain head and makes
+//!   checkpoints ([`AuditLog::start_with_checkpoints`]).
+//! - [`checkpoint`]: [`Checkpoint`], [`CheckpointConfig`], the checkpoint file.
+//! - [`keys`]: Ed25519 [`SigningKey`] / [`VerifyingKey`] parsing, PEM export, key ids.
+//! - [`verify`]: [`verify_trail`], [`verify_store_trail`], [`TrailVerifier`], [`VerifyReport`].
+//! - [`export`]: [`export`] bundles (JSONL or CSV) and [`verify_bundle`]; [`csv`] is their
+//!   CSV dialect.
 //! - [`error`]: [`AuditError`]; its messages never contain personal data.
 //!
 //! Typical use:
 //!
 //! ```no_run
 //! # async fn demo(draft: minwon_audit::RecordDraft) -> Result<(), minwon_audit::AuditError> {
-//! use minwon_audit::{AuditLog, GroupCommitConfig, SqliteStore};
+//! use minwon_audit::{AuditLog, CheckpointConfig, GroupCommitConfig, PostgresStore};
 //! use std::sync::Arc;
-//! let store = Arc::new(SqliteStore::open(std::path::Path::new("audit.db"))?);
-//! let log = AuditLog::start(store, GroupCommitConfig::default()).await?;
+//! let store = Arc::new(PostgresStore::connect("postgres://hub@db:5432/audit", 8).await?);
+//! let key = minwon_audit::keys::parse_signing_key(&std::fs::read_to_string("/secrets/cp.pem")
+//!     .map_err(|e| minwon_audit::AuditError::Io(e.to_string()))?)?;
+//! let checkpoints = CheckpointConfig {
+//!     file: Some("/var/lib/minwon/checkpoints.jsonl".into()),
+//!     ..CheckpointConfig::new(key)
+//! };
+//! let log = AuditLog::start_with_checkpoints(store, GroupCommitConfig::default(), checkpoints)
+//!     .await?;
 //! let receipt = log.record(draft).await?; // committed: now the data may leave
 //! # let _ = receipt; log.shutdown().await; Ok(()) }
 //! ```

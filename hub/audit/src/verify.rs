@@ -137,22 +137,21 @@ impl<'k> TrailVerifier<'k> {
 
     /// Ends the run: checks that no valid checkpoint lies beyond the last record, and reports.
     pub fn finish(mut self) -> VerifyReport {
-        if self.failure.is_none() {
-            for checkpoint in &self.checkpoints[self.next..] {
-                let failure = match checkpoint.verify(self.key) {
-                    Err(reason) => (checkpoint.sequence, reason),
-                    Ok(()) => (
-                        self.last.0 + 1,
-                        format!(
-                            "trail ends at {} but a signed checkpoint covers {}: records cut \
-                             from the tail",
-                            self.last.0, checkpoint.sequence
-                        ),
+        // Any checkpoint left lies beyond the last record: the first one decides.
+        if self.failure.is_none()
+            && let Some(checkpoint) = self.checkpoints.get(self.next)
+        {
+            self.failure = Some(match checkpoint.verify(self.key) {
+                Err(reason) => (checkpoint.sequence, reason),
+                Ok(()) => (
+                    self.last.0 + 1,
+                    format!(
+                        "trail ends at {} but a signed checkpoint covers {}: records cut \
+                         from the tail",
+                        self.last.0, checkpoint.sequence
                     ),
-                };
-                self.failure = Some(failure);
-                break;
-            }
+                ),
+            });
         }
         let (first_bad_sequence, reason) = match self.failure {
             Some((sequence, reason)) => (Some(sequence), Some(reason)),

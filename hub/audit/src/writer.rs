@@ -251,8 +251,7 @@ impl Writer {
 
     /// Checkpoints the head this writer last committed (or read), if checkpointing is on.
     async fn checkpoint_head(&mut self) {
-        if let (Some(checkpointer), Some(head)) = (self.checkpointer.as_mut(), self.head.as_ref())
-        {
+        if let (Some(checkpointer), Some(head)) = (self.checkpointer.as_mut(), self.head.as_ref()) {
             checkpointer.checkpoint(head.sequence, &head.hash).await;
         }
     }

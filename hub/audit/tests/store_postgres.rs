@@ -29,7 +29,10 @@ async fn every_connection_commits_synchronously_and_the_schema_is_versioned() {
     assert!(db.store.show("bad name; --").await.is_err());
     let client = common::harness::pg_client(&db.url, &db.schema).await;
     let versions: Vec<i32> = client
-        .query("SELECT version FROM audit_schema_migration ORDER BY version", &[])
+        .query(
+            "SELECT version FROM audit_schema_migration ORDER BY version",
+            &[],
+        )
         .await
         .unwrap()
         .iter()
@@ -38,8 +41,13 @@ async fn every_connection_commits_synchronously_and_the_schema_is_versioned() {
     let expected: Vec<i32> = (1..=minwon_audit::postgres::MIGRATIONS.len() as i32).collect();
     assert_eq!(versions, expected);
     // Connecting again (another replica starting) migrates nothing and keeps the data.
-    db.store.append(&common::chained(1, 2, minwon_audit::GENESIS_HASH)).await.unwrap();
-    let again = PostgresStore::connect_with_schema(&db.url, &db.schema, 2).await.unwrap();
+    db.store
+        .append(&common::chained(1, 2, minwon_audit::GENESIS_HASH))
+        .await
+        .unwrap();
+    let again = PostgresStore::connect_with_schema(&db.url, &db.schema, 2)
+        .await
+        .unwrap();
     assert_eq!(again.head().await.unwrap().map(|h| h.0), Some(2));
 }
 
@@ -51,7 +59,9 @@ async fn a_newer_schema_is_refused() {
         .batch_execute("INSERT INTO audit_schema_migration (version) VALUES (99)")
         .await
         .unwrap();
-    let err = PostgresStore::connect_with_schema(&db.url, &db.schema, 2).await.unwrap_err();
+    let err = PostgresStore::connect_with_schema(&db.url, &db.schema, 2)
+        .await
+        .unwrap_err();
     assert!(matches!(err, AuditError::Unavailable(_)), "{err:?}");
 }
 
@@ -59,13 +69,25 @@ async fn a_newer_schema_is_refused() {
 async fn an_unreachable_server_is_unavailable_quickly_never_a_hang() {
     // Nothing listens on port 1: connection refused.
     let started = Instant::now();
-    let err = PostgresStore::connect("postgres://postgres@127.0.0.1:1/test", 2).await.unwrap_err();
+    let err = PostgresStore::connect("postgres://postgres@127.0.0.1:1/test", 2)
+        .await
+        .unwrap_err();
     assert!(matches!(err, AuditError::Unavailable(_)), "{err:?}");
-    let lazy = PostgresStore::connect_lazy("postgres://postgres@127.0.0.1:1/test", None, 2).unwrap();
-    let result = lazy.append(&common::chained(1, 1, minwon_audit::GENESIS_HASH)).await;
-    assert!(matches!(result, Err(AuditError::Unavailable(_))), "{result:?}");
+    let lazy =
+        PostgresStore::connect_lazy("postgres://postgres@127.0.0.1:1/test", None, 2).unwrap();
+    let result = lazy
+        .append(&common::chained(1, 1, minwon_audit::GENESIS_HASH))
+        .await;
+    assert!(
+        matches!(result, Err(AuditError::Unavailable(_))),
+        "{result:?}"
+    );
     assert!(matches!(lazy.ping().await, Err(AuditError::Unavailable(_))));
-    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 
     // A listener that accepts and never answers: the bounded connect timeout ends it.
     let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -81,7 +103,10 @@ async fn an_unreachable_server_is_unavailable_quickly_never_a_hang() {
     let err = PostgresStore::connect(&url, 2).await.unwrap_err();
     assert!(matches!(err, AuditError::Unavailable(_)), "{err:?}");
     let elapsed = started.elapsed();
-    assert!(elapsed < minwon_audit::postgres::CONNECT_TIMEOUT + Duration::from_secs(3), "{elapsed:?}");
+    assert!(
+        elapsed < minwon_audit::postgres::CONNECT_TIMEOUT + Duration::from_secs(3),
+        "{elapsed:?}"
+    );
 }
 
 /// A TCP relay to the real server that can be cut and restored, to play "server down".
@@ -108,7 +133,11 @@ impl Relay {
             }
         });
         tasks.lock().unwrap().push(accept);
-        Relay { addr, upstream, tasks }
+        Relay {
+            addr,
+            upstream,
+            tasks,
+        }
     }
 
     /// Refuses new connections and resets the open ones.
@@ -126,28 +155,47 @@ fn upstream_of(url: &str) -> SocketAddr {
         _ => "127.0.0.1".to_string(),
     };
     let port = config.get_ports().first().copied().unwrap_or(5432);
-    let host = if host == "localhost" { "127.0.0.1".to_string() } else { host };
+    let host = if host == "localhost" {
+        "127.0.0.1".to_string()
+    } else {
+        host
+    };
     format!("{host}:{port}").parse().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_log_fails_closed_while_the_server_is_gone_and_recovers_without_a_restart() {
-    let Some(db): Option<PgDb> = pg_db().await else { return };
+    let Some(db): Option<PgDb> = pg_db().await else {
+        return;
+    };
     let relay = Relay::start("127.0.0.1:0".parse().unwrap(), upstream_of(&db.url)).await;
     let config: tokio_postgres::Config = db.url.parse().unwrap();
     let user = config.get_user().unwrap_or("postgres").to_string();
     let dbname = config.get_dbname().unwrap_or("test").to_string();
     let via_relay = format!("postgres://{user}@127.0.0.1:{}/{dbname}", relay.addr.port());
-    let store = Arc::new(PostgresStore::connect_with_schema(&via_relay, &db.schema, 2).await.unwrap());
-    let log = AuditLog::start(store.clone(), GroupCommitConfig::default()).await.unwrap();
+    let store = Arc::new(
+        PostgresStore::connect_with_schema(&via_relay, &db.schema, 2)
+            .await
+            .unwrap(),
+    );
+    let log = AuditLog::start(store.clone(), GroupCommitConfig::default())
+        .await
+        .unwrap();
     assert_eq!(log.record(draft(1)).await.unwrap().sequence, 1);
 
     relay.cut();
     let started = Instant::now();
     let refused = log.record(draft(2)).await;
-    assert!(matches!(refused, Err(AuditError::Unavailable(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(AuditError::Unavailable(_))),
+        "{refused:?}"
+    );
     assert!(store.ping().await.is_err());
-    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
 
     let _back = Relay::start(relay.addr, relay.upstream).await;
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -156,7 +204,10 @@ async fn the_log_fails_closed_while_the_server_is_gone_and_recovers_without_a_re
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let receipt = log.record(draft(3)).await.unwrap();
-    assert_eq!(receipt.sequence, 2, "the refused record was not stored; the chain continues");
+    assert_eq!(
+        receipt.sequence, 2,
+        "the refused record was not stored; the chain continues"
+    );
     assert_eq!(verify_store(&*store, 100).await.unwrap(), 2);
     assert_eq!(all_records(&*store).await.len(), 2);
     log.shutdown().await;
@@ -166,9 +217,17 @@ async fn the_log_fails_closed_while_the_server_is_gone_and_recovers_without_a_re
 async fn separate_schemas_are_separate_trails() {
     let Some(db) = pg_db().await else { return };
     let other_schema = fresh_schema();
-    let other = PostgresStore::connect_with_schema(&pg_url(), &other_schema, 2).await.unwrap();
-    db.store.append(&common::chained(1, 3, minwon_audit::GENESIS_HASH)).await.unwrap();
+    let other = PostgresStore::connect_with_schema(&pg_url(), &other_schema, 2)
+        .await
+        .unwrap();
+    db.store
+        .append(&common::chained(1, 3, minwon_audit::GENESIS_HASH))
+        .await
+        .unwrap();
     assert_eq!(other.head().await.unwrap(), None);
     let client = common::harness::pg_client(&db.url, &db.schema).await;
-    client.batch_execute(&format!("DROP SCHEMA {other_schema} CASCADE")).await.unwrap();
+    client
+        .batch_execute(&format!("DROP SCHEMA {other_schema} CASCADE"))
+        .await
+        .unwrap();
 }

@@ -247,7 +247,10 @@ impl AuditStore for PostgresStore {
         let Ok(after) = i64::try_from(filter.after_sequence) else {
             return Ok(Vec::new());
         };
-        let mut sql = format!("SELECT {} FROM access_record WHERE sequence > $1", rows::COLUMNS);
+        let mut sql = format!(
+            "SELECT {} FROM access_record WHERE sequence > $1",
+            rows::COLUMNS
+        );
         let mut args: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(after)];
         let mut cond = |column: &str, value: Box<dyn ToSql + Sync + Send>| {
             args.push(value);

@@ -140,7 +140,10 @@ pub fn session_options(existing: Option<&str>, schema: Option<&str>) -> String {
     };
     add("synchronous_commit=on".to_string());
     add(format!("lock_timeout={}", LOCK_TIMEOUT.as_millis()));
-    add(format!("statement_timeout={}", STATEMENT_TIMEOUT.as_millis()));
+    add(format!(
+        "statement_timeout={}",
+        STATEMENT_TIMEOUT.as_millis()
+    ));
     add("idle_in_transaction_session_timeout=60000".to_string());
     if let Some(schema) = schema {
         add(format!("search_path={schema}"));

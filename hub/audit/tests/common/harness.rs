@@ -10,6 +10,7 @@
 use async_trait::async_trait;
 use minwon_audit::{AuditStore, PostgresStore, SqliteStore};
 use rand::RngCore;
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -114,7 +115,9 @@ pub async fn pg_db() -> Option<PgDb> {
             if std::env::var_os("CI").is_some() {
                 panic!("CI is set and PostgreSQL ({shown}) is unreachable: {e}");
             }
-            eprintln!(
+            // Straight to stderr, past the test harness's output capture, so it is seen.
+            let _ = writeln!(
+                std::io::stderr(),
                 "\n*** SKIPPED PostgreSQL store test: {shown} is unreachable ({e}).\n\
                  *** Start PostgreSQL there (user postgres, database test, trust auth) or set\n\
                  *** MINWON_TEST_PG_URL=postgres://user@host:port/db. With CI set, this fails.\n"
@@ -149,10 +152,13 @@ impl TestDb for PgDb {
     }
     async fn try_sql(&self, sql: &str) -> Result<(), String> {
         let client = pg_client(&self.url, &self.schema).await;
-        client.batch_execute(sql).await.map_err(|e| match e.as_db_error() {
-            Some(db) => db.message().to_string(),
-            None => e.to_string(),
-        })
+        client
+            .batch_execute(sql)
+            .await
+            .map_err(|e| match e.as_db_error() {
+                Some(db) => db.message().to_string(),
+                None => e.to_string(),
+            })
     }
     async fn unlock(&self) {
         self.sql(
@@ -178,7 +184,8 @@ impl Drop for PgDb {
                 .build()
                 .unwrap();
             runtime.block_on(async move {
-                if let Ok((client, conn)) = tokio_postgres::connect(&url, tokio_postgres::NoTls).await
+                if let Ok((client, conn)) =
+                    tokio_postgres::connect(&url, tokio_postgres::NoTls).await
                 {
                     tokio::spawn(async move {
                         let _ = conn.await;

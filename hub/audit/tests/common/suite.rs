@@ -4,8 +4,8 @@ use super::harness::TestDb;
 use super::{all_records, chained, draft, insert_sql, seqs};
 use chrono::DateTime;
 use minwon_audit::{
-    AuditError, AuditLog, Checkpoint, GENESIS_HASH, GroupCommitConfig, Outcome, RecordFilter,
-    seal, verify_chain, verify_store,
+    AuditError, AuditLog, Checkpoint, GENESIS_HASH, GroupCommitConfig, Outcome, RecordFilter, seal,
+    verify_chain, verify_store,
 };
 use std::sync::Arc;
 
@@ -58,19 +58,44 @@ pub async fn query_filters_by_time_account_subject_purpose_outcome_and_pages(db:
     };
     let at = |n: i64| DateTime::from_timestamp(1_700_000_000 + n, 0).unwrap();
     let all = RecordFilter::default;
-    let range = q(RecordFilter { from: Some(at(5)), to: Some(at(9)), ..all() }).await;
+    let range = q(RecordFilter {
+        from: Some(at(5)),
+        to: Some(at(9)),
+        ..all()
+    })
+    .await;
     assert_eq!(range, vec![5, 6, 7, 8]);
-    let account = q(RecordFilter { account: Some("counselor01".into()), ..all() }).await;
+    let account = q(RecordFilter {
+        account: Some("counselor01".into()),
+        ..all()
+    })
+    .await;
     assert_eq!(account, (1..=30).filter(|n| n % 3 == 1).collect::<Vec<_>>());
-    let subject = q(RecordFilter { subject_hmac: Some(format!("{:064x}", 2)), ..all() }).await;
+    let subject = q(RecordFilter {
+        subject_hmac: Some(format!("{:064x}", 2)),
+        ..all()
+    })
+    .await;
     assert_eq!(subject, vec![2, 7, 12, 17, 22, 27]);
-    let denied = q(RecordFilter { outcome: Some(Outcome::Denied), ..all() }).await;
+    let denied = q(RecordFilter {
+        outcome: Some(Outcome::Denied),
+        ..all()
+    })
+    .await;
     assert_eq!(denied, vec![4, 8, 12, 16, 20, 24, 28]);
-    let purpose = q(RecordFilter { purpose_code: Some("complaint_followup".into()), ..all() });
+    let purpose = q(RecordFilter {
+        purpose_code: Some("complaint_followup".into()),
+        ..all()
+    });
     assert_eq!(purpose.await, denied);
     let page1 = q(RecordFilter { limit: 7, ..all() }).await;
     assert_eq!(page1, (1..=7).collect::<Vec<_>>());
-    let page2 = q(RecordFilter { after_sequence: 7, limit: 7, ..all() }).await;
+    let page2 = q(RecordFilter {
+        after_sequence: 7,
+        limit: 7,
+        ..all()
+    })
+    .await;
     assert_eq!(page2, (8..=14).collect::<Vec<_>>());
     let combined = q(RecordFilter {
         from: Some(at(10)),
@@ -82,7 +107,14 @@ pub async fn query_filters_by_time_account_subject_purpose_outcome_and_pages(db:
     .await;
     assert_eq!(combined, vec![16, 20]);
     assert!(q(RecordFilter { limit: 0, ..all() }).await.is_empty());
-    assert!(q(RecordFilter { after_sequence: u64::MAX, ..all() }).await.is_empty());
+    assert!(
+        q(RecordFilter {
+            after_sequence: u64::MAX,
+            ..all()
+        })
+        .await
+        .is_empty()
+    );
 }
 
 pub async fn an_append_that_does_not_continue_the_head_is_refused_and_writes_nothing(
@@ -107,7 +139,10 @@ pub async fn an_append_that_does_not_continue_the_head_is_refused_and_writes_not
     let mut broken = chained(4, 6, &first[2].hash);
     broken[2].draft.account = "someone-else".into();
     let result = store.append(&broken).await;
-    assert!(matches!(result, Err(AuditError::Corrupt { sequence: 6, .. })), "{result:?}");
+    assert!(
+        matches!(result, Err(AuditError::Corrupt { sequence: 6, .. })),
+        "{result:?}"
+    );
 
     assert_eq!(store.head().await.unwrap(), head);
     assert_eq!(all_records(store.as_ref()).await.len(), 3);
@@ -136,7 +171,10 @@ pub async fn records_and_checkpoints_cannot_be_changed_through_sql(db: &dyn Test
     // Defence in depth: a second record with the same predecessor (a fork) is refused even
     // when written past the store's head check.
     let fork = seal(3, &records[0].hash, draft(3));
-    assert!(db.try_sql(&insert_sql(&fork)).await.is_err(), "fork was allowed");
+    assert!(
+        db.try_sql(&insert_sql(&fork)).await.is_err(),
+        "fork was allowed"
+    );
     assert_eq!(all_records(store.as_ref()).await, records);
 }
 
@@ -149,14 +187,20 @@ pub async fn checkpoints_are_stored_and_must_match_a_stored_record(db: &dyn Test
     let cp6 = Checkpoint::sign(&key, 6, &records[5].hash, 1_700_000_000_500);
     store.append_checkpoint(&cp6).await.unwrap();
     store.append_checkpoint(&cp3).await.unwrap();
-    assert_eq!(store.checkpoints(0).await.unwrap(), vec![cp3.clone(), cp6.clone()]);
+    assert_eq!(
+        store.checkpoints(0).await.unwrap(),
+        vec![cp3.clone(), cp6.clone()]
+    );
     assert_eq!(store.checkpoints(4).await.unwrap(), vec![cp6]);
     for bad in [
         Checkpoint::sign(&key, 4, &records[2].hash, 1),
         Checkpoint::sign(&key, 7, &records[5].hash, 1),
     ] {
         let result = store.append_checkpoint(&bad).await;
-        assert!(matches!(result, Err(AuditError::Conflict { .. })), "{result:?}");
+        assert!(
+            matches!(result, Err(AuditError::Conflict { .. })),
+            "{result:?}"
+        );
     }
 }
 
@@ -164,9 +208,13 @@ pub async fn an_unreadable_row_is_reported_as_corrupt_not_skipped(db: &dyn TestD
     let store = db.store();
     store.append(&chained(1, 2, GENESIS_HASH)).await.unwrap();
     db.unlock().await;
-    db.sql("UPDATE access_record SET action = 'delete' WHERE sequence = 2").await;
+    db.sql("UPDATE access_record SET action = 'delete' WHERE sequence = 2")
+        .await;
     let err = store.query(&RecordFilter::default()).await.unwrap_err();
-    assert!(matches!(err, AuditError::Corrupt { sequence: 2, .. }), "{err:?}");
+    assert!(
+        matches!(err, AuditError::Corrupt { sequence: 2, .. }),
+        "{err:?}"
+    );
 }
 
 pub async fn verify_store_pages_through_the_whole_trail_and_names_the_first_bad_record(
@@ -181,7 +229,10 @@ pub async fn verify_store_pages_through_the_whole_trail_and_names_the_first_bad_
     db.sql("DELETE FROM access_record WHERE sequence = 5").await;
     for page in [4, 3] {
         let err = verify_store(store.as_ref(), page).await.unwrap_err();
-        assert!(matches!(err, AuditError::Corrupt { sequence: 6, .. }), "{err:?}");
+        assert!(
+            matches!(err, AuditError::Corrupt { sequence: 6, .. }),
+            "{err:?}"
+        );
     }
 }
 
@@ -209,7 +260,10 @@ pub async fn two_logs_on_two_store_instances_make_one_chain(db: &dyn TestDb) {
     assert_eq!(verify_store(db.store().as_ref(), 64).await.unwrap(), 200);
     let stored = all_records(db.store().as_ref()).await;
     for receipt in &receipts {
-        assert_eq!(stored[receipt.sequence as usize - 1].audit_id, receipt.audit_id);
+        assert_eq!(
+            stored[receipt.sequence as usize - 1].audit_id,
+            receipt.audit_id
+        );
     }
     a.shutdown().await;
     b.shutdown().await;

@@ -39,7 +39,10 @@ pub async fn write_trail(db: &dyn TestDb) -> Trail {
     let report = verify(db, &trail).await;
     assert!(report.ok, "{report:?}");
     assert_eq!(report.records_checked, 20);
-    assert_eq!(report.checkpoints_checked, 4, "5, 10, 15, 20; file copies deduplicated");
+    assert_eq!(
+        report.checkpoints_checked, 4,
+        "5, 10, 15, 20; file copies deduplicated"
+    );
     assert_eq!(db.store().checkpoints(0).await.unwrap().len(), 4);
     assert_eq!(read_file(&trail.file).unwrap().len(), 4);
     db.unlock().await;
@@ -62,7 +65,8 @@ fn assert_bad(report: &VerifyReport, sequence: u64, reason: &str) {
 
 pub async fn tamper_changed_field_is_caught(db: &dyn TestDb) {
     let trail = write_trail(db).await;
-    db.sql("UPDATE access_record SET purpose_code = 'other' WHERE sequence = 7").await;
+    db.sql("UPDATE access_record SET purpose_code = 'other' WHERE sequence = 7")
+        .await;
     assert_bad(&verify(db, &trail).await, 7, "hash mismatch");
 }
 
@@ -103,14 +107,21 @@ pub async fn tamper_swapped_records_are_caught(db: &dyn TestDb) {
 
 pub async fn tamper_cut_tail_is_caught_by_the_checkpoints(db: &dyn TestDb) {
     let trail = write_trail(db).await;
-    db.sql("DELETE FROM access_record WHERE sequence >= 18").await;
+    db.sql("DELETE FROM access_record WHERE sequence >= 18")
+        .await;
     // The database's own checkpoint at 20 shows the cut.
     assert_bad(&verify(db, &trail).await, 18, "cut from the tail");
     // Cut the database's checkpoints too: only the file outside the database still shows it.
-    db.sql("DELETE FROM audit_checkpoint WHERE sequence > 15").await;
+    db.sql("DELETE FROM audit_checkpoint WHERE sequence > 15")
+        .await;
     let key = trail.key.verifying_key();
-    let db_only = verify_store_trail(db.store().as_ref(), &key, &[]).await.unwrap();
-    assert!(db_only.ok, "without the file the cut is invisible: {db_only:?}");
+    let db_only = verify_store_trail(db.store().as_ref(), &key, &[])
+        .await
+        .unwrap();
+    assert!(
+        db_only.ok,
+        "without the file the cut is invisible: {db_only:?}"
+    );
     assert_eq!(db_only.records_checked, 17);
     assert_bad(&verify(db, &trail).await, 18, "cut from the tail");
 }
@@ -142,22 +153,48 @@ pub async fn an_exported_range_verifies_offline_in_both_formats(db: &dyn TestDb)
     let (from, to) = (draft(5).time, draft(15).time);
     for format in [ExportFormat::Jsonl, ExportFormat::Csv] {
         let dir = db.dir().join(format!("bundle-{format:?}"));
-        let manifest = export(db.store().as_ref(), Some(from), Some(to), format, &key, &dir)
-            .await
-            .unwrap();
-        assert_eq!((manifest.first_sequence, manifest.last_sequence), (Some(5), Some(14)));
+        let manifest = export(
+            db.store().as_ref(),
+            Some(from),
+            Some(to),
+            format,
+            &key,
+            &dir,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (manifest.first_sequence, manifest.last_sequence),
+            (Some(5), Some(14))
+        );
         assert_eq!((manifest.record_count, manifest.checkpoint_count), (10, 2));
         let report = verify_bundle(&dir, &key).await.unwrap();
         assert!(report.ok, "{report:?}");
-        assert_eq!((report.records_checked, report.checkpoints_checked), (10, 2));
+        assert_eq!(
+            (report.records_checked, report.checkpoints_checked),
+            (10, 2)
+        );
         let text = std::fs::read_to_string(dir.join(format.records_file())).unwrap();
         assert!(text.contains("민원여권과"));
         assert_eq!(text.starts_with('\u{feff}'), format == ExportFormat::Csv);
         // A second export into the same directory is refused, not merged.
-        assert!(export(db.store().as_ref(), None, None, format, &key, &dir).await.is_err());
+        assert!(
+            export(db.store().as_ref(), None, None, format, &key, &dir)
+                .await
+                .is_err()
+        );
     }
     let whole = db.dir().join("bundle-all");
-    export(db.store().as_ref(), None, None, ExportFormat::Csv, &key, &whole).await.unwrap();
+    export(
+        db.store().as_ref(),
+        None,
+        None,
+        ExportFormat::Csv,
+        &key,
+        &whole,
+    )
+    .await
+    .unwrap();
     let report = verify_bundle(&whole, &key).await.unwrap();
     assert!(report.ok && report.records_checked == 20 && report.checkpoints_checked == 4);
 }
