@@ -25,6 +25,9 @@ pub struct HubConfig {
     /// overrides.
     #[serde(default)]
     pub resilience: crate::resilience::settings::ResilienceConfig,
+    /// OpenTelemetry export and the Prometheus endpoint.
+    #[serde(default)]
+    pub telemetry: crate::telemetry::TelemetryConfig,
     /// One table per connector, keyed by registry name (`saeol`, `tax`, …); each table is
     /// validated by its connector's own config type.
     #[serde(default)]

@@ -117,6 +117,11 @@ subject_key_file = "subject-hmac.key"
 default_deadline_ms = 3000
 max_deadline_ms = 10000
 
+# Prometheus text on an admin port (port 0: any free port, see demo-endpoints.json). Set
+# otlp_endpoint (or MINWON_TELEMETRY__OTLP_ENDPOINT) to export traces and metrics over OTLP.
+[telemetry]
+metrics_listen = "127.0.0.1:0"
+
 # Every connector: bulkhead, per-source deadline, breaker, retry. Tuned so a demo user can
 # trip a breaker by hand in a few calls (see the README).
 [resilience.defaults]
@@ -157,7 +162,7 @@ fn write_atomic(path: &Path, text: &str) -> Result<()> {
 }
 
 /// Runs the demo until Ctrl-C / SIGTERM.
-pub async fn run(opts: DemoOptions) -> Result<()> {
+pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> Result<()> {
     let dir = &opts.data_dir;
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     for f in [
@@ -182,7 +187,13 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     let config_path = dir.join("demo-config.toml");
     write_atomic(&config_path, &config_text(hub_addr, &sims))?;
     let cfg = HubConfig::load(&config_path)?;
+    let telemetry = crate::telemetry::init(log_format, Some(&cfg.telemetry))?;
     let hub = server::build_hub(&cfg).await?;
+    let metrics = server::bind_metrics(&cfg).await?;
+    let metrics_url = match &metrics {
+        Some(l) => format!("http://{}/metrics", l.local_addr()?),
+        None => String::new(),
+    };
 
     let minter = TokenMinter::new(
         &keys::read_signing_key(
@@ -217,6 +228,7 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         .collect();
     let endpoints = json!({
         "hub": hub_addr.to_string(),
+        "metrics": metrics_url,
         "simulators": sims.iter().map(|(n, s)| (n.to_string(), s.base_url())).collect::<BTreeMap<_, _>>(),
         "fault_switch": "POST <simulator>/_sim/fault {\"mode\": \"none|hang|http_500|envelope_error|malformed|slow\", \"delay_ms\": N}",
     });
@@ -247,6 +259,7 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
         "  audit store (SQLite):   {}",
         cfg.audit.sqlite_path.display()
     );
+    println!("  metrics (Prometheus):   {metrics_url}");
     println!(
         "  files:                  {}/demo-{{citizens,tokens,endpoints}}.json",
         dir.display()
@@ -257,7 +270,13 @@ pub async fn run(opts: DemoOptions) -> Result<()> {
     );
     println!("Press Ctrl-C to stop.");
 
-    server::serve(hub, listener, &cfg.server, server::shutdown_signal()).await?;
+    let listeners = server::Listeners {
+        grpc: listener,
+        metrics,
+    };
+    let served = server::serve(hub, listeners, &cfg.server, server::shutdown_signal()).await;
+    telemetry.shutdown();
+    served?;
     for (_, s) in sims {
         s.shutdown().await;
     }

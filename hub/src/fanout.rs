@@ -12,6 +12,7 @@ use minwon_connector_sdk::{CallContext, Case, CitizenKeys, ErrorKind};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
+use tracing::Instrument;
 
 /// How one source ended (domain form of `minwon.v1.SourceState`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +36,20 @@ pub enum SourceState {
 }
 
 impl SourceState {
+    /// Bounded label for metrics and spans.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceState::Ok => "ok",
+            SourceState::NotFound => "not_found",
+            SourceState::Skipped => "skipped",
+            SourceState::Timeout => "timeout",
+            SourceState::CircuitOpen => "circuit_open",
+            SourceState::Unavailable => "unavailable",
+            SourceState::Denied => "denied",
+            SourceState::Error => "error",
+        }
+    }
+
     /// From a connector error's classification.
     pub fn from_error(kind: ErrorKind) -> Self {
         match kind {
@@ -142,12 +157,44 @@ pub fn plan(
     plan
 }
 
-/// Calls one source within `deadline`.
+/// Calls one source within `deadline`, in a client span under `parent`.
 pub async fn call_one(
     p: Planned,
     keys: Arc<CitizenKeys>,
     deadline: Instant,
     traceparent: Option<String>,
+    parent: tracing::Span,
+) -> SourceOutcome {
+    let name = p.target.descriptor().name.clone();
+    let span = tracing::info_span!(
+        parent: &parent,
+        "connector",
+        otel.name = %format!("connector {name}"),
+        otel.kind = "client",
+        minwon.source = %name,
+        minwon.state = tracing::field::Empty,
+        minwon.breaker_state = tracing::field::Empty,
+        error.kind = tracing::field::Empty,
+    );
+    // The back-end sees this span as its parent; without tracing, the request's own context.
+    let traceparent = crate::telemetry::traceparent_of(&span).or(traceparent);
+    let outcome = call_guarded(p, keys, deadline, traceparent, &span)
+        .instrument(span.clone())
+        .await;
+    let m = crate::telemetry::metrics::global();
+    let state = outcome.state.as_str();
+    span.record("minwon.state", state);
+    m.connector_calls.add(&[&name, state], 1);
+    m.connector_duration.observe(&[&name], outcome.latency);
+    outcome
+}
+
+async fn call_guarded(
+    p: Planned,
+    keys: Arc<CitizenKeys>,
+    deadline: Instant,
+    traceparent: Option<String>,
+    span: &tracing::Span,
 ) -> SourceOutcome {
     let start = Instant::now();
     let name = p.target.descriptor().name.clone();
@@ -186,6 +233,10 @@ pub async fn call_one(
         Err(e @ GuardError::Busy(_)) => (SourceState::Unavailable, e.to_string(), vec![]),
         Err(GuardError::Failed(e)) => {
             let state = SourceState::from_error(e.kind);
+            span.record("error.kind", e.kind.as_str());
+            crate::telemetry::metrics::global()
+                .connector_errors
+                .add(&[&name, e.kind.as_str()], 1);
             tracing::info!(source = %name, kind = e.kind.as_str(), "source failed");
             let detail = if e.kind == ErrorKind::Timeout {
                 format!("deadline of {budget_ms} ms exceeded")
@@ -195,6 +246,10 @@ pub async fn call_one(
             (state, detail, vec![])
         }
     };
+    span.record(
+        "minwon.breaker_state",
+        p.target.guard.breaker().state().as_str(),
+    );
     SourceOutcome {
         source: name,
         state,
@@ -213,6 +268,7 @@ pub fn run(
     traceparent: Option<String>,
 ) -> impl Stream<Item = SourceOutcome> + Send + 'static {
     let keys = Arc::new(keys);
+    let parent = tracing::Span::current();
     let futs: FuturesUnordered<_> = calls
         .into_iter()
         .map(|p| {
@@ -221,7 +277,13 @@ pub fn run(
             let name = p.target.descriptor().name.clone();
             // A task per source, so one source's slow parsing never delays another's I/O;
             // aborted if the caller goes away, so an abandoned query frees its bulkhead slots.
-            let mut handle = AbortOnDrop(tokio::spawn(call_one(p, keys, deadline, tp)));
+            let mut handle = AbortOnDrop(tokio::spawn(call_one(
+                p,
+                keys,
+                deadline,
+                tp,
+                parent.clone(),
+            )));
             async move {
                 (&mut handle.0).await.unwrap_or_else(|e| SourceOutcome {
                     source: name,

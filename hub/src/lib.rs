@@ -10,7 +10,7 @@
 //! - `minwon_audit` (crate) — the access record, committed before the response leaves.
 //! - [`api`] — the tonic services, and the one place errors become `tonic::Status`.
 //!
-//! Around them: [`health`] (gRPC health per service), [`web`] (gRPC-Web and CORS), [`config`] (TOML + `MINWON_…` environment overrides), [`registry`] (the one
+//! Around them: [`telemetry`] (logs, OpenTelemetry, Prometheus), [`health`] (gRPC health per service), [`web`] (gRPC-Web and CORS), [`config`] (TOML + `MINWON_…` environment overrides), [`registry`] (the one
 //! list of connectors), [`keys`] (key material), [`server`] (the gRPC server and its
 //! shutdown), and [`demo`] (simulated back-ends + hub + demo files).
 
@@ -26,5 +26,6 @@ pub mod policy;
 pub mod registry;
 pub mod resilience;
 pub mod server;
+pub mod telemetry;
 pub mod validate;
 pub mod web;

@@ -1,9 +1,10 @@
 //! The `minwon-hub` command line: `demo`, `serve`, `check-config`, `token`.
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 use minwon_hub::auth::{Channel, Role, TokenMinter};
 use minwon_hub::config::HubConfig;
+use minwon_hub::telemetry::{self, LogFormat};
 use minwon_hub::{demo, keys, server};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,14 +19,6 @@ struct Cli {
     log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object per line.
-    Json,
 }
 
 #[derive(Subcommand)]
@@ -87,45 +80,47 @@ fn parse_channel(s: &str) -> Result<Channel, String> {
         .map_err(|_| "one of: phone, sms, chatbot, dong, web".to_string())
 }
 
-fn init_logs(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    init_logs(cli.log_format);
+    let format = cli.log_format;
     match cli.command {
         Command::Demo {
             data_dir,
             listen,
             sim_base_port,
         } => {
-            demo::run(demo::DemoOptions {
-                data_dir,
-                listen,
-                sim_base_port,
-            })
+            demo::run(
+                demo::DemoOptions {
+                    data_dir,
+                    listen,
+                    sim_base_port,
+                },
+                format,
+            )
             .await
         }
         Command::Serve { config } => {
             let cfg = HubConfig::load(&config)?;
+            let telemetry = telemetry::init(format, Some(&cfg.telemetry))?;
             let hub = server::build_hub(&cfg).await?;
-            let listener = tokio::net::TcpListener::bind(cfg.server.listen)
+            let grpc = tokio::net::TcpListener::bind(cfg.server.listen)
                 .await
                 .with_context(|| format!("binding {}", cfg.server.listen))?;
-            tracing::info!(addr = %listener.local_addr()?, "minwon-hub serving");
-            server::serve(hub, listener, &cfg.server, server::shutdown_signal()).await
+            let metrics = server::bind_metrics(&cfg).await?;
+            tracing::info!(addr = %grpc.local_addr()?, "minwon-hub serving");
+            let result = server::serve(
+                hub,
+                server::Listeners { grpc, metrics },
+                &cfg.server,
+                server::shutdown_signal(),
+            )
+            .await;
+            telemetry.shutdown();
+            result
         }
         Command::CheckConfig { config } => {
+            telemetry::init(format, None)?;
             let cfg = HubConfig::load(&config)?;
             minwon_hub::registry::Registry::from_config(&cfg.connectors, &cfg.resilience)?;
             keys::read_public_key(&cfg.auth.jwt_public_key_file)?;
@@ -144,6 +139,7 @@ async fn main() -> Result<()> {
             ttl_secs,
             config,
         } => {
+            telemetry::init(format, None)?;
             let cfg = HubConfig::load(&config)?;
             let key_file = cfg
                 .auth

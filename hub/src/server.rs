@@ -63,12 +63,15 @@ pub async fn build_hub(cfg: &HubConfig) -> Result<Arc<Hub>> {
 /// the configured CORS origins; TLS (and mutual TLS) when `[server.tls]` is set.
 pub async fn serve(
     hub: Arc<Hub>,
-    listener: TcpListener,
+    listeners: Listeners,
     cfg: &ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listeners.grpc);
+    let metrics = listeners
+        .metrics
+        .map(|l| tokio::spawn(crate::telemetry::admin::serve(l, hub.clone())));
     let (reporter, health_service) = tonic_health::server::health_reporter();
     let watcher = tokio::spawn(health::watch(hub.clone(), reporter));
     let reflection = tonic_reflection::server::Builder::configure()
@@ -112,6 +115,9 @@ pub async fn serve(
     shutdown.await;
     tracing::info!("shutting down: finishing in-flight calls");
     watcher.abort();
+    if let Some(m) = metrics {
+        m.abort();
+    }
     let _ = stop_tx.send(());
     let grace = Duration::from_millis(cfg.shutdown_grace_ms);
     match tokio::time::timeout(grace, server).await {
@@ -123,6 +129,26 @@ pub async fn serve(
     hub.audit.shutdown().await;
     tracing::info!("access trail flushed; bye");
     Ok(())
+}
+
+/// The sockets the hub serves on, bound before serving so their real addresses are known.
+pub struct Listeners {
+    /// The gRPC (and gRPC-Web) port.
+    pub grpc: TcpListener,
+    /// The admin HTTP port with `/metrics`, when configured.
+    pub metrics: Option<TcpListener>,
+}
+
+/// Binds the metrics port if `[telemetry] metrics_listen` is set.
+pub async fn bind_metrics(cfg: &HubConfig) -> Result<Option<TcpListener>> {
+    match cfg.telemetry.metrics_listen {
+        Some(addr) => {
+            Ok(Some(TcpListener::bind(addr).await.with_context(|| {
+                format!("binding the metrics port {addr}")
+            })?))
+        }
+        None => Ok(None),
+    }
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -96,9 +96,8 @@ async fn with_health(r: &Registered) -> pb::ConnectorInfo {
     out
 }
 
-#[tonic::async_trait]
-impl ConnectorAdminService for AdminApi {
-    async fn list_connectors(
+impl AdminApi {
+    async fn list(
         &self,
         req: Request<pb::ListConnectorsRequest>,
     ) -> Result<Response<pb::ListConnectorsResponse>, Status> {
@@ -115,7 +114,7 @@ impl ConnectorAdminService for AdminApi {
         Ok(Response::new(pb::ListConnectorsResponse { connectors }))
     }
 
-    async fn set_breaker(
+    async fn breaker(
         &self,
         req: Request<pb::SetBreakerRequest>,
     ) -> Result<Response<pb::ConnectorInfo>, Status> {
@@ -179,5 +178,36 @@ impl ConnectorAdminService for AdminApi {
         target.guard.breaker().set_override(mode);
         tracing::warn!(source = %r.name, mode = ?mode, account = %principal.account, "breaker override set by admin");
         Ok(Response::new(info(target)))
+    }
+}
+
+#[tonic::async_trait]
+impl ConnectorAdminService for AdminApi {
+    async fn list_connectors(
+        &self,
+        req: Request<pb::ListConnectorsRequest>,
+    ) -> Result<Response<pb::ListConnectorsResponse>, Status> {
+        let md = req.metadata().clone();
+        crate::telemetry::rpc(
+            "minwon.v1.ConnectorAdminService",
+            "ListConnectors",
+            &md,
+            self.list(req),
+        )
+        .await
+    }
+
+    async fn set_breaker(
+        &self,
+        req: Request<pb::SetBreakerRequest>,
+    ) -> Result<Response<pb::ConnectorInfo>, Status> {
+        let md = req.metadata().clone();
+        crate::telemetry::rpc(
+            "minwon.v1.ConnectorAdminService",
+            "SetBreaker",
+            &md,
+            self.breaker(req),
+        )
+        .await
     }
 }

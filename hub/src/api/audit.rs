@@ -34,6 +34,28 @@ impl AuditApi {
 
 type RecordStream = Pin<Box<dyn futures::Stream<Item = Result<pb::AccessRecord, Status>> + Send>>;
 
+impl AuditApi {
+    async fn query(
+        &self,
+        req: Request<pb::QueryAccessRecordsRequest>,
+    ) -> Result<Response<RecordStream>, Status> {
+        self.authorize(&req)?;
+        Err(Status::unimplemented(
+            "QueryAccessRecords is not available in this version; records are kept and will be queryable",
+        ))
+    }
+
+    async fn verify(
+        &self,
+        req: Request<pb::VerifyAuditLogRequest>,
+    ) -> Result<Response<pb::VerifyAuditLogResponse>, Status> {
+        self.authorize(&req)?;
+        Err(Status::unimplemented(
+            "VerifyAuditLog is not available in this version",
+        ))
+    }
+}
+
 #[tonic::async_trait]
 impl AuditService for AuditApi {
     type QueryAccessRecordsStream = RecordStream;
@@ -42,19 +64,27 @@ impl AuditService for AuditApi {
         &self,
         req: Request<pb::QueryAccessRecordsRequest>,
     ) -> Result<Response<Self::QueryAccessRecordsStream>, Status> {
-        self.authorize(&req)?;
-        Err(Status::unimplemented(
-            "QueryAccessRecords is not available in this version; records are kept and will be queryable",
-        ))
+        let md = req.metadata().clone();
+        crate::telemetry::rpc(
+            "minwon.v1.AuditService",
+            "QueryAccessRecords",
+            &md,
+            self.query(req),
+        )
+        .await
     }
 
     async fn verify_audit_log(
         &self,
         req: Request<pb::VerifyAuditLogRequest>,
     ) -> Result<Response<pb::VerifyAuditLogResponse>, Status> {
-        self.authorize(&req)?;
-        Err(Status::unimplemented(
-            "VerifyAuditLog is not available in this version",
-        ))
+        let md = req.metadata().clone();
+        crate::telemetry::rpc(
+            "minwon.v1.AuditService",
+            "VerifyAuditLog",
+            &md,
+            self.verify(req),
+        )
+        .await
     }
 }

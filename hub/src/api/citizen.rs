@@ -110,9 +110,8 @@ fn outcome_of(outcomes: &[SourceOutcome], called: usize) -> Outcome {
 
 type SourceStream = Pin<Box<dyn futures::Stream<Item = Result<pb::SourceResult, Status>> + Send>>;
 
-#[tonic::async_trait]
-impl CitizenCaseService for CitizenApi {
-    async fn get_citizen_overview(
+impl CitizenApi {
+    async fn overview(
         &self,
         req: Request<pb::CitizenQuery>,
     ) -> Result<Response<pb::CitizenOverview>, Status> {
@@ -162,12 +161,10 @@ impl CitizenCaseService for CitizenApi {
         }))
     }
 
-    type StreamCitizenOverviewStream = SourceStream;
-
-    async fn stream_citizen_overview(
+    async fn stream_overview(
         &self,
         req: Request<pb::CitizenQuery>,
-    ) -> Result<Response<Self::StreamCitizenOverviewStream>, Status> {
+    ) -> Result<Response<SourceStream>, Status> {
         let hub = self.hub.clone();
         let p = self.prepare(&req, "StreamCitizenOverview").await?;
         let called = p.plan.called_sources();
@@ -215,10 +212,7 @@ impl CitizenCaseService for CitizenApi {
         Ok(Response::new(Box::pin(stream)))
     }
 
-    async fn get_case(
-        &self,
-        req: Request<pb::GetCaseRequest>,
-    ) -> Result<Response<pb::Case>, Status> {
+    async fn case(&self, req: Request<pb::GetCaseRequest>) -> Result<Response<pb::Case>, Status> {
         let hub = &self.hub;
         let principal = hub.auth.authenticate(&req)?;
         let r = req.get_ref();
@@ -311,5 +305,52 @@ impl CitizenCaseService for CitizenApi {
                 Err(status::from_guard(source, &e))
             }
         }
+    }
+}
+
+#[tonic::async_trait]
+impl CitizenCaseService for CitizenApi {
+    type StreamCitizenOverviewStream = SourceStream;
+
+    async fn get_citizen_overview(
+        &self,
+        req: Request<pb::CitizenQuery>,
+    ) -> Result<Response<pb::CitizenOverview>, Status> {
+        let md = req.metadata().clone();
+        crate::telemetry::rpc(
+            "minwon.v1.CitizenCaseService",
+            "GetCitizenOverview",
+            &md,
+            self.overview(req),
+        )
+        .await
+    }
+
+    async fn stream_citizen_overview(
+        &self,
+        req: Request<pb::CitizenQuery>,
+    ) -> Result<Response<Self::StreamCitizenOverviewStream>, Status> {
+        let md = req.metadata().clone();
+        crate::telemetry::rpc(
+            "minwon.v1.CitizenCaseService",
+            "StreamCitizenOverview",
+            &md,
+            self.stream_overview(req),
+        )
+        .await
+    }
+
+    async fn get_case(
+        &self,
+        req: Request<pb::GetCaseRequest>,
+    ) -> Result<Response<pb::Case>, Status> {
+        let md = req.metadata().clone();
+        crate::telemetry::rpc(
+            "minwon.v1.CitizenCaseService",
+            "GetCase",
+            &md,
+            self.case(req),
+        )
+        .await
     }
 }

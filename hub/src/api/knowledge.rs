@@ -27,9 +27,8 @@ impl KnowledgeApi {
     }
 }
 
-#[tonic::async_trait]
-impl KnowledgeService for KnowledgeApi {
-    async fn search_knowledge(
+impl KnowledgeApi {
+    async fn search(
         &self,
         req: Request<pb::SearchKnowledgeRequest>,
     ) -> Result<Response<pb::SearchKnowledgeResponse>, Status> {
@@ -70,5 +69,22 @@ impl KnowledgeService for KnowledgeApi {
             entries: entries.into_iter().map(convert::knowledge_entry).collect(),
             total_matches: total.min(u32::MAX as usize) as u32,
         }))
+    }
+}
+
+#[tonic::async_trait]
+impl KnowledgeService for KnowledgeApi {
+    async fn search_knowledge(
+        &self,
+        req: Request<pb::SearchKnowledgeRequest>,
+    ) -> Result<Response<pb::SearchKnowledgeResponse>, Status> {
+        let md = req.metadata().clone();
+        crate::telemetry::rpc(
+            "minwon.v1.KnowledgeService",
+            "SearchKnowledge",
+            &md,
+            self.search(req),
+        )
+        .await
     }
 }

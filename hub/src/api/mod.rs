@@ -48,9 +48,16 @@ pub struct TraceCtx {
 }
 
 impl TraceCtx {
-    /// From request metadata.
+    /// The current RPC span's trace (which continues the caller's `traceparent`); without
+    /// tracing, the caller's trace id from the metadata or a fresh one.
     pub fn from_metadata(md: &tonic::metadata::MetadataMap) -> Self {
         use rand::RngCore;
+        if let (Some(trace_id), Some(outgoing)) = (
+            crate::telemetry::current_trace_id(),
+            crate::telemetry::traceparent_of(&tracing::Span::current()),
+        ) {
+            return TraceCtx { trace_id, outgoing };
+        }
         let incoming = md
             .get("traceparent")
             .and_then(|v| v.to_str().ok())
@@ -130,13 +137,24 @@ impl Hub {
 
     /// Commits an access record durably, or fails the call (fail closed).
     pub async fn record(&self, draft: RecordDraft) -> Result<Receipt, Status> {
-        match tokio::time::timeout(self.audit_timeout, self.audit.record(draft)).await {
+        let m = crate::telemetry::metrics::global();
+        let start = std::time::Instant::now();
+        let result = tokio::time::timeout(self.audit_timeout, self.audit.record(draft)).await;
+        let outcome = match &result {
+            Ok(Ok(_)) => "committed",
+            Ok(Err(_)) => "failed",
+            Err(_) => "timeout",
+        };
+        m.audit_write.observe(&[outcome], start.elapsed());
+        match result {
             Ok(Ok(r)) => Ok(r),
             Ok(Err(e)) => {
+                m.audit_failures.add(&[e.label()], 1);
                 tracing::error!(error = %e, "access record not written; refusing to release personal data");
                 Err(status::audit_unavailable())
             }
             Err(_) => {
+                m.audit_failures.add(&["timeout"], 1);
                 tracing::error!("access record write timed out; refusing to release personal data");
                 Err(status::audit_unavailable())
             }

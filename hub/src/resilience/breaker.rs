@@ -262,6 +262,9 @@ impl Breaker {
             inner.window.clear();
         }
         tracing::warn!(source = %self.name, from = from.as_str(), to = to.as_str(), "circuit breaker transition");
+        crate::telemetry::metrics::global()
+            .breaker_transitions
+            .add(&[&self.name, to.as_str()], 1);
     }
 
     /// Asks to make a call: a permit, or [`CircuitOpen`] at once.

@@ -1,0 +1,308 @@
+//! The hub's metrics: counters and histograms with label values from bounded sets only (RPC
+//! method, gRPC code, source name, source state, error kind, breaker state) — never a citizen
+//! key. Rendered as Prometheus text for `/metrics` and mirrored to OTLP by [`super::otel`].
+//!
+//! Names follow `minwon_<name>_<unit>[_total]`.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
+use std::time::Duration;
+
+/// Histogram buckets in seconds (1 ms … 10 s).
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+/// A counter family keyed by label values.
+#[derive(Debug, Default)]
+pub struct CounterVec {
+    cells: RwLock<HashMap<Vec<String>, Arc<AtomicU64>>>,
+}
+
+impl CounterVec {
+    /// Adds `n` to the series with these label values.
+    pub fn add(&self, labels: &[&str], n: u64) {
+        cell(&self.cells, labels, Arc::default).fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Every series and its value.
+    pub fn series(&self) -> Vec<(Vec<String>, u64)> {
+        let map = self.cells.read().unwrap_or_else(|p| p.into_inner());
+        let mut v: Vec<_> = map
+            .iter()
+            .map(|(k, c)| (k.clone(), c.load(Ordering::Relaxed)))
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+/// One histogram series: bucket counts, sum (µs) and count.
+#[derive(Debug, Default)]
+pub struct HistogramCell {
+    buckets: [AtomicU64; BUCKETS.len()],
+    sum_us: AtomicU64,
+    count: AtomicU64,
+}
+
+impl HistogramCell {
+    fn observe(&self, d: Duration) {
+        let secs = d.as_secs_f64();
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if secs <= *b {
+                self.buckets[i].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.sum_us.fetch_add(
+            d.as_micros().min(u64::MAX as u128) as u64,
+            Ordering::Relaxed,
+        );
+        self.count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Observations so far.
+    pub fn count(&self) -> u64 {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    /// Sum of observations in seconds.
+    pub fn sum_secs(&self) -> f64 {
+        self.sum_us.load(Ordering::Relaxed) as f64 / 1e6
+    }
+}
+
+/// A histogram family keyed by label values.
+#[derive(Debug, Default)]
+pub struct HistogramVec {
+    cells: RwLock<HashMap<Vec<String>, Arc<HistogramCell>>>,
+}
+
+impl HistogramVec {
+    /// Records one duration.
+    pub fn observe(&self, labels: &[&str], d: Duration) {
+        cell(&self.cells, labels, Arc::default).observe(d);
+    }
+
+    /// Every series.
+    pub fn series(&self) -> Vec<(Vec<String>, Arc<HistogramCell>)> {
+        let map = self.cells.read().unwrap_or_else(|p| p.into_inner());
+        let mut v: Vec<_> = map.iter().map(|(k, c)| (k.clone(), c.clone())).collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+}
+
+fn cell<T>(
+    map: &RwLock<HashMap<Vec<String>, Arc<T>>>,
+    labels: &[&str],
+    new: impl FnOnce() -> Arc<T>,
+) -> Arc<T> {
+    if let Some(c) = map
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .get(&key(labels))
+    {
+        return c.clone();
+    }
+    map.write()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(key(labels))
+        .or_insert_with(new)
+        .clone()
+}
+
+fn key(labels: &[&str]) -> Vec<String> {
+    labels.iter().map(|s| s.to_string()).collect()
+}
+
+/// Every metric of the hub.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// `minwon_rpc_requests_total{method, code}`
+    pub rpc_requests: CounterVec,
+    /// `minwon_rpc_duration_seconds{method}`
+    pub rpc_duration: HistogramVec,
+    /// `minwon_connector_calls_total{source, state}`
+    pub connector_calls: CounterVec,
+    /// `minwon_connector_duration_seconds{source}`
+    pub connector_duration: HistogramVec,
+    /// `minwon_connector_errors_total{source, kind}`
+    pub connector_errors: CounterVec,
+    /// `minwon_breaker_transitions_total{source, to}`
+    pub breaker_transitions: CounterVec,
+    /// `minwon_audit_write_duration_seconds{outcome}` — waiting for the durable commit.
+    pub audit_write: HistogramVec,
+    /// `minwon_audit_store_failures_total{reason}`
+    pub audit_failures: CounterVec,
+}
+
+/// The process-wide metrics.
+pub fn global() -> &'static Metrics {
+    static M: OnceLock<Metrics> = OnceLock::new();
+    M.get_or_init(Metrics::default)
+}
+
+/// A gauge sample computed at scrape time (breaker state, in-flight calls).
+#[derive(Debug, Clone)]
+pub struct GaugeSample {
+    /// Metric name.
+    pub name: &'static str,
+    /// Help text.
+    pub help: &'static str,
+    /// Label pairs.
+    pub labels: Vec<(&'static str, String)>,
+    /// Value.
+    pub value: f64,
+}
+
+fn labels_text(names: &[&str], values: &[String]) -> String {
+    let pairs: Vec<String> = names
+        .iter()
+        .zip(values)
+        .map(|(n, v)| {
+            format!(
+                "{n}=\"{}\"",
+                v.replace('\\', "\\\\")
+                    .replace('"', "\\\"")
+                    .replace('\n', " ")
+            )
+        })
+        .collect();
+    pairs.join(",")
+}
+
+fn counter_text(out: &mut String, name: &str, help: &str, names: &[&str], c: &CounterVec) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+    for (values, v) in c.series() {
+        let _ = writeln!(out, "{name}{{{}}} {v}", labels_text(names, &values));
+    }
+}
+
+fn histogram_text(out: &mut String, name: &str, help: &str, names: &[&str], h: &HistogramVec) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+    for (values, cell) in h.series() {
+        let l = labels_text(names, &values);
+        let sep = if l.is_empty() { "" } else { "," };
+        for (i, b) in BUCKETS.iter().enumerate() {
+            let n = cell.buckets[i].load(Ordering::Relaxed);
+            let _ = writeln!(out, "{name}_bucket{{{l}{sep}le=\"{b}\"}} {n}");
+        }
+        let _ = writeln!(out, "{name}_bucket{{{l}{sep}le=\"+Inf\"}} {}", cell.count());
+        let _ = writeln!(out, "{name}_sum{{{l}}} {}", cell.sum_secs());
+        let _ = writeln!(out, "{name}_count{{{l}}} {}", cell.count());
+    }
+}
+
+impl Metrics {
+    /// Prometheus text exposition of every metric plus the given gauges.
+    pub fn render(&self, gauges: &[GaugeSample]) -> String {
+        let mut out = String::new();
+        counter_text(
+            &mut out,
+            "minwon_rpc_requests_total",
+            "RPCs answered, by method and gRPC code.",
+            &["method", "code"],
+            &self.rpc_requests,
+        );
+        histogram_text(
+            &mut out,
+            "minwon_rpc_duration_seconds",
+            "RPC latency.",
+            &["method"],
+            &self.rpc_duration,
+        );
+        counter_text(
+            &mut out,
+            "minwon_connector_calls_total",
+            "Source outcomes, by source and state.",
+            &["source", "state"],
+            &self.connector_calls,
+        );
+        histogram_text(
+            &mut out,
+            "minwon_connector_duration_seconds",
+            "Back-end call latency.",
+            &["source"],
+            &self.connector_duration,
+        );
+        counter_text(
+            &mut out,
+            "minwon_connector_errors_total",
+            "Back-end call failures, by error kind.",
+            &["source", "kind"],
+            &self.connector_errors,
+        );
+        counter_text(
+            &mut out,
+            "minwon_breaker_transitions_total",
+            "Circuit breaker state changes.",
+            &["source", "to"],
+            &self.breaker_transitions,
+        );
+        histogram_text(
+            &mut out,
+            "minwon_audit_write_duration_seconds",
+            "Wait for the durable access record (group commit).",
+            &["outcome"],
+            &self.audit_write,
+        );
+        counter_text(
+            &mut out,
+            "minwon_audit_store_failures_total",
+            "Access records that could not be written.",
+            &["reason"],
+            &self.audit_failures,
+        );
+        let mut seen: Vec<&str> = Vec::new();
+        for g in gauges {
+            if !seen.contains(&g.name) {
+                let _ = writeln!(out, "# HELP {} {}\n# TYPE {} gauge", g.name, g.help, g.name);
+                seen.push(g.name);
+            }
+            let names: Vec<&str> = g.labels.iter().map(|(n, _)| *n).collect();
+            let values: Vec<String> = g.labels.iter().map(|(_, v)| v.clone()).collect();
+            let _ = writeln!(
+                out,
+                "{}{{{}}} {}",
+                g.name,
+                labels_text(&names, &values),
+                g.value
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_histograms_and_gauges() {
+        let m = Metrics::default();
+        m.rpc_requests.add(&["GetCitizenOverview", "OK"], 2);
+        m.rpc_duration
+            .observe(&["GetCitizenOverview"], Duration::from_millis(3));
+        let text = m.render(&[GaugeSample {
+            name: "minwon_breaker_state",
+            help: "0 closed, 1 open",
+            labels: vec![("source", "tax".into())],
+            value: 1.0,
+        }]);
+        assert!(
+            text.contains("minwon_rpc_requests_total{method=\"GetCitizenOverview\",code=\"OK\"} 2")
+        );
+        assert!(text.contains(
+            "minwon_rpc_duration_seconds_bucket{method=\"GetCitizenOverview\",le=\"0.005\"} 1"
+        ));
+        assert!(text.contains(
+            "minwon_rpc_duration_seconds_bucket{method=\"GetCitizenOverview\",le=\"0.0025\"} 0"
+        ));
+        assert!(
+            text.contains("minwon_rpc_duration_seconds_count{method=\"GetCitizenOverview\"} 1")
+        );
+        assert!(text.contains("minwon_breaker_state{source=\"tax\"} 1"));
+    }
+}

@@ -1,0 +1,179 @@
+//! Telemetry: structured logs, OpenTelemetry traces and metrics, the Prometheus endpoint.
+//!
+//! - A span per RPC ([`rpc`]) and per connector call (in `fanout`), carrying only bounded,
+//!   non-personal attributes (method, gRPC code, source, state, error kind, breaker state).
+//! - W3C `traceparent` from callers continues their trace; every back-end request carries the
+//!   trace on (see [`traceparent_of`]).
+//! - [`metrics`] holds counters and histograms; [`admin`] serves them as Prometheus text;
+//!   [`otel`] exports spans and metrics over OTLP when an endpoint is configured.
+
+pub mod admin;
+pub mod metrics;
+pub mod otel;
+
+use anyhow::Result;
+use opentelemetry::propagation::{Extractor, TextMapPropagator};
+use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use serde::Deserialize;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+use tonic::{Response, Status};
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+/// `[telemetry]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelemetryConfig {
+    /// OTLP/gRPC collector endpoint (e.g. `http://otel-collector:4317`); no export when unset.
+    pub otlp_endpoint: Option<String>,
+    /// `service.name` of exported telemetry.
+    pub service_name: String,
+    /// Address of the admin HTTP port serving Prometheus `/metrics`; none when unset.
+    pub metrics_listen: Option<SocketAddr>,
+    /// How often metrics are pushed over OTLP, in ms.
+    pub metrics_export_interval_ms: u64,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        TelemetryConfig {
+            otlp_endpoint: None,
+            service_name: "minwon-hub".to_string(),
+            metrics_listen: None,
+            metrics_export_interval_ms: 15_000,
+        }
+    }
+}
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Keeps the exporters alive; [`Telemetry::shutdown`] flushes them.
+pub struct Telemetry {
+    providers: Option<otel::Providers>,
+}
+
+impl Telemetry {
+    /// Flushes pending spans and metrics.
+    pub fn shutdown(&self) {
+        if let Some(p) = &self.providers {
+            p.shutdown();
+        }
+    }
+}
+
+/// Installs the global subscriber: logs to stderr (`RUST_LOG`, default `info`) and, with a
+/// config, spans into OpenTelemetry. Call once, inside the Tokio runtime.
+pub fn init(format: LogFormat, cfg: Option<&TelemetryConfig>) -> Result<Telemetry> {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+    let fmt = match format {
+        LogFormat::Text => fmt.boxed(),
+        LogFormat::Json => fmt.json().boxed(),
+    };
+    let providers = match cfg {
+        Some(c) => Some(otel::providers(
+            c.otlp_endpoint.as_deref(),
+            &c.service_name,
+            Duration::from_millis(c.metrics_export_interval_ms),
+        )?),
+        None => None,
+    };
+    let otel_layer = providers
+        .as_ref()
+        .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer.tracer("minwon-hub")));
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(fmt)
+        .with(otel_layer)
+        .try_init()?;
+    Ok(Telemetry { providers })
+}
+
+use tracing_subscriber::Layer as _;
+
+struct MetadataExtractor<'a>(&'a tonic::metadata::MetadataMap);
+
+impl Extractor for MetadataExtractor<'_> {
+    fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).and_then(|v| v.to_str().ok())
+    }
+    fn keys(&self) -> Vec<&str> {
+        self.0
+            .keys()
+            .filter_map(|k| match k {
+                tonic::metadata::KeyRef::Ascii(k) => Some(k.as_str()),
+                tonic::metadata::KeyRef::Binary(_) => None,
+            })
+            .collect()
+    }
+}
+
+/// Runs one RPC inside its server span (continuing the caller's `traceparent`) and counts it.
+pub async fn rpc<T, F>(
+    service: &'static str,
+    method: &'static str,
+    md: &tonic::metadata::MetadataMap,
+    fut: F,
+) -> Result<Response<T>, Status>
+where
+    F: Future<Output = Result<Response<T>, Status>>,
+{
+    let span = tracing::info_span!(
+        "rpc",
+        otel.name = %format!("{service}/{method}"),
+        otel.kind = "server",
+        rpc.system = "grpc",
+        rpc.service = service,
+        rpc.method = method,
+        rpc.grpc.status_code = tracing::field::Empty,
+    );
+    let parent = TraceContextPropagator::new().extract(&MetadataExtractor(md));
+    if parent.span().span_context().is_valid() {
+        let _ = span.set_parent(parent);
+    }
+    let start = Instant::now();
+    let result = fut.instrument(span.clone()).await;
+    let code = match &result {
+        Ok(_) => tonic::Code::Ok,
+        Err(s) => s.code(),
+    };
+    span.record("rpc.grpc.status_code", code as i64);
+    let m = metrics::global();
+    m.rpc_requests.add(&[method, &format!("{code:?}")], 1);
+    m.rpc_duration.observe(&[method], start.elapsed());
+    result
+}
+
+/// The W3C `traceparent` naming `span` as the parent, when tracing gives it an id.
+pub fn traceparent_of(span: &tracing::Span) -> Option<String> {
+    let cx = span.context();
+    let sc = cx.span().span_context().clone();
+    sc.is_valid().then(|| {
+        format!(
+            "00-{}-{}-{:02x}",
+            sc.trace_id(),
+            sc.span_id(),
+            sc.trace_flags().to_u8()
+        )
+    })
+}
+
+/// The trace id of the current span, when tracing gives it one.
+pub fn current_trace_id() -> Option<String> {
+    let cx = tracing::Span::current().context();
+    let sc = cx.span().span_context().clone();
+    sc.is_valid().then(|| sc.trace_id().to_string())
+}

@@ -1,0 +1,178 @@
+//! End-to-end: real OTLP data. The test runs its own OTLP collector (a tonic server from the
+//! `opentelemetry-proto` definitions), points the hub at it, and checks the spans that arrive:
+//! names, attributes, parent links (continuing the caller's `traceparent`), and no personal
+//! value anywhere. It also scrapes the Prometheus endpoint.
+
+mod support;
+
+use minwon_proto::v1 as pb;
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
+    MetricsService, MetricsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use opentelemetry_proto::tonic::trace::v1::Span;
+use pb::citizen_case_service_client::CitizenCaseServiceClient;
+use std::sync::{Arc, Mutex};
+use support::{Demo, authed, personal_values, query_full};
+use tonic::{Request, Response, Status};
+
+#[derive(Clone, Default)]
+struct Collector {
+    spans: Arc<Mutex<Vec<Span>>>,
+    metric_names: Arc<Mutex<Vec<String>>>,
+}
+
+#[tonic::async_trait]
+impl TraceService for Collector {
+    async fn export(
+        &self,
+        req: Request<ExportTraceServiceRequest>,
+    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
+        let mut spans = self.spans.lock().unwrap();
+        for rs in req.into_inner().resource_spans {
+            for ss in rs.scope_spans {
+                spans.extend(ss.spans);
+            }
+        }
+        Ok(Response::new(ExportTraceServiceResponse {
+            partial_success: None,
+        }))
+    }
+}
+
+#[tonic::async_trait]
+impl MetricsService for Collector {
+    async fn export(
+        &self,
+        req: Request<ExportMetricsServiceRequest>,
+    ) -> Result<Response<ExportMetricsServiceResponse>, Status> {
+        let mut names = self.metric_names.lock().unwrap();
+        for rm in req.into_inner().resource_metrics {
+            for sm in rm.scope_metrics {
+                names.extend(sm.metrics.into_iter().map(|m| m.name));
+            }
+        }
+        Ok(Response::new(ExportMetricsServiceResponse {
+            partial_success: None,
+        }))
+    }
+}
+
+fn attr(span: &Span, key: &str) -> Option<String> {
+    use opentelemetry_proto::tonic::common::v1::any_value::Value;
+    span.attributes.iter().find(|a| a.key == key).and_then(|a| {
+        match a.value.as_ref()?.value.as_ref()? {
+            Value::StringValue(s) => Some(s.clone()),
+            Value::IntValue(i) => Some(i.to_string()),
+            other => Some(format!("{other:?}")),
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spans_and_metrics_arrive_over_otlp_without_personal_data() {
+    let collector = Collector::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let server = tonic::transport::Server::builder()
+        .add_service(TraceServiceServer::new(collector.clone()))
+        .add_service(MetricsServiceServer::new(collector.clone()))
+        .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener));
+    tokio::spawn(server);
+
+    let mut demo = Demo::start_with_env(&[
+        ("MINWON_TELEMETRY__OTLP_ENDPOINT", endpoint.as_str()),
+        ("MINWON_TELEMETRY__METRICS_EXPORT_INTERVAL_MS", "500"),
+    ]);
+    let citizen = demo.full_citizen();
+    let caller_trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    let caller_span = "00f067aa0ba902b7";
+    let mut client = CitizenCaseServiceClient::new(demo.channel().await);
+    let mut req = authed(query_full(&citizen), &demo.token("counselor"));
+    req.metadata_mut().insert(
+        "traceparent",
+        format!("00-{caller_trace}-{caller_span}-01")
+            .parse()
+            .unwrap(),
+    );
+    client.get_citizen_overview(req).await.expect("overview");
+
+    // Prometheus text at the admin port.
+    let metrics_url = demo.endpoints["metrics"].as_str().unwrap().to_string();
+    let text = reqwest::get(&metrics_url)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("minwon_rpc_requests_total{method=\"GetCitizenOverview\",code=\"Ok\"} 1"),
+        "{text}"
+    );
+    assert!(text.contains("minwon_connector_calls_total{source=\"tax\",state=\"ok\"} 1"));
+    assert!(text.contains("minwon_breaker_state{source=\"saeol\"} 0"));
+    assert!(text.contains("minwon_audit_write_duration_seconds_count{outcome=\"committed\"} 1"));
+
+    drop(client);
+    assert!(
+        demo.terminate(),
+        "clean exit flushes telemetry; log:\n{}",
+        demo.log()
+    );
+
+    let spans = collector.spans.lock().unwrap().clone();
+    let rpc = spans
+        .iter()
+        .find(|s| s.name == "minwon.v1.CitizenCaseService/GetCitizenOverview")
+        .unwrap_or_else(|| {
+            panic!(
+                "RPC span exported; got {:?}",
+                spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+            )
+        });
+    assert_eq!(
+        hex::encode(&rpc.trace_id),
+        caller_trace,
+        "continues the caller's trace"
+    );
+    assert_eq!(
+        hex::encode(&rpc.parent_span_id),
+        caller_span,
+        "child of the caller's span"
+    );
+    assert_eq!(
+        attr(rpc, "rpc.method").as_deref(),
+        Some("GetCitizenOverview")
+    );
+    assert_eq!(attr(rpc, "rpc.grpc.status_code").as_deref(), Some("0"));
+    for source in demo.all_sources() {
+        let s = spans
+            .iter()
+            .find(|s| s.name == format!("connector {source}"))
+            .unwrap_or_else(|| panic!("span for {source}"));
+        assert_eq!(
+            s.parent_span_id, rpc.span_id,
+            "{source} span is a child of the RPC span"
+        );
+        assert_eq!(s.trace_id, rpc.trace_id);
+        assert_eq!(attr(s, "minwon.state").as_deref(), Some("ok"));
+        assert_eq!(attr(s, "minwon.breaker_state").as_deref(), Some("closed"));
+    }
+    let everything = format!("{spans:?}");
+    for v in personal_values(&citizen) {
+        assert!(!everything.contains(&v), "a personal value reached a span");
+    }
+    let names = collector.metric_names.lock().unwrap().clone();
+    assert!(
+        names.iter().any(|n| n == "minwon_rpc_requests_total"),
+        "OTLP metrics: {names:?}"
+    );
+}
