@@ -133,8 +133,30 @@ fn default_ttl() -> u64 {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuditConfig {
-    /// SQLite database file of the access trail (created if missing).
-    pub sqlite_path: PathBuf,
+    /// SQLite database file of the access trail (created if missing); the embedded store,
+    /// used when `postgres_url` is not set.
+    #[serde(default)]
+    pub sqlite_path: Option<PathBuf>,
+    /// PostgreSQL URL (`postgres://user@host:5432/db`); when set, the trail lives there and
+    /// hub replicas share it (appends are serialized in the database).
+    #[serde(default)]
+    pub postgres_url: Option<String>,
+    /// PostgreSQL connection pool size.
+    #[serde(default = "default_pg_pool")]
+    pub postgres_pool_size: usize,
+    /// Ed25519 private key (PKCS#8 PEM) signing checkpoints; checkpoints are off without it.
+    #[serde(default)]
+    pub checkpoint_key_file: Option<PathBuf>,
+    /// File outside the database to which every checkpoint is also appended (JSON lines), so
+    /// a truncated tail is detectable.
+    #[serde(default)]
+    pub checkpoint_file: Option<PathBuf>,
+    /// Write a checkpoint after this many records.
+    #[serde(default = "default_cp_records")]
+    pub checkpoint_every_records: u64,
+    /// …or after this many seconds with new records.
+    #[serde(default = "default_cp_secs")]
+    pub checkpoint_every_secs: u64,
     /// Key (at least 32 bytes, raw or hex) for the keyed hash naming data subjects.
     pub subject_key_file: PathBuf,
     /// How long a call waits for its access record to commit before failing, in ms.
@@ -145,6 +167,15 @@ pub struct AuditConfig {
     pub max_batch: usize,
 }
 
+fn default_pg_pool() -> usize {
+    8
+}
+fn default_cp_records() -> u64 {
+    1000
+}
+fn default_cp_secs() -> u64 {
+    60
+}
 fn default_audit_timeout() -> u64 {
     2_000
 }
@@ -246,6 +277,16 @@ impl HubConfig {
                 "fanout.default_deadline_ms must not exceed fanout.max_deadline_ms".into(),
             ));
         }
+        if self.audit.sqlite_path.is_none() && self.audit.postgres_url.is_none() {
+            return Err(ConfigError::Rule(
+                "audit: set sqlite_path (embedded store) or postgres_url".into(),
+            ));
+        }
+        if self.audit.postgres_pool_size == 0 {
+            return Err(ConfigError::Rule(
+                "audit.postgres_pool_size must be at least 1".into(),
+            ));
+        }
         if self.audit.max_batch == 0 {
             return Err(ConfigError::Rule(
                 "audit.max_batch must be at least 1".into(),
@@ -275,7 +316,16 @@ impl HubConfig {
         if let Some(p) = self.auth.jwt_private_key_file.as_mut() {
             fix(p);
         }
-        fix(&mut self.audit.sqlite_path);
+        for p in [
+            self.audit.sqlite_path.as_mut(),
+            self.audit.checkpoint_key_file.as_mut(),
+            self.audit.checkpoint_file.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            fix(p);
+        }
         fix(&mut self.audit.subject_key_file);
         if let Some(tls) = self.server.tls.as_mut() {
             fix(&mut tls.cert_file);

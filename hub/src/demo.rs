@@ -92,6 +92,12 @@ fn ensure_keys(dir: &Path) -> Result<()> {
     if !prv.exists() || !public.exists() {
         keys::write_signing_key(&keys::generate_signing_key(), &prv, &public)?;
     }
+    let checkpoint = dir.join("checkpoint-signing.pem");
+    if !checkpoint.exists() {
+        let pem = minwon_audit::keys::signing_key_pem(&minwon_audit::keys::generate_signing_key())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        keys::write_secret_file(&checkpoint, pem.as_bytes())?;
+    }
     let subject = dir.join("subject-hmac.key");
     if !subject.exists() {
         keys::generate_secret(&subject)?;
@@ -112,6 +118,10 @@ jwt_private_key_file = "jwt-signing.pem"
 [audit]
 sqlite_path = "audit.db"
 subject_key_file = "subject-hmac.key"
+checkpoint_key_file = "checkpoint-signing.pem"
+checkpoint_file = "audit-checkpoints.jsonl"
+checkpoint_every_records = 100
+checkpoint_every_secs = 30
 
 [fanout]
 default_deadline_ms = 3000
@@ -257,7 +267,11 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
     }
     println!(
         "  audit store (SQLite):   {}",
-        cfg.audit.sqlite_path.display()
+        cfg.audit
+            .sqlite_path
+            .as_deref()
+            .unwrap_or(std::path::Path::new("-"))
+            .display()
     );
     println!("  metrics (Prometheus):   {metrics_url}");
     println!(

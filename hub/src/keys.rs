@@ -73,6 +73,11 @@ pub fn generate_secret(path: &Path) -> Result<Vec<u8>> {
     Ok(key)
 }
 
+/// Writes secret bytes to a new file readable only by its owner (mode 0600), synced.
+pub fn write_secret_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_secret(path, bytes)
+}
+
 fn write_secret(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();

@@ -7,7 +7,8 @@
 //! - [`fanout`] — parallel calls to every connector that can answer, each through its
 //!   [`resilience`] guard (bulkhead → breaker → deadline → one retry).
 //! - [`convert`] — the domain model to protobuf, masking applied field by field.
-//! - `minwon_audit` (crate) — the access record, committed before the response leaves.
+//! - `minwon_audit` (crate) — the access record, committed before the response leaves;
+//!   [`trail`] opens it from the config (SQLite or PostgreSQL, signed checkpoints).
 //! - [`api`] — the tonic services, and the one place errors become `tonic::Status`.
 //!
 //! Around them: [`telemetry`] (logs, OpenTelemetry, Prometheus), [`health`] (gRPC health per service), [`web`] (gRPC-Web and CORS), [`config`] (TOML + `MINWON_…` environment overrides), [`registry`] (the one
@@ -27,5 +28,6 @@ pub mod registry;
 pub mod resilience;
 pub mod server;
 pub mod telemetry;
+pub mod trail;
 pub mod validate;
 pub mod web;

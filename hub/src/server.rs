@@ -8,7 +8,7 @@ use crate::keys;
 use crate::registry::Registry;
 use crate::{health, web};
 use anyhow::{Context, Result};
-use minwon_audit::{AuditLog, GroupCommitConfig, SqliteStore, SubjectKey};
+use minwon_audit::SubjectKey;
 use minwon_proto::v1 as pb;
 use std::future::Future;
 use std::sync::Arc;
@@ -27,28 +27,12 @@ pub async fn build_hub(cfg: &HubConfig) -> Result<Arc<Hub>> {
     let subject_key = SubjectKey::from_bytes(&keys::read_secret(&cfg.audit.subject_key_file)?)
         .map_err(|e| anyhow::anyhow!("audit.subject_key_file: {e}"))?;
     let registry = Registry::from_config(&cfg.connectors, &cfg.resilience)?;
-    if let Some(dir) = cfg.audit.sqlite_path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let store = SqliteStore::open(&cfg.audit.sqlite_path).with_context(|| {
-        format!(
-            "opening the audit store {}",
-            cfg.audit.sqlite_path.display()
-        )
-    })?;
-    let audit = AuditLog::start(
-        Arc::new(store),
-        GroupCommitConfig {
-            max_batch: cfg.audit.max_batch,
-            ..GroupCommitConfig::default()
-        },
-    )
-    .await
-    .context("starting the audit writer")?;
+    let (audit, trail) = crate::trail::start(&cfg.audit).await?;
     Ok(Arc::new(Hub {
         registry,
         auth,
         audit,
+        trail,
         subject_key,
         fanout: cfg.fanout.clone(),
         audit_timeout: Duration::from_millis(cfg.audit.write_timeout_ms),

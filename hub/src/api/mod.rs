@@ -30,6 +30,8 @@ pub struct Hub {
     pub auth: Authenticator,
     /// The access trail writer.
     pub audit: AuditLog,
+    /// Checkpoint verification keys of the trail.
+    pub trail: crate::trail::TrailKeys,
     /// Key for subject hashes.
     pub subject_key: SubjectKey,
     /// Deadlines.

@@ -1,0 +1,80 @@
+//! Opening the access trail from `[audit]`: the store (embedded SQLite, or PostgreSQL shared
+//! by hub replicas), the group-commit writer, and signed checkpoints.
+
+use crate::config::AuditConfig;
+use anyhow::{Context, Result};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use minwon_audit::{
+    AuditLog, AuditStore, CheckpointConfig, GroupCommitConfig, PostgresStore, SqliteStore,
+};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// What verification needs besides the store.
+#[derive(Debug, Clone, Default)]
+pub struct TrailKeys {
+    /// Public half of the checkpoint signing key (none when checkpoints are off).
+    pub checkpoint_public_key: Option<VerifyingKey>,
+    /// The checkpoint file outside the database.
+    pub checkpoint_file: Option<PathBuf>,
+}
+
+/// Opens the configured store. PostgreSQL connects lazily: a hub whose database is briefly
+/// away starts, reports NOT_SERVING and fails closed until it answers.
+pub async fn open_store(cfg: &AuditConfig) -> Result<Arc<dyn AuditStore>> {
+    if let Some(url) = &cfg.postgres_url {
+        let store = PostgresStore::connect_lazy(url, None, cfg.postgres_pool_size)
+            .map_err(|e| anyhow::anyhow!("audit.postgres_url: {e}"))?;
+        return Ok(Arc::new(store));
+    }
+    let path = cfg
+        .sqlite_path
+        .as_ref()
+        .context("audit.sqlite_path is not set")?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let path2 = path.clone();
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path2))
+        .await?
+        .with_context(|| format!("opening the audit store {}", path.display()))?;
+    Ok(Arc::new(store))
+}
+
+/// Reads the checkpoint signing key, if configured.
+pub fn checkpoint_key(cfg: &AuditConfig) -> Result<Option<SigningKey>> {
+    let Some(path) = &cfg.checkpoint_key_file else {
+        return Ok(None);
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let key = minwon_audit::keys::parse_signing_key(&text)
+        .map_err(|e| anyhow::anyhow!("audit.checkpoint_key_file: {e}"))?;
+    Ok(Some(key))
+}
+
+/// Starts the writer (with checkpoints when a key is configured).
+pub async fn start(cfg: &AuditConfig) -> Result<(AuditLog, TrailKeys)> {
+    let store = open_store(cfg).await?;
+    let group = GroupCommitConfig {
+        max_batch: cfg.max_batch,
+        ..GroupCommitConfig::default()
+    };
+    let key = checkpoint_key(cfg)?;
+    let keys = TrailKeys {
+        checkpoint_public_key: key.as_ref().map(SigningKey::verifying_key),
+        checkpoint_file: cfg.checkpoint_file.clone(),
+    };
+    let log = match key {
+        Some(k) => {
+            let mut cp = CheckpointConfig::new(k);
+            cp.every_records = cfg.checkpoint_every_records;
+            cp.every_secs = cfg.checkpoint_every_secs;
+            cp.file = cfg.checkpoint_file.clone();
+            AuditLog::start_with_checkpoints(store, group, cp).await
+        }
+        None => AuditLog::start(store, group).await,
+    }
+    .map_err(|e| anyhow::anyhow!("starting the access trail: {e}"))?;
+    Ok((log, keys))
+}
