@@ -113,11 +113,25 @@ pub struct Principal {
     pub client_address: String,
 }
 
-/// Verifies bearer tokens.
-#[derive(Clone)]
+/// Verifies bearer tokens and locks accounts after repeated failures.
 pub struct Authenticator {
     key: DecodingKey,
     validation: Validation,
+    lockout: crate::lockout::Lockout,
+}
+
+/// The `sub` a token claims, read without verifying it (only to count failures and locks).
+fn claimed_sub(token: &str) -> Option<String> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    if payload.len() > 8192 {
+        return None;
+    }
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    v.get("sub")?.as_str().map(str::to_string)
 }
 
 impl Authenticator {
@@ -132,7 +146,24 @@ impl Authenticator {
         Authenticator {
             key: DecodingKey::from_ed_der(public_key),
             validation,
+            lockout: crate::lockout::Lockout::new(
+                0,
+                std::time::Duration::ZERO,
+                std::time::Duration::ZERO,
+            ),
         }
+    }
+
+    /// Locks an account (from one client address) for `lock` after `max_failures`
+    /// authentication failures within `window`.
+    pub fn with_lockout(
+        mut self,
+        max_failures: u32,
+        window: std::time::Duration,
+        lock: std::time::Duration,
+    ) -> Self {
+        self.lockout = crate::lockout::Lockout::new(max_failures, window, lock);
+        self
     }
 
     /// Authenticates a request from its metadata and peer address.
@@ -151,7 +182,32 @@ impl Authenticator {
             .remote_addr()
             .map(|a| a.ip().to_string())
             .unwrap_or_else(|| "unknown".to_string());
-        self.verify(token.trim(), addr)
+        let token = token.trim();
+        let sub = claimed_sub(token);
+        if let Some(s) = &sub
+            && self.lockout.is_locked(s, &addr)
+        {
+            return Err(Status::unauthenticated(
+                "account temporarily locked after repeated authentication failures; try again later or ask an administrator",
+            ));
+        }
+        match self.verify(token, addr.clone()) {
+            Ok(p) => {
+                self.lockout.success(&p.account, &addr);
+                Ok(p)
+            }
+            Err(e) => {
+                if let Some(s) = &sub
+                    && self.lockout.failure(s, &addr)
+                {
+                    tracing::warn!(account = %s, client = %addr, "account locked after repeated authentication failures");
+                    crate::telemetry::metrics::global()
+                        .auth_lockouts
+                        .add(&[], 1);
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Verifies a token string.

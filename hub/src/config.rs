@@ -117,6 +117,23 @@ pub struct AuthConfig {
     /// Lifetime of tokens minted by `minwon-hub token`, in seconds.
     #[serde(default = "default_ttl")]
     pub token_ttl_secs: u64,
+    /// Authentication failures (per account and client address) that lock the account;
+    /// 0 disables locking.
+    #[serde(default = "default_lockout_failures")]
+    pub lockout_failures: u32,
+    /// Window in which failures are counted, in seconds.
+    #[serde(default = "default_lockout_secs")]
+    pub lockout_window_secs: u64,
+    /// How long a locked account stays locked, in seconds.
+    #[serde(default = "default_lockout_secs")]
+    pub lockout_secs: u64,
+}
+
+fn default_lockout_failures() -> u32 {
+    5
+}
+fn default_lockout_secs() -> u64 {
+    300
 }
 
 fn default_issuer() -> String {
@@ -141,6 +158,9 @@ pub struct AuditConfig {
     /// hub replicas share it (appends are serialized in the database).
     #[serde(default)]
     pub postgres_url: Option<String>,
+    /// PostgreSQL schema holding the trail's tables (created if missing); default `public`.
+    #[serde(default)]
+    pub postgres_schema: Option<String>,
     /// PostgreSQL connection pool size.
     #[serde(default = "default_pg_pool")]
     pub postgres_pool_size: usize,

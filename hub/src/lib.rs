@@ -16,6 +16,7 @@
 //! shutdown), and [`demo`] (simulated back-ends + hub + demo files).
 
 pub mod api;
+pub mod audit_cli;
 pub mod auth;
 pub mod config;
 pub mod convert;
@@ -23,6 +24,7 @@ pub mod demo;
 pub mod fanout;
 pub mod health;
 pub mod keys;
+pub mod lockout;
 pub mod policy;
 pub mod registry;
 pub mod resilience;

@@ -47,6 +47,11 @@ enum Command {
         /// The TOML config file.
         config: PathBuf,
     },
+    /// The access trail, for auditors: verify, export, public key.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Mint a bearer token with the configured private key.
     Token {
         /// Role: counselor, officer, auditor, chatbot, admin.
@@ -66,6 +71,49 @@ enum Command {
         ttl_secs: Option<i64>,
         /// The config file naming the private key.
         #[arg(long, short, default_value = "minwon-data/demo-config.toml")]
+        config: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain and check every signed checkpoint, in the configured store or
+    /// in an export bundle (offline, with only the public key). Exits non-zero and names the
+    /// first bad sequence number when the trail was altered.
+    Verify {
+        /// The hub config naming the store and the checkpoint key.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// Verify this export bundle folder instead of the store.
+        #[arg(long)]
+        bundle: Option<PathBuf>,
+        /// Checkpoint public key (PEM or hex), e.g. from `audit public-key`.
+        #[arg(long)]
+        public_key: Option<PathBuf>,
+    },
+    /// Write a bundle (records + checkpoints + manifest) an auditor can verify offline and
+    /// open in a spreadsheet (CSV is UTF-8 with BOM).
+    Export {
+        /// The hub config naming the store and the checkpoint key.
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Start of the time range (RFC 3339 or YYYY-MM-DD), inclusive.
+        #[arg(long)]
+        from: Option<String>,
+        /// End of the time range (RFC 3339 or YYYY-MM-DD), exclusive.
+        #[arg(long)]
+        to: Option<String>,
+        /// jsonl or csv.
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+        /// Output folder (created).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print the checkpoint public key (PEM) auditors verify with.
+    PublicKey {
+        /// The hub config naming the checkpoint key.
+        #[arg(long, short)]
         config: PathBuf,
     },
 }
@@ -118,6 +166,44 @@ async fn main() -> Result<()> {
             .await;
             telemetry.shutdown();
             result
+        }
+        Command::Audit { command } => {
+            telemetry::init(format, None)?;
+            match command {
+                AuditCommand::Verify {
+                    config,
+                    bundle,
+                    public_key,
+                } => {
+                    let ok = minwon_hub::audit_cli::verify(
+                        config.as_deref(),
+                        bundle.as_deref(),
+                        public_key.as_deref(),
+                    )
+                    .await?;
+                    if !ok {
+                        std::process::exit(1);
+                    }
+                    Ok(())
+                }
+                AuditCommand::Export {
+                    config,
+                    from,
+                    to,
+                    format,
+                    out,
+                } => {
+                    minwon_hub::audit_cli::export(
+                        &config,
+                        from.as_deref(),
+                        to.as_deref(),
+                        &format,
+                        &out,
+                    )
+                    .await
+                }
+                AuditCommand::PublicKey { config } => minwon_hub::audit_cli::public_key(&config),
+            }
         }
         Command::CheckConfig { config } => {
             telemetry::init(format, None)?;

@@ -23,6 +23,11 @@ pub async fn build_hub(cfg: &HubConfig) -> Result<Arc<Hub>> {
         &cfg.auth.issuer,
         &cfg.auth.audience,
         cfg.auth.leeway_secs,
+    )
+    .with_lockout(
+        cfg.auth.lockout_failures,
+        Duration::from_secs(cfg.auth.lockout_window_secs),
+        Duration::from_secs(cfg.auth.lockout_secs),
     );
     let subject_key = SubjectKey::from_bytes(&keys::read_secret(&cfg.audit.subject_key_file)?)
         .map_err(|e| anyhow::anyhow!("audit.subject_key_file: {e}"))?;

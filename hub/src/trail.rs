@@ -23,8 +23,12 @@ pub struct TrailKeys {
 /// away starts, reports NOT_SERVING and fails closed until it answers.
 pub async fn open_store(cfg: &AuditConfig) -> Result<Arc<dyn AuditStore>> {
     if let Some(url) = &cfg.postgres_url {
-        let store = PostgresStore::connect_lazy(url, None, cfg.postgres_pool_size)
-            .map_err(|e| anyhow::anyhow!("audit.postgres_url: {e}"))?;
+        let store = PostgresStore::connect_lazy(
+            url,
+            cfg.postgres_schema.as_deref(),
+            cfg.postgres_pool_size,
+        )
+        .map_err(|e| anyhow::anyhow!("audit.postgres_url: {e}"))?;
         return Ok(Arc::new(store));
     }
     let path = cfg
@@ -77,4 +81,41 @@ pub async fn start(cfg: &AuditConfig) -> Result<(AuditLog, TrailKeys)> {
     }
     .map_err(|e| anyhow::anyhow!("starting the access trail: {e}"))?;
     Ok((log, keys))
+}
+
+/// Verifies the whole trail in `store`: the hash chain, and with a checkpoint key every
+/// checkpoint's signature, that the chain passes through it, and (with the checkpoint file)
+/// that no tail was cut.
+pub async fn verify(
+    store: &dyn AuditStore,
+    keys: &TrailKeys,
+) -> Result<minwon_audit::VerifyReport, minwon_audit::AuditError> {
+    match &keys.checkpoint_public_key {
+        Some(pk) => {
+            let extra = match &keys.checkpoint_file {
+                Some(f) => minwon_audit::checkpoint::read_file(f)?,
+                None => Vec::new(),
+            };
+            minwon_audit::verify_store_trail(store, pk, &extra).await
+        }
+        None => match minwon_audit::verify_store(store, 1000).await {
+            Ok(n) => Ok(minwon_audit::VerifyReport {
+                ok: true,
+                records_checked: n,
+                checkpoints_checked: 0,
+                first_bad_sequence: None,
+                reason: None,
+            }),
+            Err(minwon_audit::AuditError::Corrupt { sequence, reason }) => {
+                Ok(minwon_audit::VerifyReport {
+                    ok: false,
+                    records_checked: sequence.saturating_sub(1),
+                    checkpoints_checked: 0,
+                    first_bad_sequence: Some(sequence),
+                    reason: Some(reason),
+                })
+            }
+            Err(e) => Err(e),
+        },
+    }
 }

@@ -178,6 +178,14 @@ impl Demo {
         }
     }
 
+    /// Kills the hub with SIGKILL (no shutdown, no flush) and waits for it.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
     /// A gRPC channel to the hub.
     pub async fn channel(&self) -> Channel {
         Channel::from_shared(self.hub_url())

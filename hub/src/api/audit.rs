@@ -1,20 +1,89 @@
-//! `AuditService`: reading and verifying the access trail (auditor role).
-//!
-//! Declared with the API; querying and verification arrive with the privacy/audit work.
-//! Until then both answer `UNIMPLEMENTED` — never invented data.
+//! `AuditService`: reading and verifying the access trail (auditor role). Every query of the
+//! trail is itself written to the trail first — who watches the watchers.
 
-use super::{Hub, status};
+use super::{Hub, TraceCtx, status};
+use crate::convert::timestamp;
 use crate::policy;
+use crate::validate::{Purpose, PurposeCode};
+use futures::StreamExt;
+use minwon_audit::{AccessRecord, Outcome, RecordFilter};
+use minwon_connector_sdk::Rrn;
 use minwon_proto::v1 as pb;
 use pb::audit_service_server::AuditService;
 use std::pin::Pin;
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
+/// Most records one query may return.
+pub const MAX_LIMIT: u32 = 10_000;
+/// Records read from the store per page.
+const PAGE: usize = 500;
+
 /// The service.
 #[derive(Clone)]
 pub struct AuditApi {
     hub: Arc<Hub>,
+}
+
+type RecordStream = Pin<Box<dyn futures::Stream<Item = Result<pb::AccessRecord, Status>> + Send>>;
+
+fn purpose_pb(code: &str) -> pb::PurposeCode {
+    match code {
+        "citizen_inquiry" => pb::PurposeCode::CitizenInquiry,
+        "case_handling" => pb::PurposeCode::CaseHandling,
+        "payment_guidance" => pb::PurposeCode::PaymentGuidance,
+        "audit_review" => pb::PurposeCode::AuditReview,
+        "system_operation" => pb::PurposeCode::SystemOperation,
+        _ => pb::PurposeCode::Unspecified,
+    }
+}
+
+fn outcome_pb(o: Outcome) -> pb::AccessOutcome {
+    match o {
+        Outcome::Allowed => pb::AccessOutcome::Allowed,
+        Outcome::Denied => pb::AccessOutcome::Denied,
+        Outcome::Failed => pb::AccessOutcome::Failed,
+    }
+}
+
+/// A stored record for the wire.
+pub fn record_pb(r: AccessRecord) -> pb::AccessRecord {
+    let d = r.draft;
+    let (subject_hmac, subject_masked) = d.subject.map(|s| (s.hmac, s.masked)).unwrap_or_default();
+    pb::AccessRecord {
+        sequence: r.sequence,
+        audit_id: r.audit_id,
+        time: Some(timestamp(d.time)),
+        account: d.account,
+        role: d.role,
+        department: d.department,
+        channel: d.channel,
+        client_address: d.client_address,
+        action: d.action.as_str().to_string(),
+        subject_hmac,
+        subject_masked,
+        sources: d.sources,
+        clear_fields: d.clear_fields,
+        purpose: purpose_pb(&d.purpose_code) as i32,
+        purpose_note: d.purpose_note,
+        outcome: outcome_pb(d.outcome) as i32,
+        trace_id: d.trace_id,
+        prev_hash: r.prev_hash,
+        hash: r.hash,
+        operation: d.operation,
+    }
+}
+
+fn time_of(
+    t: &Option<prost_types::Timestamp>,
+    field: &str,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, Status> {
+    t.as_ref()
+        .map(|ts| {
+            chrono::DateTime::from_timestamp(ts.seconds, ts.nanos.max(0) as u32)
+                .ok_or_else(|| Status::invalid_argument(format!("{field}: not a valid time")))
+        })
+        .transpose()
 }
 
 impl AuditApi {
@@ -23,36 +92,170 @@ impl AuditApi {
         AuditApi { hub }
     }
 
-    fn authorize<T>(&self, req: &Request<T>) -> Result<(), Status> {
-        let p = self.hub.auth.authenticate(req)?;
+    /// Authenticates; a non-auditor's attempt is itself recorded, then refused.
+    async fn authorize<T>(
+        &self,
+        req: &Request<T>,
+        operation: &str,
+    ) -> Result<crate::auth::Principal, Status> {
+        let hub = &self.hub;
+        let p = hub.auth.authenticate(req)?;
         if !policy::may_audit(&p) {
+            let purpose = Purpose {
+                code: PurposeCode::AuditReview,
+                note: String::new(),
+            };
+            let trace = TraceCtx::from_metadata(req.metadata());
+            let d = hub.draft(
+                &p,
+                operation,
+                None,
+                vec![],
+                vec![],
+                &purpose,
+                Outcome::Denied,
+                &trace,
+            );
+            hub.record(d).await?;
             return Err(status::denied("the audit service needs the auditor role"));
         }
-        Ok(())
+        Ok(p)
     }
-}
 
-type RecordStream = Pin<Box<dyn futures::Stream<Item = Result<pb::AccessRecord, Status>> + Send>>;
-
-impl AuditApi {
     async fn query(
         &self,
         req: Request<pb::QueryAccessRecordsRequest>,
     ) -> Result<Response<RecordStream>, Status> {
-        self.authorize(&req)?;
-        Err(Status::unimplemented(
-            "QueryAccessRecords is not available in this version; records are kept and will be queryable",
-        ))
+        let hub = self.hub.clone();
+        let principal = self.authorize(&req, "QueryAccessRecords").await?;
+        let r = req.get_ref();
+        let limit = match r.limit {
+            0 => 1000,
+            l if l <= MAX_LIMIT => l,
+            _ => {
+                return Err(Status::invalid_argument(
+                    "limit: at most 10000 (0 means 1000)",
+                ));
+            }
+        };
+        if r.account.chars().count() > 128 {
+            return Err(Status::invalid_argument("account: at most 128 characters"));
+        }
+        let subject = if r.subject_rrn.is_empty() {
+            None
+        } else {
+            let rrn = Rrn::parse(&r.subject_rrn)
+                .map_err(|e| Status::invalid_argument(format!("subject_rrn: {}", e.reason)))?;
+            Some(hub.subject_key.subject_for_rrn(&rrn))
+        };
+        let purpose_code = PurposeCode::from_pb(r.purpose).map(|p| p.as_str().to_string());
+        let outcome = match pb::AccessOutcome::try_from(r.outcome)
+            .unwrap_or(pb::AccessOutcome::Unspecified)
+        {
+            pb::AccessOutcome::Unspecified => None,
+            pb::AccessOutcome::Allowed => Some(Outcome::Allowed),
+            pb::AccessOutcome::Denied => Some(Outcome::Denied),
+            pb::AccessOutcome::Failed => Some(Outcome::Failed),
+        };
+        let filter = RecordFilter {
+            from: time_of(&r.from, "from")?,
+            to: time_of(&r.to, "to")?,
+            account: (!r.account.is_empty()).then(|| r.account.clone()),
+            subject_hmac: subject.as_ref().map(|s| s.hmac.clone()),
+            purpose_code,
+            outcome,
+            after_sequence: 0,
+            limit: PAGE.min(limit as usize),
+        };
+        // The look at the trail is recorded before any record leaves.
+        let purpose = Purpose {
+            code: PurposeCode::AuditReview,
+            note: String::new(),
+        };
+        let trace = TraceCtx::from_metadata(req.metadata());
+        let d = hub.draft(
+            &principal,
+            "QueryAccessRecords",
+            subject,
+            vec![],
+            vec![],
+            &purpose,
+            Outcome::Allowed,
+            &trace,
+        );
+        hub.record(d).await?;
+        let pages = futures::stream::unfold(
+            (filter, limit as usize, false),
+            move |(mut f, left, done)| {
+                let hub = hub.clone();
+                async move {
+                    if done || left == 0 {
+                        return None;
+                    }
+                    f.limit = f.limit.min(left);
+                    match hub.audit.store().query(&f).await {
+                        Ok(records) => {
+                            let n = records.len();
+                            let finished = n < f.limit;
+                            if let Some(last) = records.last() {
+                                f.after_sequence = last.sequence;
+                            }
+                            let items: Vec<Result<pb::AccessRecord, Status>> =
+                                records.into_iter().map(|r| Ok(record_pb(r))).collect();
+                            Some((
+                                futures::stream::iter(items),
+                                (f, left - n, finished || n == 0),
+                            ))
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "reading the access trail failed");
+                            let err = Status::unavailable(
+                                "the access trail cannot be read right now; retry shortly",
+                            );
+                            Some((futures::stream::iter(vec![Err(err)]), (f, 0, true)))
+                        }
+                    }
+                }
+            },
+        );
+        Ok(Response::new(Box::pin(pages.flatten())))
     }
 
     async fn verify(
         &self,
         req: Request<pb::VerifyAuditLogRequest>,
     ) -> Result<Response<pb::VerifyAuditLogResponse>, Status> {
-        self.authorize(&req)?;
-        Err(Status::unimplemented(
-            "VerifyAuditLog is not available in this version",
-        ))
+        let hub = &self.hub;
+        let principal = self.authorize(&req, "VerifyAuditLog").await?;
+        let purpose = Purpose {
+            code: PurposeCode::AuditReview,
+            note: String::new(),
+        };
+        let trace = TraceCtx::from_metadata(req.metadata());
+        let d = hub.draft(
+            &principal,
+            "VerifyAuditLog",
+            None,
+            vec![],
+            vec![],
+            &purpose,
+            Outcome::Allowed,
+            &trace,
+        );
+        hub.record(d).await?;
+        let report = crate::trail::verify(hub.audit.store().as_ref(), &hub.trail)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "verifying the access trail failed");
+                Status::unavailable("the access trail cannot be read right now; retry shortly")
+            })?;
+        Ok(Response::new(pb::VerifyAuditLogResponse {
+            ok: report.ok,
+            records_checked: report.records_checked,
+            checkpoints_checked: report.checkpoints_checked,
+            first_bad_sequence: report.first_bad_sequence.unwrap_or(0),
+            reason: report.reason.unwrap_or_default(),
+        }))
     }
 }
 

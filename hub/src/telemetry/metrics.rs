@@ -136,6 +136,8 @@ pub struct Metrics {
     pub audit_write: HistogramVec,
     /// `minwon_audit_store_failures_total{reason}`
     pub audit_failures: CounterVec,
+    /// `minwon_auth_lockouts_total` — accounts locked after repeated failures.
+    pub auth_lockouts: CounterVec,
 }
 
 /// The process-wide metrics.
@@ -254,6 +256,13 @@ impl Metrics {
             "Access records that could not be written.",
             &["reason"],
             &self.audit_failures,
+        );
+        counter_text(
+            &mut out,
+            "minwon_auth_lockouts_total",
+            "Accounts locked after repeated authentication failures.",
+            &[],
+            &self.auth_lockouts,
         );
         let mut seen: Vec<&str> = Vec::new();
         for g in gauges {

@@ -1,0 +1,356 @@
+//! End-to-end: the access trail as an auditor sees it — querying by data subject, verifying,
+//! tamper detection by the CLI, offline export, crash safety, lockout, and no personal value
+//! in the hub's logs.
+
+mod support;
+
+use minwon_proto::v1 as pb;
+use pb::audit_service_client::AuditServiceClient;
+use pb::citizen_case_service_client::CitizenCaseServiceClient;
+use std::process::Command;
+use support::{Demo, authed, personal_values, query_full, query_rrn};
+
+fn hub() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_minwon-hub"))
+}
+
+async fn records_for(demo: &Demo, rrn: &str) -> Vec<pb::AccessRecord> {
+    let mut audit = AuditServiceClient::new(demo.channel().await);
+    let q = pb::QueryAccessRecordsRequest {
+        subject_rrn: rrn.into(),
+        ..Default::default()
+    };
+    let mut stream = audit
+        .query_access_records(authed(q, &demo.token("auditor")))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut out = Vec::new();
+    while let Some(r) = stream.message().await.unwrap() {
+        out.push(r);
+    }
+    out
+}
+
+#[tokio::test]
+async fn auditor_finds_a_citizens_records_by_rrn_and_the_look_is_recorded() {
+    let demo = Demo::start();
+    let citizen = demo.full_citizen();
+    let rrn = citizen["rrn"].as_str().unwrap().to_string();
+    let mut client = CitizenCaseServiceClient::new(demo.channel().await);
+    let o = client
+        .get_citizen_overview(authed(query_full(&citizen), &demo.token("counselor")))
+        .await
+        .unwrap()
+        .into_inner();
+    // Another citizen's look-up must not show up.
+    let other = demo.citizens["citizens"][7]["rrn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    client
+        .get_citizen_overview(authed(query_rrn(&other), &demo.token("counselor")))
+        .await
+        .unwrap();
+
+    // The auditor's own query names the same subject and is recorded before it runs, so it
+    // is part of its own answer: who watches the watchers.
+    let found = records_for(&demo, &rrn).await;
+    assert_eq!(
+        found.len(),
+        2,
+        "this citizen's look-up and the audit query, nothing else"
+    );
+    assert_eq!(found[1].operation, "QueryAccessRecords");
+    assert_eq!(found[1].account, "auditor-01");
+    assert_eq!(found[1].purpose, pb::PurposeCode::AuditReview as i32);
+    let r = &found[0];
+    assert_eq!(r.audit_id, o.audit_id);
+    assert_eq!(
+        (r.account.as_str(), r.role.as_str(), r.channel.as_str()),
+        ("counselor-01", "counselor", "phone")
+    );
+    assert_eq!(r.operation, "GetCitizenOverview");
+    assert_eq!(r.purpose, pb::PurposeCode::CitizenInquiry as i32);
+    assert_eq!(r.outcome, pb::AccessOutcome::Allowed as i32);
+    assert!(r.subject_masked.ends_with("******") && !r.subject_masked.contains(&rrn[8..]));
+    assert!(!r.client_address.is_empty() && r.trace_id.len() == 32 && r.hash.len() == 64);
+    assert_eq!(r.sources.len(), demo.all_sources().len());
+    // Two look-ups and the auditor's own query are on the trail.
+    assert_eq!(demo.access_record_count(), 3);
+    let again = records_for(&demo, &rrn).await;
+    assert_eq!(again.len(), 3, "each audit query is itself a record");
+    // Counselors may not read the trail; the attempt is recorded.
+    let mut audit = AuditServiceClient::new(demo.channel().await);
+    let e = audit
+        .query_access_records(authed(
+            pb::QueryAccessRecordsRequest::default(),
+            &demo.token("counselor"),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::PermissionDenied);
+    let bad = pb::QueryAccessRecordsRequest {
+        subject_rrn: "12345".into(),
+        ..Default::default()
+    };
+    let e = audit
+        .query_access_records(authed(bad, &demo.token("auditor")))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::InvalidArgument);
+    assert!(!e.message().contains("12345"));
+}
+
+#[tokio::test]
+async fn tampering_is_caught_by_the_rpc_and_the_cli_offline() {
+    let demo = Demo::start();
+    let citizen = demo.full_citizen();
+    let mut client = CitizenCaseServiceClient::new(demo.channel().await);
+    for _ in 0..4 {
+        client
+            .get_citizen_overview(authed(query_full(&citizen), &demo.token("counselor")))
+            .await
+            .unwrap();
+    }
+    let mut audit = AuditServiceClient::new(demo.channel().await);
+    let v = audit
+        .verify_audit_log(authed(
+            pb::VerifyAuditLogRequest::default(),
+            &demo.token("auditor"),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(v.ok, "{v:?}");
+    assert!(v.records_checked >= 4);
+
+    let config = demo.dir().join("demo-config.toml");
+    // Export a bundle and verify it offline with only the public key.
+    let key = demo.dir().join("checkpoint-public.pem");
+    let out = hub()
+        .args(["audit", "public-key", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(&key, &out.stdout).unwrap();
+    for format in ["jsonl", "csv"] {
+        let bundle = demo.dir().join(format!("bundle-{format}"));
+        let st = hub()
+            .args(["audit", "export", "--format", format, "--config"])
+            .arg(&config)
+            .arg("--out")
+            .arg(&bundle)
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+        let st = hub()
+            .args(["audit", "verify", "--bundle"])
+            .arg(&bundle)
+            .arg("--public-key")
+            .arg(&key)
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "{format} bundle verifies: {}",
+            String::from_utf8_lossy(&st.stdout)
+        );
+    }
+    let csv = std::fs::read(demo.dir().join("bundle-csv/records.csv")).unwrap();
+    assert!(
+        csv.starts_with(b"\xEF\xBB\xBF"),
+        "CSV opens correctly in spreadsheets (UTF-8 BOM)"
+    );
+
+    // Change one field of record 2 behind the hub's back.
+    let conn = rusqlite::Connection::open(demo.audit_db()).unwrap();
+    let triggers: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for t in triggers {
+        conn.execute(&format!("DROP TRIGGER \"{t}\""), []).unwrap();
+    }
+    conn.execute(
+        "UPDATE access_record SET account = 'someone-else' WHERE sequence = 2",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let v = audit
+        .verify_audit_log(authed(
+            pb::VerifyAuditLogRequest::default(),
+            &demo.token("auditor"),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!v.ok);
+    assert_eq!(v.first_bad_sequence, 2);
+    let st = hub()
+        .args(["audit", "verify", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        !st.status.success(),
+        "the CLI exits non-zero on a tampered trail"
+    );
+    let text = String::from_utf8_lossy(&st.stdout);
+    assert!(text.contains("FAILED at sequence 2"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_under_load_loses_no_record_a_client_received() {
+    let mut demo = Demo::start();
+    let citizen = demo.full_citizen();
+    let channel = demo.channel().await;
+    let token = demo.token("counselor");
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (channel, token, citizen) = (channel.clone(), token.clone(), citizen.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut client = CitizenCaseServiceClient::new(channel);
+            let mut ids = Vec::new();
+            for _ in 0..200 {
+                match client
+                    .get_citizen_overview(authed(query_full(&citizen), &token))
+                    .await
+                {
+                    Ok(o) => ids.push(o.into_inner().audit_id),
+                    Err(_) => break,
+                }
+            }
+            ids
+        }));
+    }
+    // Let load build up, then kill the hub without warning.
+    while demo.access_record_count() < 40 {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    demo.kill();
+    let mut received = Vec::new();
+    for t in tasks {
+        received.extend(t.await.unwrap());
+    }
+    assert!(received.len() >= 40);
+    let conn = rusqlite::Connection::open(demo.audit_db()).unwrap();
+    for id in &received {
+        let n: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM access_record WHERE audit_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            n, 1,
+            "a response with personal data left the hub without its durable record"
+        );
+    }
+    drop(conn);
+    let st = hub()
+        .args(["audit", "verify", "--config"])
+        .arg(demo.dir().join("demo-config.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "the chain verifies after the crash: {}",
+        String::from_utf8_lossy(&st.stdout)
+    );
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_from_that_address() {
+    let demo = Demo::start();
+    let rrn = demo.full_citizen()["rrn"].as_str().unwrap().to_string();
+    let mut client = CitizenCaseServiceClient::new(demo.channel().await);
+    let good = demo.token("counselor");
+    // Same claimed account, broken signature.
+    let mut parts: Vec<&str> = good.split('.').collect();
+    let forged_sig = "A".repeat(parts[2].len());
+    parts[2] = &forged_sig;
+    let forged = parts.join(".");
+    for _ in 0..5 {
+        let e = client
+            .get_citizen_overview(authed(query_rrn(&rrn), &forged))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), tonic::Code::Unauthenticated);
+    }
+    let e = client
+        .get_citizen_overview(authed(query_rrn(&rrn), &good))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::Unauthenticated);
+    assert!(e.message().contains("locked"), "{}", e.message());
+    // Other accounts are not affected.
+    client
+        .get_citizen_overview(authed(query_rrn(&rrn), &demo.token("chatbot")))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn logs_carry_no_personal_values() {
+    let demo = Demo::start();
+    let mut client = CitizenCaseServiceClient::new(demo.channel().await);
+    let citizens: Vec<serde_json::Value> = demo.citizens["citizens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(6)
+        .cloned()
+        .collect();
+    for c in &citizens {
+        let _ = client
+            .get_citizen_overview(authed(query_full(c), &demo.token("counselor")))
+            .await;
+        let _ = client
+            .get_citizen_overview(authed(query_full(c), &demo.token("auditor")))
+            .await;
+        let mut bad = query_full(c);
+        bad.citizen.as_mut().unwrap().rrn = c["rrn"].as_str().unwrap().replace('-', "x");
+        let _ = client
+            .get_citizen_overview(authed(bad, &demo.token("counselor")))
+            .await;
+    }
+    minwon_connector_sdk::sim::set_fault(
+        &demo.sim_url("tax"),
+        minwon_connector_sdk::sim::Fault {
+            mode: minwon_connector_sdk::sim::FaultMode::Malformed,
+            delay_ms: 0,
+        },
+    )
+    .await
+    .unwrap();
+    for c in &citizens {
+        let _ = client
+            .get_citizen_overview(authed(query_full(c), &demo.token("counselor")))
+            .await;
+    }
+    let log = demo.log();
+    assert!(
+        log.contains("source failed"),
+        "the log did record the failures"
+    );
+    for c in &citizens {
+        for v in personal_values(c) {
+            assert!(!log.contains(&v), "a personal value reached the log");
+        }
+    }
+}
