@@ -222,4 +222,73 @@ mod tests {
             .is_none()
         );
     }
+
+    const CHANNELS: [Channel; 5] = [
+        Channel::Phone,
+        Channel::Sms,
+        Channel::Chatbot,
+        Channel::Dong,
+        Channel::Web,
+    ];
+    const PURPOSES: [PurposeCode; 5] = [
+        PurposeCode::CitizenInquiry,
+        PurposeCode::CaseHandling,
+        PurposeCode::PaymentGuidance,
+        PurposeCode::AuditReview,
+        PurposeCode::SystemOperation,
+    ];
+
+    /// Every role × channel × purpose against the rules the defaults promise.
+    #[test]
+    fn every_combination_keeps_the_default_promises() {
+        let saeol = Descriptor {
+            name: "saeol".into(),
+            department: "민원여권과".into(),
+            ..tax()
+        };
+        for role in Role::ALL {
+            for channel in CHANNELS {
+                for purpose in PURPOSES {
+                    let p = principal(role, (role == Role::Officer).then_some("세정과"), channel);
+                    let refused = case_access_refusal(&p, purpose);
+                    let combo = format!("{role:?}/{channel:?}/{purpose:?}");
+                    // Auditors and admins never see case data; neither does an unfitting purpose.
+                    if matches!(role, Role::Auditor | Role::Admin)
+                        || matches!(
+                            purpose,
+                            PurposeCode::AuditReview | PurposeCode::SystemOperation
+                        )
+                    {
+                        assert!(refused.is_some(), "{combo} must be refused");
+                        continue;
+                    }
+                    assert!(refused.is_none(), "{combo} must be allowed");
+                    for (src, own) in [(tax(), true), (saeol.clone(), false)] {
+                        let a = source_access(&p, purpose, &src);
+                        assert!(a.allowed, "{combo}");
+                        for f in PersonalField::ALL {
+                            let v = a.visibility(f);
+                            if matches!(channel, Channel::Sms | Channel::Chatbot)
+                                || role == Role::Chatbot
+                            {
+                                assert_eq!(
+                                    v,
+                                    Visibility::Hidden,
+                                    "{combo}: no personal fields on SMS/chatbot"
+                                );
+                            } else if role == Role::Officer && own {
+                                assert_eq!(
+                                    v,
+                                    Visibility::Clear,
+                                    "{combo}: officer, own department"
+                                );
+                            } else {
+                                assert_eq!(v, Visibility::Masked, "{combo} {}: masked", src.name);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
