@@ -5,7 +5,7 @@ use crate::NAME;
 use crate::connector::{ParkingConnector, ParkingHealth};
 use crate::protocol::DEMO_API_KEY;
 use minwon_connector_sdk::BuiltConnector;
-use minwon_connector_sdk::config::{self, ConfigError};
+use minwon_connector_sdk::config::{self, ConfigError, check_common};
 use minwon_connector_sdk::http::HttpSettings;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -110,10 +110,7 @@ impl ParkingConfig {
     /// Checks every rule; the error names the offending key.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let err = |m: String| Err(ConfigError::new(NAME, m));
-        match reqwest::Url::parse(&self.base_url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-            _ => return err("base_url: must be an absolute http:// or https:// URL".into()),
-        }
+        check_common(NAME, &self.base_url, &self.department, &self.http)?;
         let key_ok =
             !self.api_key.trim().is_empty() && self.api_key.bytes().all(|b| b.is_ascii_graphic());
         if !key_ok {

@@ -5,7 +5,7 @@ use crate::connector::{SaeolConnector, SaeolHealth};
 use crate::knowledge::SaeolKnowledge;
 use crate::mapping::SOURCE;
 use crate::schema::DEFAULT_SERVICE_PATH;
-use minwon_connector_sdk::config::{ConfigError, from_toml, from_toml_str};
+use minwon_connector_sdk::config::{ConfigError, check_common, from_toml, from_toml_str};
 use minwon_connector_sdk::http::HttpSettings;
 use minwon_connector_sdk::{BuiltConnector, Descriptor, KeyKind, PersonalField};
 use serde::Deserialize;
@@ -79,13 +79,7 @@ impl SaeolConfig {
 
     /// Checks the values serde cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let url = self.base_url.trim();
-        if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Err(ConfigError::new(
-                SOURCE,
-                "base_url must start with http:// or https://",
-            ));
-        }
+        check_common(SOURCE, &self.base_url, &self.department, &self.http)?;
         if !self.service_path.starts_with('/') {
             return Err(ConfigError::new(SOURCE, "service_path must start with /"));
         }

@@ -35,17 +35,64 @@ pub fn from_toml<T: DeserializeOwned>(
 /// but not the quoted source line: it may hold a secret (a service key, a client secret).
 pub fn from_toml_str<T: DeserializeOwned>(connector: &str, text: &str) -> Result<T, ConfigError> {
     toml::from_str(text).map_err(|e: toml::de::Error| {
-        let line = e
+        let at = e
             .span()
             .map(|s| {
-                format!(
-                    " (line {})",
-                    text.get(..s.start).unwrap_or(text).lines().count().max(1)
-                )
+                let before = text.get(..s.start).unwrap_or(text);
+                let line_no = before.lines().count().max(1);
+                // Name the key of the offending line (the part before `=`), never its value.
+                let line = text.lines().nth(line_no - 1).unwrap_or("");
+                let key = line
+                    .split_once('=')
+                    .map(|(k, _)| k.trim().trim_matches('"'));
+                match key {
+                    Some(k)
+                        if !k.is_empty()
+                            && k.len() <= 64
+                            && k.chars()
+                                .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)) =>
+                    {
+                        format!(" (line {line_no}, key `{k}`)")
+                    }
+                    _ => format!(" (line {line_no})"),
+                }
             })
             .unwrap_or_default();
-        ConfigError::new(connector, format!("{}{line}", e.message().trim()))
+        ConfigError::new(connector, format!("{}{at}", e.message().trim()))
     })
+}
+
+/// Checks that `value` (config key `key`) is an absolute `http://` or `https://` URL with a
+/// host; the message names the key.
+pub fn check_url(connector: &str, key: &str, value: &str) -> Result<(), ConfigError> {
+    match reqwest::Url::parse(value.trim()) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
+        _ => Err(ConfigError::new(
+            connector,
+            format!("{key}: must be an absolute http:// or https:// URL"),
+        )),
+    }
+}
+
+/// Checks what every connector table shares: `base_url`, a non-empty `department`, a positive
+/// `http.max_body_bytes`.
+pub fn check_common(
+    connector: &str,
+    base_url: &str,
+    department: &str,
+    http: &crate::http::HttpSettings,
+) -> Result<(), ConfigError> {
+    check_url(connector, "base_url", base_url)?;
+    if department.trim().is_empty() {
+        return Err(ConfigError::new(connector, "department: must not be empty"));
+    }
+    if http.max_body_bytes == 0 {
+        return Err(ConfigError::new(
+            connector,
+            "http.max_body_bytes: must be positive",
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -58,6 +105,30 @@ mod tests {
     struct Cfg {
         base_url: String,
         service_key: String,
+    }
+
+    #[test]
+    fn common_checks_name_the_key() {
+        let http = crate::http::HttpSettings::default();
+        assert!(check_common("x", "https://a.example", "세정과", &http).is_ok());
+        for (url, dept, key) in [
+            ("ftp://a", "d", "base_url"),
+            ("http://", "d", "base_url"),
+            ("http://a", " ", "department"),
+        ] {
+            let e = check_common("x", url, dept, &http).unwrap_err();
+            assert!(e.message.starts_with(key), "{e}");
+        }
+        let zero = crate::http::HttpSettings {
+            max_body_bytes: 0,
+            ..http
+        };
+        assert!(
+            check_common("x", "http://a", "d", &zero)
+                .unwrap_err()
+                .message
+                .contains("max_body_bytes")
+        );
     }
 
     #[test]

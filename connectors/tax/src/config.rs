@@ -5,7 +5,7 @@ use crate::NAME;
 use crate::connector::{TaxConnector, TaxHealth};
 use crate::protocol::DEMO_SERVICE_KEY;
 use minwon_connector_sdk::BuiltConnector;
-use minwon_connector_sdk::config::{self, ConfigError};
+use minwon_connector_sdk::config::{self, ConfigError, check_common};
 use minwon_connector_sdk::http::HttpSettings;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -91,11 +91,7 @@ impl TaxConfig {
     /// Checks every rule; the error names the offending key.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let err = |m: String| Err(ConfigError::new(NAME, m));
-        let url = reqwest::Url::parse(&self.base_url);
-        match url {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-            _ => return err("base_url: must be an absolute http:// or https:// URL".into()),
-        }
+        check_common(NAME, &self.base_url, &self.department, &self.http)?;
         if self.service_key.trim().is_empty() {
             return err("service_key: must not be empty".into());
         }
@@ -104,12 +100,6 @@ impl TaxConfig {
         }
         if !(1..=MAX_MAX_PAGES).contains(&self.max_pages) {
             return err(format!("max_pages: must be 1 to {MAX_MAX_PAGES}"));
-        }
-        if self.department.trim().is_empty() {
-            return err("department: must not be empty".into());
-        }
-        if self.http.max_body_bytes == 0 {
-            return err("http.max_body_bytes: must be positive".into());
         }
         Ok(())
     }

@@ -6,7 +6,7 @@ use crate::bus::BusRouteClient;
 use crate::connector::{TrafficConnector, TrafficHealth};
 use crate::protocol::DEMO_SERVICE_KEY;
 use minwon_connector_sdk::BuiltConnector;
-use minwon_connector_sdk::config::{self, ConfigError};
+use minwon_connector_sdk::config::{self, ConfigError, check_common, check_url};
 use minwon_connector_sdk::http::HttpSettings;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -73,16 +73,6 @@ impl std::fmt::Debug for TrafficConfig {
     }
 }
 
-fn check_url(key: &str, url: &str) -> Result<(), ConfigError> {
-    match reqwest::Url::parse(url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(()),
-        _ => Err(ConfigError::new(
-            NAME,
-            format!("{key}: must be an absolute http:// or https:// URL"),
-        )),
-    }
-}
-
 impl TrafficConfig {
     /// A config for `base_url` with every other field at its default.
     pub fn new(base_url: impl Into<String>) -> Self {
@@ -107,9 +97,9 @@ impl TrafficConfig {
     /// Checks every rule; the error names the offending key.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let err = |m: String| Err(ConfigError::new(NAME, m));
-        check_url("base_url", &self.base_url)?;
+        check_common(NAME, &self.base_url, &self.department, &self.http)?;
         if let Some(bus) = &self.bus_base_url {
-            check_url("bus_base_url", bus)?;
+            check_url(NAME, "bus_base_url", bus)?;
         }
         if self.service_key.trim().is_empty() {
             return err("service_key: must not be empty".into());
@@ -119,12 +109,6 @@ impl TrafficConfig {
         }
         if !(1..=MAX_MAX_PAGES).contains(&self.max_pages) {
             return err(format!("max_pages: must be 1 to {MAX_MAX_PAGES}"));
-        }
-        if self.department.trim().is_empty() {
-            return err("department: must not be empty".into());
-        }
-        if self.http.max_body_bytes == 0 {
-            return err("http.max_body_bytes: must be positive".into());
         }
         Ok(())
     }

@@ -6,7 +6,7 @@ use crate::connector::{WaterConnector, WaterHealth};
 use crate::protocol::MAX_MONTHS;
 use crate::retry::RetryPolicy;
 use minwon_connector_sdk::BuiltConnector;
-use minwon_connector_sdk::config::{self, ConfigError};
+use minwon_connector_sdk::config::{self, ConfigError, check_common};
 use minwon_connector_sdk::http::HttpSettings;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -86,13 +86,7 @@ impl WaterConfig {
     /// Checks every rule; the error names the offending key.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let err = |m: String| Err(ConfigError::new(NAME, m));
-        match reqwest::Url::parse(&self.base_url) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-            _ => return err("base_url: must be an absolute http:// or https:// URL".into()),
-        }
-        if self.department.trim().is_empty() {
-            return err("department: must not be empty".into());
-        }
+        check_common(NAME, &self.base_url, &self.department, &self.http)?;
         if !(1..=MAX_MONTHS).contains(&self.months) {
             return err(format!("months: must be 1 to {MAX_MONTHS}"));
         }

@@ -6,7 +6,7 @@ use crate::NAME;
 use crate::connector::{WelfareConnector, WelfareHealth};
 use crate::protocol::{DEFAULT_SCOPE, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_PATH};
 use minwon_connector_sdk::BuiltConnector;
-use minwon_connector_sdk::config::{self, ConfigError};
+use minwon_connector_sdk::config::{self, ConfigError, check_common, check_url};
 use minwon_connector_sdk::http::HttpSettings;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -135,13 +135,9 @@ impl WelfareConfig {
     /// Checks every rule; the error names the offending key (never a secret value).
     pub fn validate(&self) -> Result<(), ConfigError> {
         let err = |m: String| Err(ConfigError::new(NAME, m));
-        if !is_http_url(&self.base_url) {
-            return err("base_url: must be an absolute http:// or https:// URL".into());
-        }
-        if let Some(u) = &self.token_url
-            && !is_http_url(u)
-        {
-            return err("token_url: must be an absolute http:// or https:// URL".into());
+        check_common(NAME, &self.base_url, &self.department, &self.http)?;
+        if let Some(u) = &self.token_url {
+            check_url(NAME, "token_url", u)?;
         }
         if self.client_id.trim().is_empty() || self.client_id.chars().any(char::is_control) {
             return err("client_id: must be non-empty, without control characters".into());
@@ -201,10 +197,6 @@ fn redact_secret_lines(text: &str, mut err: ConfigError) -> ConfigError {
         }
     }
     err
-}
-
-fn is_http_url(s: &str) -> bool {
-    matches!(reqwest::Url::parse(s), Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some())
 }
 
 #[cfg(test)]
