@@ -11,6 +11,7 @@ use crate::keys;
 use crate::server;
 use anyhow::{Context, Result};
 use minwon_connector_sdk::sim::{Population, SimHandle, SynthCitizen};
+use minwon_connector_sdk::{CitizenKeys, Descriptor};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -78,12 +79,15 @@ async fn start_simulators(
 }
 
 /// The sources that hold records for `c` among the started simulators.
-fn sources_of(pop: &Population, c: &SynthCitizen, names: &[&str]) -> Vec<String> {
-    names
+/// The sources that hold records for `c`: the simulator has some for them, and the citizen
+/// has a key the source answers from (no car, no traffic fines).
+fn sources_of(pop: &Population, c: &SynthCitizen, sources: &[&Descriptor]) -> Vec<String> {
+    let keys =
+        CitizenKeys::parse(&c.rrn, &c.vehicle_numbers, &c.water_customer_no).unwrap_or_default();
+    sources
         .iter()
-        .filter(|n| pop.has_records(c, n))
-        .filter(|n| !matches!(**n, "traffic" | "parking") || !c.vehicle_numbers.is_empty())
-        .map(|n| n.to_string())
+        .filter(|d| pop.has_records(c, &d.name) && d.can_answer(&keys))
+        .map(|d| d.name.clone())
         .collect()
 }
 
@@ -224,6 +228,12 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
         "admin": minter.mint("admin-01", Role::Admin, None, Channel::Web, ttl)?,
     });
     let names: Vec<&str> = sims.iter().map(|(n, _)| *n).collect();
+    let descriptors: Vec<&Descriptor> = hub
+        .registry
+        .connectors
+        .iter()
+        .map(|r| r.descriptor())
+        .collect();
     let citizens: Vec<_> = pop
         .citizens()
         .iter()
@@ -232,7 +242,7 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
             json!({
                 "name": c.name, "rrn": c.rrn, "phone": c.phone, "address": c.address,
                 "district": c.district, "vehicle_numbers": c.vehicle_numbers,
-                "water_customer_no": c.water_customer_no, "sources": sources_of(&pop, c, &names),
+                "water_customer_no": c.water_customer_no, "sources": sources_of(&pop, c, &descriptors),
             })
         })
         .collect();

@@ -224,6 +224,38 @@ fn path_is(path: &[String], want: &[&str]) -> bool {
     path.len() == want.len() && path.iter().zip(want).all(|(a, b)| a == b)
 }
 
+/// The one item a detail look-up must answer for `id`: no item is NotFound ("no such
+/// `what`"); several items, or an item whose `id_field` differs, is BadResponse — a detail
+/// answer about another record would show someone else's data.
+pub fn single_item<'a>(
+    page: &'a PortalPage,
+    id_field: &str,
+    id: &str,
+    what: &str,
+) -> Result<&'a Item, ConnectorError> {
+    let item = match page.items.as_slice() {
+        [] => return Err(ConnectorError::not_found(format!("no such {what}"))),
+        [one] => one,
+        _ => {
+            return Err(ConnectorError::bad_response(format!(
+                "{what} detail answered more than one item"
+            )));
+        }
+    };
+    if item.get(id_field).map(|s| s.trim()) != Some(id) {
+        return Err(ConnectorError::bad_response(format!(
+            "{what} detail answered another {what}"
+        )));
+    }
+    Ok(item)
+}
+
+/// Whether `id` is a plain record number a portal takes: 1 to 64 ASCII letters, digits and
+/// hyphens (anything else is refused before it reaches the back-end).
+pub fn is_plain_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 /// Writes a success envelope (used by simulators; kept beside the parser so both agree).
 pub fn write_page(
     items: &[Vec<(&str, String)>],

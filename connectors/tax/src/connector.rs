@@ -21,8 +21,6 @@ use std::sync::Arc;
 /// Bill number the health check asks for: no bill has it, so a healthy back-end answers
 /// NODATA (03) after checking the service key — a real request, as cheap as one gets.
 pub const HEALTH_PROBE_BILL_NO: &str = "0";
-/// Longest bill number accepted by `get_case`.
-const MAX_BILL_NO_LEN: usize = 64;
 
 /// The local tax connector.
 pub struct TaxConnector {
@@ -165,31 +163,18 @@ impl Connector for TaxConnector {
     }
 
     async fn get_case(&self, native_id: &str, ctx: &CallContext) -> Result<Case, ConnectorError> {
-        let well_formed = !native_id.is_empty()
-            && native_id.len() <= MAX_BILL_NO_LEN
-            && native_id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if !well_formed {
+        if !minwon_connector_sdk::portal::is_plain_id(native_id) {
             return Err(ConnectorError::invalid_query(
                 "a tax bill number is letters, digits and hyphens, at most 64",
             ));
         }
         let page = self.detail(native_id, ctx).await?;
-        let item = match page.items.as_slice() {
-            [] => return Err(ConnectorError::not_found("no such tax bill")),
-            [one] => one,
-            _ => {
-                return Err(ConnectorError::bad_response(
-                    "bill detail answered more than one item",
-                ));
-            }
-        };
-        if item.get(field::TAX_BILL_NO).map(|s| s.trim()) != Some(native_id) {
-            return Err(ConnectorError::bad_response(
-                "bill detail answered another bill number",
-            ));
-        }
+        let item = minwon_connector_sdk::portal::single_item(
+            &page,
+            field::TAX_BILL_NO,
+            native_id,
+            "tax bill",
+        )?;
         item_to_case(item, &self.config.department)
     }
 }

@@ -23,8 +23,6 @@ use std::sync::Arc;
 /// Fine number the health check asks for: no fine has it, so a healthy back-end answers
 /// NODATA (03) after checking the service key — a real request, as cheap as one gets.
 pub const HEALTH_PROBE_FINE_NO: &str = "0";
-/// Longest fine number accepted by `get_case`.
-const MAX_FINE_NO_LEN: usize = 64;
 
 /// The traffic fine connector.
 pub struct TrafficConnector {
@@ -215,31 +213,18 @@ impl Connector for TrafficConnector {
     }
 
     async fn get_case(&self, native_id: &str, ctx: &CallContext) -> Result<Case, ConnectorError> {
-        let well_formed = !native_id.is_empty()
-            && native_id.len() <= MAX_FINE_NO_LEN
-            && native_id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        if !well_formed {
+        if !minwon_connector_sdk::portal::is_plain_id(native_id) {
             return Err(ConnectorError::invalid_query(
                 "a fine number is letters, digits and hyphens, at most 64",
             ));
         }
         let page = self.detail(native_id, ctx).await?;
-        let item = match page.items.as_slice() {
-            [] => return Err(ConnectorError::not_found("no such traffic fine")),
-            [one] => one,
-            _ => {
-                return Err(ConnectorError::bad_response(
-                    "fine detail answered more than one item",
-                ));
-            }
-        };
-        if item.get(field::FINE_NO).map(|s| s.trim()) != Some(native_id) {
-            return Err(ConnectorError::bad_response(
-                "fine detail answered another fine number",
-            ));
-        }
+        let item = minwon_connector_sdk::portal::single_item(
+            &page,
+            field::FINE_NO,
+            native_id,
+            "traffic fine",
+        )?;
         item_to_case(item, &self.config.department, None)
     }
 }

@@ -1,0 +1,272 @@
+//! From one booking of the booking service to the unified [`Case`]: the status table, field
+//! parsing, and the split between attributes (never personal) and personal fields (the
+//! applicant's name, phone and collection address — masked later by the hub, per policy).
+//!
+//! PROTOCOL: the field names and the status words are this back-end's. The rules are every
+//! connector's: one status table, the source's word kept verbatim in `source_status`, unknown
+//! words mapped to `Unknown` (not an error), and every failure a `BadResponse` whose message
+//! names the field, never its value.
+
+use crate::NAME;
+use crate::protocol::field;
+use chrono::{DateTime, NaiveDate, Utc};
+use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// The one status table: the back-end's word → the unified status. Anything else maps to
+/// [`CaseStatus::Unknown`], the word kept in [`Case::source_status`].
+// PROTOCOL: the back-end's status words.
+pub const STATUS_TABLE: [(&str, CaseStatus); 4] = [
+    ("접수", CaseStatus::Received),
+    // Fee paid, collection date booked: the department is handling it.
+    ("수거예정", CaseStatus::InProgress),
+    ("수거완료", CaseStatus::Completed),
+    ("취소", CaseStatus::Cancelled),
+];
+
+/// The unified status of a source status word.
+pub fn map_status(word: &str) -> CaseStatus {
+    let word = word.trim();
+    STATUS_TABLE
+        .iter()
+        .find(|(w, _)| *w == word)
+        .map_or(CaseStatus::Unknown, |(_, s)| *s)
+}
+
+/// Maps one booking; `department` is used when the booking names no office.
+pub fn booking_to_case(booking: &Value, department: &str) -> Result<Case, ConnectorError> {
+    let Value::Object(b) = booking else {
+        return Err(ConnectorError::bad_response(
+            "a booking is not a JSON object",
+        ));
+    };
+    let booking_no = required(b, field::BOOKING_NO)?;
+    let source_status = required(b, field::STATUS)?;
+    let (summary, count) = items(b)?;
+    let collection = date(b, field::COLLECTION_DATE)?;
+
+    let mut attributes = BTreeMap::new();
+    if !summary.is_empty() {
+        attributes.insert("items".to_string(), summary.join(", "));
+    }
+    attributes.insert("item_count".to_string(), count.to_string());
+    if let Some(d) = collection {
+        attributes.insert("collection_date".to_string(), d.to_string());
+    }
+    // RENAME: the case title and kind.
+    let title = match summary.first() {
+        None => "대형폐기물 배출 신고".to_string(),
+        Some(first) if summary.len() == 1 => format!("대형폐기물 배출 신고 ({first})"),
+        Some(first) => format!("대형폐기물 배출 신고 ({first} 외 {}건)", summary.len() - 1),
+    };
+    let text_or = |name: &str, default: &str| -> Result<String, ConnectorError> {
+        Ok(text(b, name)?.unwrap_or(default).to_string())
+    };
+    Ok(Case {
+        source: NAME.to_string(),
+        native_id: booking_no.to_string(),
+        kind: CaseKind::Other,
+        title,
+        status: map_status(source_status),
+        source_status: source_status.to_string(),
+        amount_krw: won(b, field::TOTAL_FEE)?,
+        opened_at: date(b, field::APPLIED_DATE)?.map(kst_midnight),
+        updated_at: None,
+        due_date: collection,
+        department: text_or(field::DEPT_NAME, department)?,
+        contact: text_or(field::DEPT_TEL, "")?,
+        attributes,
+        personal: PersonalData {
+            name: text(b, field::APPLICANT_NAME)?.map(str::to_string),
+            phone: text(b, field::APPLICANT_PHONE)?.map(str::to_string),
+            address: text(b, field::COLLECTION_ADDRESS)?.map(str::to_string),
+            ..PersonalData::default()
+        },
+    })
+}
+
+/// The items as `"장롱(폭 1m 이상) 1"` lines, and the total quantity.
+fn items(b: &Map<String, Value>) -> Result<(Vec<String>, u64), ConnectorError> {
+    let bad = |what: &str| ConnectorError::bad_response(format!("booking {what}"));
+    let list = match b.get(field::ITEMS) {
+        None | Some(Value::Null) => return Ok((Vec::new(), 0)),
+        Some(Value::Array(list)) => list,
+        Some(_) => return Err(bad("items is not an array")),
+    };
+    let (mut lines, mut total) = (Vec::with_capacity(list.len()), 0u64);
+    for item in list {
+        let Value::Object(i) = item else {
+            return Err(bad("items holds a non-object"));
+        };
+        let name = text(i, field::ITEM_NAME)?.ok_or_else(|| bad("item without itemName"))?;
+        let quantity = match i.get(field::QUANTITY) {
+            None | Some(Value::Null) => 1,
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .filter(|q| (1..=1000).contains(q))
+                .ok_or_else(|| bad("item quantity is not 1 to 1000"))?,
+            Some(_) => return Err(bad("item quantity is not a number")),
+        };
+        total += quantity;
+        lines.push(match text(i, field::SPEC)? {
+            Some(spec) => format!("{name}({spec}) {quantity}"),
+            None => format!("{name} {quantity}"),
+        });
+    }
+    Ok((lines, total))
+}
+
+/// A string field's trimmed value; `None` when absent, null or empty; an error for another type.
+fn text<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, ConnectorError> {
+    match obj.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
+        Some(_) => Err(ConnectorError::bad_response(format!(
+            "booking {name} is not a string"
+        ))),
+    }
+}
+
+fn required<'a>(b: &'a Map<String, Value>, name: &str) -> Result<&'a str, ConnectorError> {
+    text(b, name)?.ok_or_else(|| ConnectorError::bad_response(format!("booking without {name}")))
+}
+
+/// Won: a non-negative JSON integer, or a string of digits with optional `,` separators.
+fn won(b: &Map<String, Value>, name: &str) -> Result<Option<i64>, ConnectorError> {
+    let bad =
+        || ConnectorError::bad_response(format!("booking {name} is not a whole number of won"));
+    match b.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n.as_i64().filter(|v| *v >= 0).map(Some).ok_or_else(bad),
+        Some(Value::String(s)) => {
+            let digits: String = s.trim().chars().filter(|c| *c != ',').collect();
+            if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+                return Err(bad());
+            }
+            digits.parse::<i64>().map(Some).map_err(|_| bad())
+        }
+        Some(_) => Err(bad()),
+    }
+}
+
+/// A `YYYY-MM-DD` date field.
+fn date(b: &Map<String, Value>, name: &str) -> Result<Option<NaiveDate>, ConnectorError> {
+    text(b, name)?
+        .map(|v| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .ok()
+                .filter(|_| v.len() == 10)
+                .ok_or_else(|| {
+                    ConnectorError::bad_response(format!("booking {name} is not a date"))
+                })
+        })
+        .transpose()
+}
+
+/// Midnight of a date in Korea (UTC+9, no daylight saving), as a UTC instant.
+fn kst_midnight(d: NaiveDate) -> DateTime<Utc> {
+    d.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::TimeDelta::hours(9)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use minwon_connector_sdk::ErrorKind;
+    use serde_json::json;
+
+    fn booking() -> Value {
+        json!({
+            "bookingNo": "LW-2026-000301", "applicantName": "김민서",
+            "applicantPhone": "010-2345-6789",
+            "collectionAddress": "경기도 김포시 사우동 사우중로 12",
+            "items": [{"itemName": "장롱", "spec": "폭 1m 이상", "quantity": 1, "fee": 10000},
+                      {"itemName": "의자", "quantity": 2, "fee": 4000}],
+            "totalFee": 14000, "appliedDate": "2026-12-14", "collectionDate": "2026-12-18",
+            "status": "수거예정", "deptName": "환경과", "deptTel": "031-980-2631"
+        })
+    }
+
+    #[test]
+    fn a_booking_maps_to_a_case() {
+        let c = booking_to_case(&booking(), "자원순환과").unwrap();
+        assert_eq!((c.source.as_str(), c.kind), ("template", CaseKind::Other));
+        assert_eq!(c.title, "대형폐기물 배출 신고 (장롱(폭 1m 이상) 1 외 1건)");
+        assert_eq!(
+            (c.status, c.source_status.as_str()),
+            (CaseStatus::InProgress, "수거예정")
+        );
+        assert_eq!(c.amount_krw, Some(14_000));
+        assert_eq!(c.due_date, NaiveDate::from_ymd_opt(2026, 12, 18));
+        assert_eq!(
+            c.opened_at.unwrap().to_rfc3339(),
+            "2026-12-13T15:00:00+00:00"
+        );
+        assert_eq!(
+            (c.department.as_str(), c.contact.as_str()),
+            ("환경과", "031-980-2631")
+        );
+        assert_eq!(c.attributes["items"], "장롱(폭 1m 이상) 1, 의자 2");
+        assert_eq!(c.attributes["item_count"], "3");
+        assert_eq!(c.personal.name.as_deref(), Some("김민서"));
+        assert_eq!(c.personal.phone.as_deref(), Some("010-2345-6789"));
+        for v in c.personal.values() {
+            assert!(
+                !c.attributes.values().any(|a| a.contains(v)),
+                "personal in attributes"
+            );
+        }
+    }
+
+    #[test]
+    fn status_table_and_unknown_words() {
+        for (w, s) in [
+            ("접수", CaseStatus::Received),
+            (" 수거예정 ", CaseStatus::InProgress),
+            ("수거완료", CaseStatus::Completed),
+            ("취소", CaseStatus::Cancelled),
+            ("수거불가", CaseStatus::Unknown),
+        ] {
+            assert_eq!(map_status(w), s, "{w}");
+        }
+    }
+
+    #[test]
+    fn optional_fields_may_be_absent() {
+        let b = json!({"bookingNo": "X1", "status": "접수", "totalFee": "8,000"});
+        let c = booking_to_case(&b, "환경과").unwrap();
+        assert_eq!(c.title, "대형폐기물 배출 신고");
+        assert_eq!(
+            (c.amount_krw, c.department.as_str()),
+            (Some(8_000), "환경과")
+        );
+        assert_eq!(c.personal, PersonalData::default());
+    }
+
+    #[test]
+    fn wrong_types_are_bad_response_naming_the_field_not_the_value() {
+        for (f, v) in [
+            ("bookingNo", json!("")),
+            ("status", json!(3)),
+            ("totalFee", json!("팔천원")),
+            ("totalFee", json!(-5)),
+            ("totalFee", json!(1.5)),
+            ("appliedDate", json!("2026-02-30")),
+            ("collectionDate", json!(20261218)),
+            ("items", json!("장롱")),
+            ("items", json!([{"quantity": 1}])),
+            ("items", json!([{"itemName": "장롱", "quantity": 0}])),
+            ("applicantName", json!(["김민서"])),
+        ] {
+            let mut b = booking();
+            b[f] = v.clone();
+            let e = booking_to_case(&b, "환경과").unwrap_err();
+            assert_eq!(e.kind, ErrorKind::BadResponse, "{f}={v}");
+            assert!(
+                !e.message.contains("김민서") && !e.message.contains("팔천원"),
+                "{e}"
+            );
+        }
+        assert!(booking_to_case(&json!([1]), "환경과").is_err());
+    }
+}
