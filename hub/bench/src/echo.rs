@@ -38,7 +38,7 @@ impl KnowledgeService for Echo {
 
 /// Serves the echo on a free loopback port until stdin closes.
 pub async fn serve() -> Result<()> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let listener = crate::pin::bind_listener("127.0.0.1:0".parse()?).await?;
     crate::pin::announce_ready(&listener.local_addr()?.to_string());
     let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
     tonic::transport::Server::builder()

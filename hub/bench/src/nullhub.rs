@@ -158,7 +158,7 @@ pub async fn serve(dir: &Path) -> Result<()> {
         anyhow::bail!("build_hub kept a reference to the hub; cannot swap its registry");
     };
     hub.registry = registry();
-    let listener = tokio::net::TcpListener::bind(cfg.server.listen).await?;
+    let listener = crate::pin::bind_listener(cfg.server.listen).await?;
     crate::pin::announce_ready(&listener.local_addr()?.to_string());
     let served = minwon_hub::server::serve(
         Arc::new(hub),

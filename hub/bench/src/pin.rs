@@ -117,6 +117,9 @@ impl ChildProc {
             }
             None => Command::new(&exe),
         };
+        if DIAG_NODELAY.load(std::sync::atomic::Ordering::Relaxed) {
+            cmd.env(NODELAY_ENV, "1");
+        }
         cmd.args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -228,4 +231,28 @@ pub fn filesystem_of(p: &Path) -> String {
                 .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
         })
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Environment variable that makes the servers under test listen with `TCP_NODELAY` set on
+/// the listening socket (accepted sockets inherit it on Linux). A diagnostic only
+/// (`--diag-nodelay`): the measures themselves run the hub as it is.
+pub const NODELAY_ENV: &str = "MINWON_BENCH_DIAG_NODELAY";
+
+/// Whether children get [`NODELAY_ENV`].
+pub static DIAG_NODELAY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Binds a server's listener; with [`NODELAY_ENV`] set, with `TCP_NODELAY` on.
+pub async fn bind_listener(addr: std::net::SocketAddr) -> Result<tokio::net::TcpListener> {
+    if std::env::var_os(NODELAY_ENV).is_none() {
+        return Ok(tokio::net::TcpListener::bind(addr).await?);
+    }
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.set_nodelay(true)?;
+    socket.bind(addr)?;
+    Ok(socket.listen(1024)?)
 }

@@ -69,7 +69,7 @@ pub async fn serve_hub(config: &Path) -> Result<()> {
     let telemetry =
         minwon_hub::telemetry::init(minwon_hub::telemetry::LogFormat::Text, Some(&cfg.telemetry))?;
     let hub = minwon_hub::server::build_hub(&cfg).await?;
-    let listener = tokio::net::TcpListener::bind(cfg.server.listen).await?;
+    let listener = crate::pin::bind_listener(cfg.server.listen).await?;
     crate::pin::announce_ready(&listener.local_addr()?.to_string());
     let listeners = minwon_hub::server::Listeners {
         grpc: listener,
