@@ -118,6 +118,34 @@ pub struct Authenticator {
     key: DecodingKey,
     validation: Validation,
     lockout: crate::lockout::Lockout,
+    verified: VerifiedCache,
+}
+
+/// Tokens whose signature already verified, with their claims: a front-end sends the same
+/// token on every call, and an Ed25519 verification costs more than the rest of the request.
+/// A hit is still checked for expiry; the cache is bounded and cleared when full.
+#[derive(Default)]
+struct VerifiedCache {
+    map: std::sync::RwLock<std::collections::HashMap<String, Claims>>,
+}
+
+impl VerifiedCache {
+    const MAX: usize = 10_000;
+
+    fn get(&self, token: &str, now: u64, leeway: u64) -> Option<Claims> {
+        let map = self.map.read().unwrap_or_else(|p| p.into_inner());
+        map.get(token)
+            .filter(|c| now <= c.exp.saturating_add(leeway))
+            .cloned()
+    }
+
+    fn put(&self, token: &str, claims: &Claims) {
+        let mut map = self.map.write().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= Self::MAX {
+            map.clear();
+        }
+        map.insert(token.to_string(), claims.clone());
+    }
 }
 
 /// The `sub` a token claims, read without verifying it (only to count failures and locks).
@@ -151,6 +179,7 @@ impl Authenticator {
                 std::time::Duration::ZERO,
                 std::time::Duration::ZERO,
             ),
+            verified: VerifiedCache::default(),
         }
     }
 
@@ -213,6 +242,10 @@ impl Authenticator {
     /// Verifies a token string.
     pub fn verify(&self, token: &str, client_address: String) -> Result<Principal, Status> {
         use jsonwebtoken::errors::ErrorKind as K;
+        let now = chrono::Utc::now().timestamp().max(0) as u64;
+        if let Some(c) = self.verified.get(token, now, self.validation.leeway) {
+            return principal_of(c, client_address);
+        }
         let data =
             jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation).map_err(|e| {
                 let why = match e.kind() {
@@ -232,25 +265,31 @@ impl Authenticator {
                 };
                 Status::unauthenticated(why)
             })?;
-        let c = data.claims;
-        if c.sub.trim().is_empty() || c.sub.len() > 128 {
-            return Err(Status::unauthenticated(
-                "token `sub` must be 1 to 128 characters",
-            ));
-        }
-        if c.role == Role::Officer && c.dept.as_deref().unwrap_or("").is_empty() {
-            return Err(Status::unauthenticated(
-                "officer tokens must carry a `dept` claim",
-            ));
-        }
-        Ok(Principal {
-            account: c.sub,
-            role: c.role,
-            department: c.dept,
-            channel: c.channel,
-            client_address,
-        })
+        let p = principal_of(data.claims.clone(), client_address)?;
+        self.verified.put(token, &data.claims);
+        Ok(p)
     }
+}
+
+/// Checks the claims of a verified token and makes the principal.
+fn principal_of(c: Claims, client_address: String) -> Result<Principal, Status> {
+    if c.sub.trim().is_empty() || c.sub.len() > 128 {
+        return Err(Status::unauthenticated(
+            "token `sub` must be 1 to 128 characters",
+        ));
+    }
+    if c.role == Role::Officer && c.dept.as_deref().unwrap_or("").is_empty() {
+        return Err(Status::unauthenticated(
+            "officer tokens must carry a `dept` claim",
+        ));
+    }
+    Ok(Principal {
+        account: c.sub,
+        role: c.role,
+        department: c.dept,
+        channel: c.channel,
+        client_address,
+    })
 }
 
 /// Mints tokens (the `token` command and the demo).
@@ -395,6 +434,25 @@ mod tests {
                 .message()
                 .contains("EdDSA")
         );
+    }
+
+    #[test]
+    fn a_cached_token_still_expires() {
+        let (m, a) = pair();
+        let t = m
+            .mint("c", Role::Counselor, None, Channel::Phone, 60)
+            .unwrap();
+        a.verify(&t, String::new()).unwrap();
+        let now = chrono::Utc::now().timestamp() as u64;
+        assert!(
+            a.verified.get(&t, now, 0).is_some(),
+            "verified once, then served from the cache"
+        );
+        assert!(
+            a.verified.get(&t, now + 61, 0).is_none(),
+            "past exp the cache no longer vouches"
+        );
+        assert!(a.verified.get("other", now, 0).is_none());
     }
 
     #[test]

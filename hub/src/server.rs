@@ -57,7 +57,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listeners.grpc);
+    // TCP_NODELAY: an answer goes out in several writes; without it the later ones wait
+    // for the client's delayed ACK (~40 ms per call).
+    let incoming =
+        tonic::transport::server::TcpIncoming::from(listeners.grpc).with_nodelay(Some(true));
     let metrics = listeners
         .metrics
         .map(|l| tokio::spawn(crate::telemetry::admin::serve(l, hub.clone())));

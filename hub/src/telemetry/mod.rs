@@ -91,8 +91,12 @@ pub fn init(format: LogFormat, cfg: Option<&TelemetryConfig>) -> Result<Telemetr
         )?),
         None => None,
     };
+    // Spans go to OpenTelemetry only when they are exported: without an endpoint the layer
+    // would cost CPU on every call for nothing (trace ids then come from the request).
+    let exporting = cfg.is_some_and(|c| c.otlp_endpoint.is_some());
     let otel_layer = providers
         .as_ref()
+        .filter(|_| exporting)
         .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer.tracer("minwon-hub")));
     tracing_subscriber::registry()
         .with(filter)
