@@ -84,7 +84,7 @@ pub fn run_on(ctx: &mut Ctx, env: &Env) -> Result<Vec<Row>> {
     row.pass = Some(r.load.errors == 0 && r.load.ok > 0 && per >= TARGET);
     let wired = crate::realhub::wired();
     row.notes = format!(
-        "{}Wired sources: {} ({} of 6; welfare is not in the hub's registry yet). {} s measured, {} streams over {} connections. ",
+        "{}Wired sources: {} ({} of 6). {} s measured, {} streams over {} connections. ",
         errors_note(r.load.errors, &r.load.first_error),
         wired.join(", "),
         wired.len(),

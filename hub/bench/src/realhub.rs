@@ -21,7 +21,7 @@ use tonic::metadata::MetadataValue;
 use tonic::transport::Channel;
 
 /// Simulators this crate can start, in registry order.
-pub const SIMULATORS: [&str; 5] = ["saeol", "tax", "traffic", "water", "parking"];
+pub const SIMULATORS: [&str; 6] = ["saeol", "tax", "traffic", "welfare", "water", "parking"];
 
 async fn start_sim(name: &str, pop: &Population) -> Result<SimHandle> {
     let any = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -30,6 +30,7 @@ async fn start_sim(name: &str, pop: &Population) -> Result<SimHandle> {
         "saeol" => minwon_connector_saeol::sim::start(p, any).await?,
         "tax" => minwon_connector_tax::sim::start(p, any).await?,
         "traffic" => minwon_connector_traffic::sim::start(p, any).await?,
+        "welfare" => minwon_connector_welfare::sim::start(p, any).await?,
         "water" => minwon_connector_water::sim::start(p, any).await?,
         "parking" => minwon_connector_parking::sim::start(p, any).await?,
         other => anyhow::bail!("no simulator for {other}"),
