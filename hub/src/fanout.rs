@@ -124,11 +124,7 @@ pub fn plan(
             latency: Duration::ZERO,
             detail: detail.to_string(),
             cases: vec![],
-            access: Arc::new(SourceAccess {
-                allowed: false,
-                fields: Default::default(),
-                reason: "not called",
-            }),
+            access: Arc::new(SourceAccess::deny("not called")),
         };
         if !requested.is_empty() && !requested.contains(&d.name) {
             plan.settled
@@ -295,11 +291,7 @@ pub fn run(
                         "call cancelled".into()
                     },
                     cases: vec![],
-                    access: Arc::new(SourceAccess {
-                        allowed: false,
-                        fields: Default::default(),
-                        reason: "failed",
-                    }),
+                    access: Arc::new(SourceAccess::deny("failed")),
                 })
             }
         })

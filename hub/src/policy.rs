@@ -35,7 +35,8 @@ pub struct SourceAccess {
 }
 
 impl SourceAccess {
-    fn deny(reason: &'static str) -> Self {
+    /// No access (and no fields), for `reason`.
+    pub fn deny(reason: &'static str) -> Self {
         SourceAccess {
             allowed: false,
             fields: BTreeMap::new(),
