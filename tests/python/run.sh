@@ -5,14 +5,17 @@
 # Exit code: 0 when every test passed, non-zero otherwise.
 #
 # Environment:
-#   MINWON_HUB_BIN  hub binary to test (default: target/debug/minwon-hub, built if missing)
+#   MINWON_HUB_BIN  hub binary to test (default: $CARGO_TARGET_DIR or target/, debug/minwon-hub,
+#                   built if missing)
 #   PYTHON          interpreter for the venv (default: python3; CPython 3.11 is what the
 #                   requirements are pinned for)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO="$(pwd)"
 PYTHON="${PYTHON:-python3}"
-VENV="$REPO/target/python-venv"
+# Honour CARGO_TARGET_DIR, as cargo does.
+TARGET="${CARGO_TARGET_DIR:-$REPO/target}"
+VENV="$TARGET/python-venv"
 REQ="$REPO/tests/python/requirements.txt"
 
 if [[ ! -x "$VENV/bin/python" ]]; then
@@ -29,7 +32,7 @@ if [[ ! -f "$STAMP" || "$(cat "$STAMP")" != "$WANT" ]]; then
   echo "$WANT" > "$STAMP"
 fi
 
-export MINWON_HUB_BIN="${MINWON_HUB_BIN:-$REPO/target/debug/minwon-hub}"
+export MINWON_HUB_BIN="${MINWON_HUB_BIN:-$TARGET/debug/minwon-hub}"
 if [[ ! -x "$MINWON_HUB_BIN" ]]; then
   echo "== building minwon-hub"
   cargo build -p minwon-hub
