@@ -270,7 +270,7 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
     println!("  hub (gRPC, plaintext):  {hub_addr}");
     for (n, s) in &sims {
         println!(
-            "  simulator {n:<6}        {}   (fault switch: POST {}/_sim/fault)",
+            "  simulator {n:<8}      {}   (fault switch: POST {}/_sim/fault)",
             s.base_url(),
             s.base_url()
         );
@@ -289,8 +289,17 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
         dir.display()
     );
     println!("Call it with a token from demo-tokens.json as `authorization: Bearer <token>`, e.g.");
+    // A synthetic demo citizen (fake data), so the example can be pasted as it is.
+    let example = &pop.citizens()[0];
     println!(
-        "  minwon.v1.CitizenCaseService/GetCitizenOverview {{\"citizen\":{{\"rrn\":\"<rrn from demo-citizens.json>\"}},\"purpose\":{{\"code\":\"PURPOSE_CODE_CITIZEN_INQUIRY\"}}}}"
+        "  minwon.v1.CitizenCaseService/GetCitizenOverview {{\"citizen\":{{\"rrn\":\"{}\",\"vehicle_numbers\":[\"{}\"],\"water_customer_no\":\"{}\"}},\"purpose\":{{\"code\":\"PURPOSE_CODE_CITIZEN_INQUIRY\"}}}}",
+        example.rrn,
+        example
+            .vehicle_numbers
+            .first()
+            .map(String::as_str)
+            .unwrap_or(""),
+        example.water_customer_no
     );
     println!("Press Ctrl-C to stop.");
 
