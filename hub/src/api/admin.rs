@@ -187,12 +187,11 @@ impl ConnectorAdminService for AdminApi {
         &self,
         req: Request<pb::ListConnectorsRequest>,
     ) -> Result<Response<pb::ListConnectorsResponse>, Status> {
-        let md = req.metadata().clone();
         crate::telemetry::rpc(
             "minwon.v1.ConnectorAdminService",
             "ListConnectors",
-            &md,
-            self.list(req),
+            req,
+            |r| self.list(r),
         )
         .await
     }
@@ -201,13 +200,9 @@ impl ConnectorAdminService for AdminApi {
         &self,
         req: Request<pb::SetBreakerRequest>,
     ) -> Result<Response<pb::ConnectorInfo>, Status> {
-        let md = req.metadata().clone();
-        crate::telemetry::rpc(
-            "minwon.v1.ConnectorAdminService",
-            "SetBreaker",
-            &md,
-            self.breaker(req),
-        )
+        crate::telemetry::rpc("minwon.v1.ConnectorAdminService", "SetBreaker", req, |r| {
+            self.breaker(r)
+        })
         .await
     }
 }

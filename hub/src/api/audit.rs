@@ -267,13 +267,9 @@ impl AuditService for AuditApi {
         &self,
         req: Request<pb::QueryAccessRecordsRequest>,
     ) -> Result<Response<Self::QueryAccessRecordsStream>, Status> {
-        let md = req.metadata().clone();
-        crate::telemetry::rpc(
-            "minwon.v1.AuditService",
-            "QueryAccessRecords",
-            &md,
-            self.query(req),
-        )
+        crate::telemetry::rpc("minwon.v1.AuditService", "QueryAccessRecords", req, |r| {
+            self.query(r)
+        })
         .await
     }
 
@@ -281,13 +277,9 @@ impl AuditService for AuditApi {
         &self,
         req: Request<pb::VerifyAuditLogRequest>,
     ) -> Result<Response<pb::VerifyAuditLogResponse>, Status> {
-        let md = req.metadata().clone();
-        crate::telemetry::rpc(
-            "minwon.v1.AuditService",
-            "VerifyAuditLog",
-            &md,
-            self.verify(req),
-        )
+        crate::telemetry::rpc("minwon.v1.AuditService", "VerifyAuditLog", req, |r| {
+            self.verify(r)
+        })
         .await
     }
 }

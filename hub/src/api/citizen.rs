@@ -316,12 +316,11 @@ impl CitizenCaseService for CitizenApi {
         &self,
         req: Request<pb::CitizenQuery>,
     ) -> Result<Response<pb::CitizenOverview>, Status> {
-        let md = req.metadata().clone();
         crate::telemetry::rpc(
             "minwon.v1.CitizenCaseService",
             "GetCitizenOverview",
-            &md,
-            self.overview(req),
+            req,
+            |r| self.overview(r),
         )
         .await
     }
@@ -330,12 +329,11 @@ impl CitizenCaseService for CitizenApi {
         &self,
         req: Request<pb::CitizenQuery>,
     ) -> Result<Response<Self::StreamCitizenOverviewStream>, Status> {
-        let md = req.metadata().clone();
         crate::telemetry::rpc(
             "minwon.v1.CitizenCaseService",
             "StreamCitizenOverview",
-            &md,
-            self.stream_overview(req),
+            req,
+            |r| self.stream_overview(r),
         )
         .await
     }
@@ -344,13 +342,9 @@ impl CitizenCaseService for CitizenApi {
         &self,
         req: Request<pb::GetCaseRequest>,
     ) -> Result<Response<pb::Case>, Status> {
-        let md = req.metadata().clone();
-        crate::telemetry::rpc(
-            "minwon.v1.CitizenCaseService",
-            "GetCase",
-            &md,
-            self.case(req),
-        )
+        crate::telemetry::rpc("minwon.v1.CitizenCaseService", "GetCase", req, |r| {
+            self.case(r)
+        })
         .await
     }
 }

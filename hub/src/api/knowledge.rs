@@ -78,13 +78,9 @@ impl KnowledgeService for KnowledgeApi {
         &self,
         req: Request<pb::SearchKnowledgeRequest>,
     ) -> Result<Response<pb::SearchKnowledgeResponse>, Status> {
-        let md = req.metadata().clone();
-        crate::telemetry::rpc(
-            "minwon.v1.KnowledgeService",
-            "SearchKnowledge",
-            &md,
-            self.search(req),
-        )
+        crate::telemetry::rpc("minwon.v1.KnowledgeService", "SearchKnowledge", req, |r| {
+            self.search(r)
+        })
         .await
     }
 }

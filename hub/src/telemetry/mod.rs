@@ -125,15 +125,17 @@ impl Extractor for MetadataExtractor<'_> {
     }
 }
 
-/// Runs one RPC inside its server span (continuing the caller's `traceparent`) and counts it.
-pub async fn rpc<T, F>(
+/// Runs one RPC handler inside its server span (continuing the caller's `traceparent`) and
+/// counts it.
+pub async fn rpc<Req, T, F, Fut>(
     service: &'static str,
     method: &'static str,
-    md: &tonic::metadata::MetadataMap,
-    fut: F,
+    req: tonic::Request<Req>,
+    handler: F,
 ) -> Result<Response<T>, Status>
 where
-    F: Future<Output = Result<Response<T>, Status>>,
+    F: FnOnce(tonic::Request<Req>) -> Fut,
+    Fut: Future<Output = Result<Response<T>, Status>>,
 {
     let span = tracing::info_span!(
         "rpc",
@@ -144,12 +146,12 @@ where
         rpc.method = method,
         rpc.grpc.status_code = tracing::field::Empty,
     );
-    let parent = TraceContextPropagator::new().extract(&MetadataExtractor(md));
+    let parent = TraceContextPropagator::new().extract(&MetadataExtractor(req.metadata()));
     if parent.span().span_context().is_valid() {
         let _ = span.set_parent(parent);
     }
     let start = Instant::now();
-    let result = fut.instrument(span.clone()).await;
+    let result = handler(req).instrument(span.clone()).await;
     let code = match &result {
         Ok(_) => tonic::Code::Ok,
         Err(s) => s.code(),
