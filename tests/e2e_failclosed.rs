@@ -28,13 +28,27 @@ fn pg_url() -> String {
 struct Relay {
     port: u16,
     cut: Arc<AtomicBool>,
+    /// Connections currently relayed.
+    open: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Relay {
+    /// Cuts the relay and waits until every relayed connection is closed.
+    async fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+        while self.open.load(Ordering::SeqCst) > 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
 }
 
 async fn relay(target: String) -> Relay {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let cut = Arc::new(AtomicBool::new(false));
+    let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let flag = cut.clone();
+    let counter = open.clone();
     tokio::spawn(async move {
         loop {
             let Ok((mut inbound, _)) = listener.accept().await else {
@@ -45,8 +59,11 @@ async fn relay(target: String) -> Relay {
             }
             let flag = flag.clone();
             let target = target.clone();
+            let counter = counter.clone();
+            counter.fetch_add(1, Ordering::SeqCst);
             tokio::spawn(async move {
                 let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else {
+                    counter.fetch_sub(1, Ordering::SeqCst);
                     return;
                 };
                 let copy = tokio::io::copy_bidirectional(&mut inbound, &mut outbound);
@@ -56,10 +73,11 @@ async fn relay(target: String) -> Relay {
                     }
                 };
                 tokio::select! { _ = copy => {}, _ = watch => {} }
+                counter.fetch_sub(1, Ordering::SeqCst);
             });
         }
     });
-    Relay { port, cut }
+    Relay { port, cut, open }
 }
 
 fn host_port(url: &str) -> Option<String> {
@@ -131,7 +149,7 @@ async fn audit_store_outage_fails_closed_and_recovers_without_restart() {
         .await
         .expect("works with the store up");
 
-    relay.cut.store(true, Ordering::SeqCst);
+    relay.cut().await;
     let e = cases
         .get_citizen_overview(authed(query_full(&citizen), &demo.token("counselor")))
         .await

@@ -28,6 +28,9 @@ pub struct HubConfig {
     /// OpenTelemetry export and the Prometheus endpoint.
     #[serde(default)]
     pub telemetry: crate::telemetry::TelemetryConfig,
+    /// The access policy.
+    #[serde(default)]
+    pub policy: PolicyConfig,
     /// One table per connector, keyed by registry name (`saeol`, `tax`, …); each table is
     /// validated by its connector's own config type.
     #[serde(default)]
@@ -203,6 +206,16 @@ fn default_max_batch() -> usize {
     512
 }
 
+/// `[policy]`
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyConfig {
+    /// A Cedar policy file replacing the built-in default (`hub/policy/default.cedar`); it is
+    /// validated against `hub/policy/minwon.cedarschema` at start-up.
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+}
+
 /// `[fanout]`
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -347,6 +360,9 @@ impl HubConfig {
             fix(p);
         }
         fix(&mut self.audit.subject_key_file);
+        if let Some(p) = self.policy.file.as_mut() {
+            fix(p);
+        }
         if let Some(tls) = self.server.tls.as_mut() {
             fix(&mut tls.cert_file);
             fix(&mut tls.key_file);

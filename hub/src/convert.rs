@@ -207,7 +207,7 @@ mod tests {
         SourceAccess {
             allowed: true,
             fields: PersonalField::ALL.iter().map(|f| (*f, v)).collect(),
-            reason: "test",
+            reason: "test".into(),
         }
     }
 

@@ -113,7 +113,7 @@ pub fn plan(
     registry: &[Registered],
     keys: &CitizenKeys,
     requested: &[String],
-    access: impl Fn(&Registered) -> SourceAccess,
+    access: impl Fn(&Registered) -> Arc<SourceAccess>,
 ) -> Plan {
     let mut plan = Plan::default();
     for r in registry {
@@ -142,12 +142,12 @@ pub fn plan(
         let decision = access(r);
         if !decision.allowed {
             plan.settled
-                .push(settled(SourceState::Denied, decision.reason));
+                .push(settled(SourceState::Denied, &decision.reason));
             continue;
         }
         plan.calls.push(Planned {
             target: r.clone(),
-            access: Arc::new(decision),
+            access: decision,
         });
     }
     plan

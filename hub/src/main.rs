@@ -209,6 +209,7 @@ async fn main() -> Result<()> {
             telemetry::init(format, None)?;
             let cfg = HubConfig::load(&config)?;
             minwon_hub::registry::Registry::from_config(&cfg.connectors, &cfg.resilience)?;
+            server::load_policy(&cfg)?;
             keys::read_public_key(&cfg.auth.jwt_public_key_file)?;
             println!(
                 "{}: OK ({} connector(s))",

@@ -1,16 +1,31 @@
-//! Authorization: what a principal may see, decided per source and per personal field.
+//! Authorization: what a principal may see, decided per source and per personal field by a
+//! Cedar policy an auditor can read (`hub/policy/default.cedar`, vocabulary in
+//! `hub/policy/minwon.cedarschema`), validated against the schema at start-up.
 //!
-//! The defaults here are the ones a city signs off on: counselors see every source with
-//! personal fields masked; an officer sees clear fields only for their own department's
-//! source; the chatbot and SMS channels never receive personal fields; auditors and admins see
-//! no case data. Every decision carries a reason for the access record. The decision shape
-//! ([`SourceAccess`]) is what the rest of the hub consumes, so the rules can move into a policy
-//! engine without touching the callers.
+//! The defaults are the ones a city signs off on: counselors see every source with personal
+//! fields masked; an officer sees clear fields only for their own department's source; the
+//! chatbot and SMS channels never receive personal fields; auditors and admins see no case
+//! data; a look-up needs a fitting purpose. The rest of the hub consumes only
+//! [`SourceAccess`], so the policy can change without touching callers.
+//!
+//! Decisions depend only on (role, department, channel, purpose, source), a small set, so
+//! each is computed once and cached.
 
-use crate::auth::{Channel, Principal, Role};
+use crate::auth::{Principal, Role};
 use crate::validate::PurposeCode;
+use cedar_policy::{
+    Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
+    PolicySet, Request, RestrictedExpression, Schema, ValidationMode, Validator,
+};
 use minwon_connector_sdk::{Descriptor, PersonalField};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+use std::sync::{Arc, RwLock};
+
+/// The schema every policy file is validated against.
+pub const SCHEMA: &str = include_str!("../policy/minwon.cedarschema");
+/// The default policy.
+pub const DEFAULT_POLICY: &str = include_str!("../policy/default.cedar");
 
 /// How one personal field is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,24 +46,16 @@ pub struct SourceAccess {
     /// Field visibility (fields not listed are hidden).
     pub fields: BTreeMap<PersonalField, Visibility>,
     /// Why, in a few words (for `detail` and the access record).
-    pub reason: &'static str,
+    pub reason: String,
 }
 
 impl SourceAccess {
     /// No access (and no fields), for `reason`.
-    pub fn deny(reason: &'static str) -> Self {
+    pub fn deny(reason: &str) -> Self {
         SourceAccess {
             allowed: false,
             fields: BTreeMap::new(),
-            reason,
-        }
-    }
-
-    fn all(v: Visibility, reason: &'static str) -> Self {
-        SourceAccess {
-            allowed: true,
-            fields: PersonalField::ALL.iter().map(|f| (*f, v)).collect(),
-            reason,
+            reason: reason.to_string(),
         }
     }
 
@@ -70,46 +77,221 @@ impl SourceAccess {
     }
 }
 
-/// Whether the role may look at citizen cases at all, and why not.
-pub fn case_access_refusal(p: &Principal, purpose: PurposeCode) -> Option<&'static str> {
-    match p.role {
-        Role::Auditor => return Some("auditors review the access trail, not case data"),
-        Role::Admin => return Some("admins manage connectors, not case data"),
-        Role::Counselor | Role::Officer | Role::Chatbot => {}
-    }
-    match purpose {
-        PurposeCode::CitizenInquiry | PurposeCode::CaseHandling | PurposeCode::PaymentGuidance => {
-            None
-        }
-        PurposeCode::AuditReview | PurposeCode::SystemOperation => {
-            Some("the purpose does not fit a look-up of citizen cases")
-        }
+/// A policy that cannot be used; the message says where.
+#[derive(Debug, thiserror::Error)]
+#[error("access policy: {0}")]
+pub struct PolicyError(String);
+
+type Key = (Role, String, &'static str, PurposeCode, String);
+
+/// The loaded, validated policy and its decision cache.
+pub struct Policy {
+    policies: PolicySet,
+    schema: Schema,
+    authorizer: Authorizer,
+    cache: RwLock<HashMap<Key, Arc<SourceAccess>>>,
+}
+
+impl std::fmt::Debug for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policy").finish_non_exhaustive()
     }
 }
 
-/// The decision for one source, for a principal allowed case access.
-pub fn source_access(p: &Principal, _purpose: PurposeCode, source: &Descriptor) -> SourceAccess {
-    if matches!(p.channel, Channel::Chatbot | Channel::Sms) || p.role == Role::Chatbot {
-        return SourceAccess::all(
-            Visibility::Hidden,
-            "chatbot and SMS channels receive no personal fields",
-        );
+/// Most cached decisions; the cache is cleared when full.
+const CACHE_MAX: usize = 10_000;
+
+fn uid(ty: &str, id: &str) -> EntityUid {
+    EntityUid::from_type_name_and_id(
+        EntityTypeName::from_str(ty).expect("type names are literals"),
+        EntityId::new(id),
+    )
+}
+
+fn s(v: &str) -> RestrictedExpression {
+    RestrictedExpression::new_string(v.to_string())
+}
+
+impl Policy {
+    /// The built-in default policy.
+    pub fn default_policy() -> Result<Self, PolicyError> {
+        Self::from_text(DEFAULT_POLICY)
     }
-    match p.role {
-        Role::Officer => {
-            let own = p
-                .department
-                .as_deref()
-                .is_some_and(|d| d == source.name || d == source.department);
-            if own {
-                SourceAccess::all(Visibility::Clear, "officer of the owning department")
-            } else {
-                SourceAccess::all(Visibility::Masked, "officer of another department: masked")
-            }
+
+    /// Parses `text` and validates it strictly against [`SCHEMA`].
+    pub fn from_text(text: &str) -> Result<Self, PolicyError> {
+        let (schema, _) = Schema::from_cedarschema_str(SCHEMA)
+            .map_err(|e| PolicyError(format!("schema: {e}")))?;
+        let policies =
+            PolicySet::from_str(text).map_err(|e| PolicyError(format!("parse error: {e}")))?;
+        let result = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
+        if !result.validation_passed() {
+            let errors: Vec<String> = result.validation_errors().map(|e| e.to_string()).collect();
+            return Err(PolicyError(format!(
+                "does not match the schema: {}",
+                errors.join("; ")
+            )));
         }
-        Role::Counselor => SourceAccess::all(Visibility::Masked, "counselor: masked"),
-        Role::Chatbot | Role::Auditor | Role::Admin => {
-            SourceAccess::deny("role may not see case data")
+        Ok(Policy {
+            policies,
+            schema,
+            authorizer: Authorizer::new(),
+            cache: RwLock::new(HashMap::new()),
+        })
+    }
+
+    /// Reads a policy file.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, PolicyError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| PolicyError(format!("reading {}: {e}", path.display())))?;
+        Self::from_text(&text)
+    }
+
+    /// Asks one question; `Err(reason)` on deny.
+    fn ask(
+        &self,
+        p: &Principal,
+        action: &str,
+        source: &Descriptor,
+        purpose: PurposeCode,
+        field: Option<PersonalField>,
+    ) -> Result<(), String> {
+        let principal = uid("Minwon::Account", "caller");
+        let resource = uid("Minwon::Source", &source.name);
+        let account = Entity::new(
+            principal.clone(),
+            HashMap::from([
+                ("role".to_string(), s(p.role.as_str())),
+                (
+                    "department".to_string(),
+                    s(p.department.as_deref().unwrap_or("")),
+                ),
+                ("channel".to_string(), s(p.channel.as_str())),
+            ]),
+            Default::default(),
+        );
+        let src = Entity::new(
+            resource.clone(),
+            HashMap::from([
+                ("name".to_string(), s(&source.name)),
+                ("department".to_string(), s(&source.department)),
+            ]),
+            Default::default(),
+        );
+        let mut ctx = vec![("purpose".to_string(), s(purpose.as_str()))];
+        if let Some(f) = field {
+            ctx.push(("field".to_string(), s(f.as_str())));
+        }
+        let deny = |why: String| Err(format!("access policy: {why}"));
+        let (account, src) = match (account, src) {
+            (Ok(a), Ok(r)) => (a, r),
+            _ => return deny("entity could not be built".into()),
+        };
+        let entities = match Entities::from_entities([account, src], Some(&self.schema)) {
+            Ok(e) => e,
+            Err(e) => return deny(e.to_string()),
+        };
+        let context = match Context::from_pairs(ctx) {
+            Ok(c) => c,
+            Err(e) => return deny(e.to_string()),
+        };
+        let request = match Request::new(
+            principal,
+            uid("Minwon::Action", action),
+            resource,
+            context,
+            Some(&self.schema),
+        ) {
+            Ok(r) => r,
+            Err(e) => return deny(e.to_string()),
+        };
+        let response = self
+            .authorizer
+            .is_authorized(&request, &self.policies, &entities);
+        if response.decision() == Decision::Allow {
+            return Ok(());
+        }
+        // A deciding forbid names its reason; otherwise nothing permitted the request.
+        let reason = response
+            .diagnostics()
+            .reason()
+            .find_map(|id| self.policies.annotation(id, "reason"))
+            .map(str::to_string)
+            .unwrap_or_else(|| {
+                "no policy permits this role, channel and purpose to see this source".to_string()
+            });
+        Err(reason)
+    }
+
+    /// Whether the caller may look up citizen cases at all (asked against `source`), and why
+    /// not.
+    pub fn case_access_refusal(
+        &self,
+        p: &Principal,
+        purpose: PurposeCode,
+        source: &Descriptor,
+    ) -> Option<String> {
+        let a = self.source_access(p, purpose, source);
+        (!a.allowed).then(|| a.reason.clone())
+    }
+
+    /// The decision for one source (cached).
+    pub fn source_access(
+        &self,
+        p: &Principal,
+        purpose: PurposeCode,
+        source: &Descriptor,
+    ) -> Arc<SourceAccess> {
+        let key: Key = (
+            p.role,
+            p.department.clone().unwrap_or_default(),
+            p.channel.as_str(),
+            purpose,
+            source.name.clone(),
+        );
+        if let Some(hit) = self
+            .cache
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
+            return hit.clone();
+        }
+        let decision = Arc::new(self.decide(p, purpose, source));
+        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(key, decision.clone());
+        decision
+    }
+
+    fn decide(&self, p: &Principal, purpose: PurposeCode, source: &Descriptor) -> SourceAccess {
+        if let Err(reason) = self.ask(p, "look_up", source, purpose, None) {
+            return SourceAccess::deny(&reason);
+        }
+        let mut fields = BTreeMap::new();
+        for f in PersonalField::ALL {
+            let v = if self.ask(p, "see_clear", source, purpose, Some(f)).is_ok() {
+                Visibility::Clear
+            } else if self.ask(p, "see_masked", source, purpose, Some(f)).is_ok() {
+                Visibility::Masked
+            } else {
+                Visibility::Hidden
+            };
+            fields.insert(f, v);
+        }
+        let clear = fields.values().any(|v| *v == Visibility::Clear);
+        let masked = fields.values().any(|v| *v == Visibility::Masked);
+        let reason = match (clear, masked) {
+            (true, _) => "personal fields in clear (owning department)",
+            (false, true) => "personal fields masked",
+            (false, false) => "no personal fields",
+        };
+        SourceAccess {
+            allowed: true,
+            fields,
+            reason: reason.to_string(),
         }
     }
 }
@@ -127,6 +309,20 @@ pub fn may_audit(p: &Principal) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::Channel;
+
+    fn policy() -> &'static Policy {
+        static P: std::sync::OnceLock<Policy> = std::sync::OnceLock::new();
+        P.get_or_init(|| Policy::default_policy().expect("the default policy validates"))
+    }
+
+    fn source_access(p: &Principal, purpose: PurposeCode, d: &Descriptor) -> Arc<SourceAccess> {
+        policy().source_access(p, purpose, d)
+    }
+
+    fn case_access_refusal(p: &Principal, purpose: PurposeCode) -> Option<String> {
+        policy().case_access_refusal(p, purpose, &tax())
+    }
 
     fn principal(role: Role, dept: Option<&str>, channel: Channel) -> Principal {
         Principal {
@@ -291,5 +487,41 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn refusals_carry_the_policy_reason() {
+        let r = case_access_refusal(
+            &principal(Role::Auditor, None, Channel::Web),
+            PurposeCode::CitizenInquiry,
+        )
+        .unwrap();
+        assert_eq!(r, "auditors review the access trail, not case data");
+        let r = case_access_refusal(
+            &principal(Role::Counselor, None, Channel::Phone),
+            PurposeCode::SystemOperation,
+        )
+        .unwrap();
+        assert_eq!(r, "the purpose does not fit a look-up of citizen cases");
+    }
+
+    #[test]
+    fn policies_are_validated_against_the_schema() {
+        let typo = "permit (principal, action == Minwon::Action::\"look_up\", resource) when { principal.rolee == \"counselor\" };";
+        let e = Policy::from_text(typo).unwrap_err();
+        assert!(e.to_string().contains("schema"), "{e}");
+        assert!(Policy::from_text("permit (").is_err());
+        // A stricter policy: counselors get no RRN even masked.
+        let strict = format!(
+            "{DEFAULT_POLICY}\n@reason(\"no RRNs for counselors\")\nforbid (principal, action == Minwon::Action::\"see_masked\", resource) when {{ principal.role == \"counselor\" && context.field == \"rrn\" }};"
+        );
+        let p = Policy::from_text(&strict).unwrap();
+        let a = p.source_access(
+            &principal(Role::Counselor, None, Channel::Phone),
+            PurposeCode::CitizenInquiry,
+            &tax(),
+        );
+        assert_eq!(a.visibility(PersonalField::Rrn), Visibility::Hidden);
+        assert_eq!(a.visibility(PersonalField::Name), Visibility::Masked);
     }
 }

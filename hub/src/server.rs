@@ -32,16 +32,27 @@ pub async fn build_hub(cfg: &HubConfig) -> Result<Arc<Hub>> {
     let subject_key = SubjectKey::from_bytes(&keys::read_secret(&cfg.audit.subject_key_file)?)
         .map_err(|e| anyhow::anyhow!("audit.subject_key_file: {e}"))?;
     let registry = Registry::from_config(&cfg.connectors, &cfg.resilience)?;
+    let policy = load_policy(cfg)?;
     let (audit, trail) = crate::trail::start(&cfg.audit).await?;
     Ok(Arc::new(Hub {
         registry,
         auth,
         audit,
         trail,
+        policy,
         subject_key,
         fanout: cfg.fanout.clone(),
         audit_timeout: Duration::from_millis(cfg.audit.write_timeout_ms),
     }))
+}
+
+/// The configured access policy, or the built-in default; validated against the schema.
+pub fn load_policy(cfg: &HubConfig) -> Result<crate::policy::Policy> {
+    let policy = match &cfg.policy.file {
+        Some(f) => crate::policy::Policy::from_file(f)?,
+        None => crate::policy::Policy::default_policy()?,
+    };
+    Ok(policy)
 }
 
 /// Serves every service on `listener` until `shutdown` completes, then drains within the

@@ -4,7 +4,6 @@ use super::{Hub, TraceCtx, status};
 use crate::auth::Principal;
 use crate::convert;
 use crate::fanout::{self, SourceOutcome, SourceState};
-use crate::policy;
 use crate::validate::{self, Purpose, ValidQuery};
 use futures::StreamExt;
 use minwon_audit::{Outcome, Subject};
@@ -68,7 +67,20 @@ impl CitizenApi {
         let trace = TraceCtx::from_metadata(req.metadata());
         let (deadline, budget) = hub.deadline_of(req.metadata());
         let subject = subject_of(hub, &query.keys);
-        if let Some(reason) = policy::case_access_refusal(&principal, query.purpose.code) {
+        // Refused outright when the policy denies every source; otherwise denied sources are
+        // reported DENIED one by one.
+        let decisions: Vec<_> = hub
+            .registry
+            .connectors
+            .iter()
+            .map(|r| {
+                hub.policy
+                    .source_access(&principal, query.purpose.code, r.descriptor())
+            })
+            .collect();
+        let refusal = (!decisions.is_empty() && decisions.iter().all(|d| !d.allowed))
+            .then(|| decisions[0].reason.clone());
+        if let Some(reason) = refusal {
             let draft = hub.draft(
                 &principal,
                 operation,
@@ -80,10 +92,11 @@ impl CitizenApi {
                 &trace,
             );
             hub.record(draft).await?;
-            return Err(status::denied(reason));
+            return Err(status::denied(&reason));
         }
         let plan = fanout::plan(&hub.registry.connectors, &query.keys, &query.sources, |r| {
-            policy::source_access(&principal, query.purpose.code, r.descriptor())
+            hub.policy
+                .source_access(&principal, query.purpose.code, r.descriptor())
         });
         Ok(Prepared {
             fanout_deadline: deadline - Hub::reserve(budget),
@@ -233,9 +246,10 @@ impl CitizenApi {
             .subject_key
             .subject_for("case_ref", &r.case_ref, r.case_ref.clone());
         let sources = vec![source.to_string()];
-        let refusal = policy::case_access_refusal(&principal, purpose.code);
-        let access = policy::source_access(&principal, purpose.code, target.descriptor());
-        if let Some(reason) = refusal.or((!access.allowed).then_some(access.reason)) {
+        let access = hub
+            .policy
+            .source_access(&principal, purpose.code, target.descriptor());
+        if !access.allowed {
             let d = hub.draft(
                 &principal,
                 "GetCase",
@@ -247,7 +261,7 @@ impl CitizenApi {
                 &trace,
             );
             hub.record(d).await?;
-            return Err(status::denied(reason));
+            return Err(status::denied(&access.reason));
         }
         let (deadline, budget) = hub.deadline_of(req.metadata());
         let connector = &target.connector;

@@ -30,6 +30,8 @@ pub struct Hub {
     pub auth: Authenticator,
     /// The access trail writer.
     pub audit: AuditLog,
+    /// The access policy (Cedar), with its decision cache.
+    pub policy: crate::policy::Policy,
     /// Checkpoint verification keys of the trail.
     pub trail: crate::trail::TrailKeys,
     /// Key for subject hashes.
