@@ -168,6 +168,46 @@ async fn knowledge_search_finds_words_inside_phrases() {
             "ranked by relevance"
         );
     }
+    // Bus routes come from the traffic department's own data, an exact route number first.
+    let r = client
+        .search_knowledge(authed(
+            pb::SearchKnowledgeRequest {
+                query: "60-3".into(),
+                category: String::new(),
+                limit: 5,
+            },
+            &token,
+        ))
+        .await
+        .expect("bus search")
+        .into_inner();
+    let first = r.entries.first().expect("a route");
+    assert_eq!(first.category, "버스노선");
+    assert!(first.question.starts_with("60-3번"), "{}", first.question);
+    assert!(first.answer.contains("첫차") && first.answer.contains("막차"));
+    // A failing traffic back-end leaves the consultation base answering.
+    minwon_connector_sdk::sim::set_fault(
+        &demo.sim_url("traffic"),
+        minwon_connector_sdk::sim::Fault {
+            mode: minwon_connector_sdk::sim::FaultMode::Http500,
+            delay_ms: 0,
+        },
+    )
+    .await
+    .unwrap();
+    let r = client
+        .search_knowledge(authed(
+            pb::SearchKnowledgeRequest {
+                query: "여권".into(),
+                category: String::new(),
+                limit: 5,
+            },
+            &token,
+        ))
+        .await
+        .expect("knowledge survives a failing bus service")
+        .into_inner();
+    assert!(!r.entries.is_empty());
     // Public: no access record.
     assert_eq!(demo.access_record_count(), 0);
     let e = client

@@ -50,9 +50,9 @@ impl Registered {
 pub struct Registry {
     /// The connectors.
     pub connectors: Vec<Registered>,
-    /// The knowledge base (the first connector that serves one) and that connector's guard,
-    /// so searches share its breaker.
-    pub knowledge: Option<(Arc<dyn KnowledgeSource>, Arc<Guard>)>,
+    /// Every public knowledge source (Saeol's consultation base, traffic's bus routes), each
+    /// with its connector's guard, so searches share that back-end's breaker.
+    pub knowledge: Vec<(String, Arc<dyn KnowledgeSource>, Arc<Guard>)>,
 }
 
 impl Registry {
@@ -71,10 +71,8 @@ impl Registry {
                 .for_connector(name)
                 .map_err(|m| ConfigError::new(name, m))?;
             let guard = Arc::new(Guard::new(name, settings));
-            if reg.knowledge.is_none()
-                && let Some(k) = built.knowledge.clone()
-            {
-                reg.knowledge = Some((k, guard.clone()));
+            if let Some(k) = built.knowledge.clone() {
+                reg.knowledge.push((name.to_string(), k, guard.clone()));
             }
             reg.connectors.push(Registered {
                 connector: built.connector,

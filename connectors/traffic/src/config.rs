@@ -118,8 +118,8 @@ impl TrafficConfig {
         self.bus_base_url.as_deref().unwrap_or(&self.base_url)
     }
 
-    /// Validates and builds the connector and its health check. `knowledge` is `None`: bus
-    /// routes are served by [`TrafficConfig::bus_client`], outside the `Connector` trait.
+    /// Validates and builds the connector, its health check, and the bus routes as public
+    /// knowledge (outside the `Connector` trait: no personal data).
     pub fn build(&self) -> Result<BuiltConnector, ConfigError> {
         self.validate()?;
         let connector = Arc::new(
@@ -129,7 +129,9 @@ impl TrafficConfig {
         Ok(BuiltConnector {
             health: Arc::new(TrafficHealth::new(connector.clone())),
             connector,
-            knowledge: None,
+            knowledge: Some(Arc::new(crate::bus_knowledge::BusKnowledge::new(
+                self.bus_client()?,
+            ))),
         })
     }
 

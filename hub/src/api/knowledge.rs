@@ -48,23 +48,53 @@ impl KnowledgeApi {
             l if l <= MAX_LIMIT => l,
             _ => return Err(Status::invalid_argument("limit: 1 to 50 (0 means 10)")),
         };
-        let (source, guard) =
-            hub.registry.knowledge.as_ref().ok_or_else(|| {
-                Status::unavailable("no knowledge base is configured on this hub")
-            })?;
+        let sources = &hub.registry.knowledge;
+        if sources.is_empty() {
+            return Err(Status::unavailable(
+                "no knowledge base is configured on this hub",
+            ));
+        }
         let (deadline, budget) = hub.deadline_of(req.metadata());
         let outgoing = &TraceCtx::from_metadata(req.metadata()).outgoing;
         let category = (!r.category.is_empty()).then_some(r.category.as_str());
-        let (entries, total) = guard
-            .call(deadline - Hub::reserve(budget), |d| async move {
-                let ctx = CallContext {
-                    deadline: d,
-                    traceparent: Some(outgoing.clone()),
-                };
-                source.search(query, category, limit as usize, &ctx).await
-            })
-            .await
-            .map_err(|e| status::from_guard("knowledge base", &e))?;
+        // Every source in parallel, each behind its own connector's breaker; one failing
+        // source leaves the others' answers (only all failing is an error).
+        let asks = sources.iter().map(|(name, source, guard)| async move {
+            let found = guard
+                .call(deadline - Hub::reserve(budget), |d| async move {
+                    let ctx = CallContext {
+                        deadline: d,
+                        traceparent: Some(outgoing.clone()),
+                    };
+                    source.search(query, category, limit as usize, &ctx).await
+                })
+                .await;
+            (name, found)
+        });
+        let mut entries = Vec::new();
+        let mut total = 0usize;
+        let mut failure = None;
+        let mut answered = 0;
+        for (name, found) in futures::future::join_all(asks).await {
+            match found {
+                Ok((found, n)) => {
+                    entries.extend(found);
+                    total += n;
+                    answered += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(source = %name, error = %e, "knowledge source failed");
+                    failure.get_or_insert(status::from_guard("knowledge base", &e));
+                }
+            }
+        }
+        if let Some(f) = failure
+            && answered == 0
+        {
+            return Err(f);
+        }
+        entries.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+        entries.truncate(limit as usize);
         Ok(Response::new(pb::SearchKnowledgeResponse {
             entries: entries.into_iter().map(convert::knowledge_entry).collect(),
             total_matches: total.min(u32::MAX as usize) as u32,
