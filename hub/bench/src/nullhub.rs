@@ -119,7 +119,7 @@ pub fn registry() -> Registry {
                 guard: Arc::new(Guard::new(name, settings.clone())),
             })
             .collect(),
-        knowledge: None,
+        knowledge: Vec::new(),
     }
 }
 
