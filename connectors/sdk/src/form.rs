@@ -2,6 +2,9 @@
 //! form; personal keys go in the body rather than the URL, since query strings end up in
 //! access logs along the way.
 
+/// The media type of a form body.
+pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+
 /// Encodes pairs as `application/x-www-form-urlencoded` (WHATWG rules: unreserved bytes kept,
 /// space as `+`, everything else `%XX` of its UTF-8 bytes).
 pub fn form_encode(pairs: &[(&str, &str)]) -> String {

@@ -118,6 +118,28 @@ impl BackendClient {
     }
 }
 
+impl BackendClient {
+    /// POSTs a form body (see [`crate::form`]) accepting `accept`, within the deadline.
+    pub async fn post_form(
+        &self,
+        url: &str,
+        form: String,
+        accept: &str,
+        ctx: &CallContext,
+    ) -> Result<RawResponse, ConnectorError> {
+        let req = self
+            .client
+            .post(url)
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                crate::form::FORM_CONTENT_TYPE,
+            )
+            .header(reqwest::header::ACCEPT, accept)
+            .body(form);
+        self.send(req, ctx).await
+    }
+}
+
 fn too_large(limit: usize) -> ConnectorError {
     ConnectorError::bad_response(format!("response body larger than the {limit}-byte limit"))
 }

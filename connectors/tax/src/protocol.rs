@@ -16,8 +16,8 @@ pub const OP_DETAIL: &str = "getLocalTaxBillDetail";
 pub const DEMO_SERVICE_KEY: &str = "minwon-demo-tax-key";
 /// Content type of every XML answer.
 pub const XML_CONTENT_TYPE: &str = "application/xml;charset=UTF-8";
-/// Content type of request bodies.
-pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+/// The media type of a form body.
+pub use minwon_connector_sdk::form::FORM_CONTENT_TYPE;
 
 /// Request parameter names.
 pub mod param {

@@ -6,9 +6,7 @@
 use crate::NAME;
 use crate::config::TrafficConfig;
 use crate::mapping::item_to_case;
-use crate::protocol::{
-    FINE_SERVICE_PATH, FORM_CONTENT_TYPE, OP_FINE_DETAIL, OP_FINE_LIST, field, form_encode, param,
-};
+use crate::protocol::{FINE_SERVICE_PATH, OP_FINE_DETAIL, OP_FINE_LIST, field, form_encode, param};
 use minwon_connector_sdk::encoding::decode_body;
 use minwon_connector_sdk::http::{BackendClient, RawResponse, classify_status};
 use minwon_connector_sdk::paging::{PagingLimits, fetch_all};
@@ -124,14 +122,10 @@ impl TrafficConnector {
         form: String,
         ctx: &CallContext,
     ) -> Result<PortalPage, ConnectorError> {
-        let req = self
+        let raw = self
             .client
-            .inner()
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, FORM_CONTENT_TYPE)
-            .header(reqwest::header::ACCEPT, "application/xml")
-            .body(form);
-        let raw = self.client.send(req, ctx).await?;
+            .post_form(url, form, "application/xml", ctx)
+            .await?;
         read_page(&raw)
     }
 

@@ -31,8 +31,8 @@ pub const OP_BUS_STATIONS: &str = "getBusRouteStationList";
 pub const DEMO_SERVICE_KEY: &str = "minwon-demo-traffic-key";
 /// Content type of every XML answer.
 pub const XML_CONTENT_TYPE: &str = "application/xml;charset=UTF-8";
-/// Content type of request bodies.
-pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+/// The media type of a form body.
+pub use minwon_connector_sdk::form::FORM_CONTENT_TYPE;
 
 /// Request parameter names.
 pub mod param {

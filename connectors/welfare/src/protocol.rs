@@ -33,8 +33,8 @@ pub const MAX_EXPIRES_IN_SECS: u64 = 24 * 3600;
 
 /// Content type of JSON bodies.
 pub const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
-/// Content type of the token request body.
-pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
+/// The media type of a form body.
+pub use minwon_connector_sdk::form::FORM_CONTENT_TYPE;
 
 /// OAuth2 token request and answer names.
 pub mod oauth {
