@@ -130,24 +130,6 @@ fn personal_value(p: &minwon_connector_sdk::PersonalData, f: PersonalField) -> O
     }
 }
 
-/// Personal fields actually revealed in clear by a set of outcomes (for the access record).
-pub fn clear_fields_revealed(outcomes: &[SourceOutcome]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for o in outcomes {
-        for c in &o.cases {
-            for f in PersonalField::ALL {
-                if o.access.visibility(f) == Visibility::Clear
-                    && personal_value(&c.personal, f).is_some()
-                    && !out.iter().any(|x| x == f.as_str())
-                {
-                    out.push(f.as_str().to_string());
-                }
-            }
-        }
-    }
-    out
-}
-
 /// A source status for the wire.
 pub fn source_status(o: &SourceOutcome) -> pb::SourceStatus {
     pb::SourceStatus {

@@ -106,6 +106,20 @@ impl Plan {
             .map(|p| p.target.descriptor().name.clone())
             .collect()
     }
+
+    /// Every personal field some called source may return in clear, in first-seen order: what
+    /// an access record written before the answers arrive must cover.
+    pub fn clear_fields_allowed(&self) -> Vec<String> {
+        let mut fields: Vec<String> = Vec::new();
+        for c in &self.calls {
+            for f in c.access.clear_fields() {
+                if !fields.iter().any(|x| x == f) {
+                    fields.push(f.to_string());
+                }
+            }
+        }
+        fields
+    }
 }
 
 /// Decides which registered sources are called for `keys`.

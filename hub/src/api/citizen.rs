@@ -3,9 +3,9 @@
 use super::{Hub, TraceCtx, status};
 use crate::auth::Principal;
 use crate::convert;
-use crate::fanout::{self, SourceOutcome, SourceState};
+use crate::fanout::{self, SourceOutcome};
 use crate::validate::{self, Purpose, ValidQuery};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use minwon_audit::{Outcome, Subject};
 use minwon_connector_sdk::{CallContext, CitizenKeys, Rrn, model::split_case_ref};
 use minwon_proto::v1 as pb;
@@ -109,18 +109,6 @@ impl CitizenApi {
     }
 }
 
-/// The access outcome of a finished fan-out: allowed when any source answered.
-fn outcome_of(outcomes: &[SourceOutcome], called: usize) -> Outcome {
-    let answered = outcomes
-        .iter()
-        .any(|o| matches!(o.state, SourceState::Ok | SourceState::NotFound));
-    if answered || called == 0 {
-        Outcome::Allowed
-    } else {
-        Outcome::Failed
-    }
-}
-
 type SourceStream = Pin<Box<dyn futures::Stream<Item = Result<pb::SourceResult, Status>> + Send>>;
 
 impl CitizenApi {
@@ -130,15 +118,31 @@ impl CitizenApi {
     ) -> Result<Response<pb::CitizenOverview>, Status> {
         let hub = &self.hub;
         let p = self.prepare(&req, "GetCitizenOverview").await?;
-        let called = p.plan.called_sources();
-        let mut outcomes: Vec<SourceOutcome> = fanout::run(
+        // The access record is committed while the sources are called, not after: it names
+        // every source called and every field the policy lets through in clear (an upper bound
+        // of what the answer shows, as for the stream), and nothing is released until it is
+        // durable. The commit then costs no latency, because the slowest source takes longer.
+        // If the audit store fails, `try_join` returns at once and dropping the fan-out aborts
+        // the source calls.
+        let draft = hub.draft(
+            &p.principal,
+            "GetCitizenOverview",
+            p.subject,
+            p.plan.called_sources(),
+            p.plan.clear_fields_allowed(),
+            &p.query.purpose,
+            Outcome::Allowed,
+            &p.trace,
+        );
+        let fetch = fanout::run(
             p.plan.calls,
-            p.query.keys.clone(),
+            p.query.keys,
             p.fanout_deadline,
-            Some(p.trace.outgoing.clone()),
+            Some(p.trace.outgoing),
         )
-        .collect()
-        .await;
+        .collect::<Vec<SourceOutcome>>()
+        .map(Ok);
+        let (receipt, mut outcomes) = futures::future::try_join(hub.record(draft), fetch).await?;
         outcomes.extend(p.plan.settled);
         // Registry order, so answers look the same every time.
         let order = hub.registry.names();
@@ -148,17 +152,6 @@ impl CitizenApi {
                 .position(|n| *n == o.source)
                 .unwrap_or(usize::MAX)
         });
-        let draft = hub.draft(
-            &p.principal,
-            "GetCitizenOverview",
-            p.subject,
-            called.clone(),
-            convert::clear_fields_revealed(&outcomes),
-            &p.query.purpose,
-            outcome_of(&outcomes, called.len()),
-            &p.trace,
-        );
-        let receipt = hub.record(draft).await?;
         let sources = outcomes.iter().map(convert::source_status).collect();
         let cases = outcomes
             .into_iter()
@@ -183,14 +176,7 @@ impl CitizenApi {
         let called = p.plan.called_sources();
         // Results go out as they arrive, so the record is written first and covers every
         // source that will be called and every field that may be shown in clear.
-        let mut may_clear: Vec<String> = Vec::new();
-        for c in &p.plan.calls {
-            for f in c.access.clear_fields() {
-                if !may_clear.iter().any(|x| x == f) {
-                    may_clear.push(f.to_string());
-                }
-            }
-        }
+        let may_clear = p.plan.clear_fields_allowed();
         let draft = hub.draft(
             &p.principal,
             "StreamCitizenOverview",
