@@ -7,8 +7,9 @@
 //! ([`check_continues`]), inserts the whole batch in one statement and commits. The lock
 //! serializes appends across every process sharing the database, so two replicas produce one
 //! chain; a replica whose head is stale gets [`AuditError::Conflict`] and its writer re-chains
-//! on the fresh head. As defence in depth, `sequence` is the primary key and `prev_hash` is
-//! UNIQUE, so even a writer that skipped the head check could not fork the chain.
+//! on the fresh head. As defence in depth, `sequence` is the primary key and a trigger refuses
+//! any record whose `prev_hash` is not its predecessor's hash (schema version 3), so even a
+//! writer that skipped the head check could neither fork nor break the chain.
 //!
 //! # Durability and failure
 //!

@@ -19,7 +19,7 @@ pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The schema migrations, oldest first; the schema version is how many have run.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 const V1: &str = "
 CREATE TABLE access_record (
@@ -79,6 +79,30 @@ CREATE TRIGGER audit_checkpoint_no_change BEFORE UPDATE OR DELETE ON audit_check
     FOR EACH ROW EXECUTE FUNCTION audit_append_only();
 CREATE TRIGGER audit_checkpoint_no_truncate BEFORE TRUNCATE ON audit_checkpoint
     FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
+";
+
+/// Version 3: the database itself checks that every inserted record links to its predecessor
+/// (record 1 to the genesis hash). With `sequence` the primary key, that forbids a fork and a
+/// gap even past the store's head check, which the unique `prev_hash` constraint of version 1
+/// only did for forks. The unique constraints on `prev_hash` and `hash` are dropped: their keys
+/// are random, so every record dirtied a random index page, while the link check reads the
+/// predecessor by primary key. The trigger runs AFTER the row (at the end of the batch's one
+/// statement), so it sees the batch's earlier rows whatever order they were inserted in.
+const V3: &str = "
+ALTER TABLE access_record
+    DROP CONSTRAINT access_record_prev_hash_key,
+    DROP CONSTRAINT access_record_hash_key;
+CREATE FUNCTION audit_check_link() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.prev_hash IS DISTINCT FROM (CASE WHEN NEW.sequence = 1 THEN repeat('0', 64)
+        ELSE (SELECT hash FROM access_record WHERE sequence = NEW.sequence - 1) END) THEN
+        RAISE EXCEPTION 'access record does not continue the chain';
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER access_record_links AFTER INSERT ON access_record
+    FOR EACH ROW EXECUTE FUNCTION audit_check_link();
 ";
 
 /// Maps a PostgreSQL error to [`AuditError::Unavailable`].

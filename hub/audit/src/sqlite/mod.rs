@@ -2,7 +2,8 @@
 //!
 //! Durability: WAL + `synchronous=FULL` on every connection, each append one `BEGIN
 //! IMMEDIATE … COMMIT` transaction (so a batch is one fsync'd commit), `sequence` the primary
-//! key, and the head check inside that transaction, so two writers cannot fork the chain.
+//! key, and the head check inside that transaction, so two writers cannot fork the chain; a
+//! trigger also refuses any record that does not link to its predecessor (schema version 3).
 //! Signed checkpoints live in `audit_checkpoint` (schema version 2).
 
 mod rows;

@@ -15,7 +15,7 @@ use std::time::Duration;
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The schema migrations, oldest first; the database version is how many have run.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 const V1: &str = "
 CREATE TABLE access_record (
@@ -70,6 +70,21 @@ CREATE TRIGGER audit_checkpoint_no_update BEFORE UPDATE ON audit_checkpoint
     BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
 CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_checkpoint
     BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+";
+
+/// Version 3: the database itself checks that every inserted record links to its predecessor
+/// (record 1 to the genesis hash). With `sequence` the primary key, that forbids a fork and a
+/// gap even past the store's head check, which the unique `prev_hash` index of version 2 only
+/// did for forks. That index is dropped: its keys are random, so every record dirtied a random
+/// page and each 64-record commit wrote ~64 extra pages to the WAL, while the link check
+/// reads the predecessor by primary key, a page the commit touches anyway.
+const V3: &str = "
+DROP INDEX access_record_prev_hash;
+CREATE TRIGGER access_record_links BEFORE INSERT ON access_record
+    WHEN NEW.prev_hash IS NOT (CASE WHEN NEW.sequence = 1
+        THEN '0000000000000000000000000000000000000000000000000000000000000000'
+        ELSE (SELECT hash FROM access_record WHERE sequence = NEW.sequence - 1) END)
+    BEGIN SELECT RAISE(ABORT, 'access record does not continue the chain'); END;
 ";
 
 /// Maps a SQLite error to [`AuditError::Unavailable`]. SQLite messages name tables, columns

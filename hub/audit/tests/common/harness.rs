@@ -1,7 +1,7 @@
 //! One interface over a fresh SQLite file and a fresh PostgreSQL schema, so the same store
 //! suite runs against both: the store, a second independent handle ("another replica"), raw
-//! SQL on a connection of the test's own, and "unlock" (drop the append-only triggers and
-//! uniqueness guards, as an attacker with database rights could).
+//! SQL on a connection of the test's own, and "unlock" (drop the append-only and chain-link
+//! triggers, as an attacker with database rights could).
 //!
 //! PostgreSQL: `MINWON_TEST_PG_URL`, default `postgres://postgres@127.0.0.1:5432/test`. With
 //! `CI` set an unreachable server fails the test; without it the test says loudly that it was
@@ -26,7 +26,7 @@ pub trait TestDb: Send + Sync {
     async fn another_store(&self) -> Arc<dyn AuditStore>;
     /// Runs SQL statements on a connection of the test's own.
     async fn try_sql(&self, sql: &str) -> Result<(), String>;
-    /// Drops the append-only triggers and the prev_hash/hash uniqueness guards.
+    /// Drops the append-only triggers and the chain-link trigger, so a test can tamper.
     async fn unlock(&self);
     /// A scratch directory that lives as long as the database.
     fn dir(&self) -> PathBuf;
@@ -68,7 +68,7 @@ impl TestDb for SqliteDb {
         self.sql(
             "DROP TRIGGER access_record_no_update; DROP TRIGGER access_record_no_delete;
              DROP TRIGGER audit_checkpoint_no_update; DROP TRIGGER audit_checkpoint_no_delete;
-             DROP INDEX access_record_prev_hash;",
+             DROP TRIGGER access_record_links;",
         )
         .await;
     }
@@ -163,9 +163,7 @@ impl TestDb for PgDb {
     async fn unlock(&self) {
         self.sql(
             "ALTER TABLE access_record DISABLE TRIGGER USER;
-             ALTER TABLE audit_checkpoint DISABLE TRIGGER USER;
-             ALTER TABLE access_record DROP CONSTRAINT access_record_prev_hash_key;
-             ALTER TABLE access_record DROP CONSTRAINT access_record_hash_key;",
+             ALTER TABLE audit_checkpoint DISABLE TRIGGER USER;",
         )
         .await;
     }

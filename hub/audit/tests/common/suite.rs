@@ -168,14 +168,21 @@ pub async fn records_and_checkpoints_cannot_be_changed_through_sql(db: &dyn Test
     ] {
         assert!(db.try_sql(sql).await.is_err(), "{sql} was allowed");
     }
-    // Defence in depth: a second record with the same predecessor (a fork) is refused even
-    // when written past the store's head check.
+    // Defence in depth, past the store's head check: a record that does not link to its
+    // predecessor (a fork off record 1, a gap after record 2) is refused by the database.
     let fork = seal(3, &records[0].hash, draft(3));
-    assert!(
-        db.try_sql(&insert_sql(&fork)).await.is_err(),
-        "fork was allowed"
-    );
+    let gap = seal(4, &records[1].hash, draft(4));
+    for (what, record) in [("fork", &fork), ("gap", &gap)] {
+        assert!(
+            db.try_sql(&insert_sql(record)).await.is_err(),
+            "{what} was allowed"
+        );
+    }
     assert_eq!(all_records(store.as_ref()).await, records);
+    // The same raw insert of the true successor goes in: the refusals above were the link.
+    let next = seal(3, &records[1].hash, draft(3));
+    db.try_sql(&insert_sql(&next)).await.unwrap();
+    assert_eq!(store.head().await.unwrap(), Some((3, next.hash.clone())));
 }
 
 pub async fn checkpoints_are_stored_and_must_match_a_stored_record(db: &dyn TestDb) {

@@ -1,6 +1,6 @@
 //! Tamper tests for the store suite: a 20-record trail written by the real writer with a
 //! signed checkpoint every 5 records (database and file), then changed with SQL the way an
-//! attacker with database rights could (triggers and uniqueness guards dropped first).
+//! attacker with database rights could (append-only and chain-link triggers dropped first).
 //! Verification must catch every change and name the first bad sequence.
 
 use super::harness::TestDb;
