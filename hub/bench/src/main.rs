@@ -13,6 +13,11 @@
 //! Hidden subcommands (`serve-echo`, `serve-null-hub`, `serve-hub`, `sims`) are the child
 //! processes the measures start; they stop when their stdin closes.
 
+/// The same allocator as the `minwon-hub` binary, so the servers under test (the null hub
+/// and the bare echo run in this binary) allocate as the shipped hub does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod echo;
 mod load;
 mod m1;
