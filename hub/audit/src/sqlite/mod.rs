@@ -85,13 +85,13 @@ impl SqliteStore {
 }
 
 fn read_head(conn: &Connection) -> Result<Option<(u64, String)>, AuditError> {
+    // Cached: read inside every append, so parsing it each time was measurable.
     let row: Option<(i64, String)> = conn
-        .query_row(
-            "SELECT sequence, hash FROM access_record ORDER BY sequence DESC LIMIT 1",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()
+        .prepare_cached("SELECT sequence, hash FROM access_record ORDER BY sequence DESC LIMIT 1")
+        .and_then(|mut stmt| {
+            stmt.query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+        })
         .map_err(db_error)?;
     row.map(|(seq, hash)| {
         u64::try_from(seq)
