@@ -76,6 +76,10 @@ async fn auditor_finds_a_citizens_records_by_rrn_and_the_look_is_recorded() {
     assert!(r.subject_masked.ends_with("******") && !r.subject_masked.contains(&rrn[8..]));
     assert!(!r.client_address.is_empty() && r.trace_id.len() == 32 && r.hash.len() == 64);
     assert_eq!(r.sources.len(), demo.all_sources().len());
+    assert!(
+        r.clear_fields.is_empty(),
+        "counselors see masked fields only"
+    );
     // Two look-ups and the auditor's own query are on the trail.
     assert_eq!(demo.access_record_count(), 3);
     let again = records_for(&demo, &rrn).await;
@@ -100,6 +104,45 @@ async fn auditor_finds_a_citizens_records_by_rrn_and_the_look_is_recorded() {
         .unwrap_err();
     assert_eq!(e.code(), tonic::Code::InvalidArgument);
     assert!(!e.message().contains("12345"));
+}
+
+/// The overview's record is written while the sources are called, so it names every field
+/// the policy lets through in clear: it may over-record, never under-record what the answer
+/// shows.
+#[tokio::test]
+async fn an_officers_record_covers_every_field_the_answer_shows_in_clear() {
+    let demo = Demo::start();
+    let citizen = demo.full_citizen();
+    let rrn = citizen["rrn"].as_str().unwrap().to_string();
+    let mut client = CitizenCaseServiceClient::new(demo.channel().await);
+    let o = client
+        .get_citizen_overview(authed(query_full(&citizen), &demo.token("officer")))
+        .await
+        .unwrap()
+        .into_inner();
+    let shown: Vec<String> = o
+        .cases
+        .iter()
+        .filter_map(|c| c.personal.as_ref())
+        .flat_map(|p| p.clear_fields.iter().cloned())
+        .collect();
+    assert!(
+        !shown.is_empty(),
+        "the tax officer sees the tax cases' fields in clear"
+    );
+    let found = records_for(&demo, &rrn).await;
+    let r = found
+        .iter()
+        .find(|r| r.audit_id == o.audit_id)
+        .expect("the overview's record");
+    assert_eq!(r.role, "officer");
+    for field in &shown {
+        assert!(
+            r.clear_fields.contains(field),
+            "{field} shown in clear but not recorded: {:?}",
+            r.clear_fields
+        );
+    }
 }
 
 #[tokio::test]
