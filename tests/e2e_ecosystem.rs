@@ -88,6 +88,7 @@ async fn grpc_web_over_http1_with_cors() {
         "{}/minwon.v1.KnowledgeService/SearchKnowledge",
         demo.hub_url()
     );
+    minwon_connector_sdk::tls::install_crypto_provider();
     let http = reqwest::Client::builder().http1_only().build().unwrap();
     // Preflight: the configured origin is allowed, with the gRPC-Web headers.
     let pre = http

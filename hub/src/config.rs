@@ -363,6 +363,19 @@ impl HubConfig {
         if let Some(p) = self.policy.file.as_mut() {
             fix(p);
         }
+        // Connector tables stay TOML until their crate parses them: their TLS files are
+        // resolved here, so `ca_file = "city-ca.pem"` means beside the config as elsewhere.
+        for table in self.connectors.values_mut() {
+            if let Some(http) = table.get_mut("http").and_then(toml::Value::as_table_mut) {
+                for key in ["ca_file", "client_cert_file", "client_key_file"] {
+                    if let Some(toml::Value::String(p)) = http.get_mut(key)
+                        && Path::new(p.as_str()).is_relative()
+                    {
+                        *p = dir.join(&*p).display().to_string();
+                    }
+                }
+            }
+        }
         if let Some(tls) = self.server.tls.as_mut() {
             fix(&mut tls.cert_file);
             fix(&mut tls.key_file);

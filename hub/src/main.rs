@@ -136,6 +136,8 @@ fn parse_channel(s: &str) -> Result<Channel, String> {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
+    // One rustls provider (ring) for every client that does not bring its own configuration.
+    minwon_connector_sdk::tls::install_crypto_provider();
     let format = cli.log_format;
     match cli.command {
         Command::Demo {

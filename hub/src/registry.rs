@@ -27,6 +27,26 @@ pub fn build(name: &str, table: &toml::Value) -> Result<BuiltConnector, ConfigEr
     }
 }
 
+/// Logs, at every start, a connector allowed to speak plain HTTP to a host that is not
+/// loopback (`http.allow_plaintext`); its config was accepted only because of that switch.
+fn warn_if_plaintext(name: &str, table: &toml::Value) {
+    let allowed = table
+        .get("http")
+        .and_then(|h| h.get("allow_plaintext"))
+        .and_then(toml::Value::as_bool)
+        .unwrap_or(false);
+    let remote = ["base_url", "bus_base_url", "token_url"]
+        .iter()
+        .filter_map(|k| table.get(*k).and_then(toml::Value::as_str))
+        .any(minwon_connector_sdk::config::is_remote_plaintext);
+    if allowed && remote {
+        tracing::warn!(
+            connector = name,
+            "http.allow_plaintext: calls to this back-end cross the network unencrypted"
+        );
+    }
+}
+
 /// A connector as the hub holds it.
 #[derive(Clone)]
 pub struct Registered {
@@ -67,6 +87,7 @@ impl Registry {
                 continue;
             };
             let built = build(name, table)?;
+            warn_if_plaintext(name, table);
             let settings = resilience
                 .for_connector(name)
                 .map_err(|m| ConfigError::new(name, m))?;

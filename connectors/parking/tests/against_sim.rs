@@ -145,7 +145,7 @@ async fn the_simulator_refuses_a_cursor_it_did_not_issue_with_a_json_400() {
     let plate = &full_coverage()[0].vehicle_numbers[0];
     let post = |cursor: serde_json::Value| {
         let body = serde_json::json!({"vehicleNo": plate, "cursor": cursor, "limit": 3});
-        reqwest::Client::new()
+        minwon_connector_sdk::http::tool_client()
             .post(format!("{}{SEARCH_PATH}", sim.base_url()))
             .header(API_KEY_HEADER, DEMO_API_KEY)
             .header("content-type", "application/json")

@@ -32,7 +32,7 @@ async fn wire_is_soap_in_euc_kr() {
         "4157000000",
         &[(el::SRCH_WRD, "여권")],
     ));
-    let client = reqwest::Client::new();
+    let client = minwon_connector_sdk::http::tool_client();
     let resp = client
         .post(&url)
         .header("content-type", CONTENT_TYPE)
@@ -153,7 +153,7 @@ async fn unregistered_org_is_unauthorized() {
     );
     let url = format!("{}{DEFAULT_SERVICE_PATH}", sim.base_url());
     let body = write_request(Operation::GetServerStatus, "41570", &[]);
-    let resp = reqwest::Client::new()
+    let resp = minwon_connector_sdk::http::tool_client()
         .post(url)
         .header("content-type", CONTENT_TYPE)
         .header("soapaction", Operation::GetServerStatus.soap_action())

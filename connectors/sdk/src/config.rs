@@ -74,8 +74,31 @@ pub fn check_url(connector: &str, key: &str, value: &str) -> Result<(), ConfigEr
     }
 }
 
-/// Checks what every connector table shares: `base_url`, a non-empty `department`, a positive
-/// `http.max_body_bytes`.
+/// Whether `url` is a plain `http://` URL to a host that is not loopback (`localhost`,
+/// `127.0.0.0/8`, `::1`): personal data sent there crosses a network in clear.
+pub fn is_remote_plaintext(url: &str) -> bool {
+    let Ok(u) = reqwest::Url::parse(url.trim()) else {
+        return false;
+    };
+    if u.scheme() != "http" {
+        return false;
+    }
+    let Some(host) = u.host_str() else {
+        return false;
+    };
+    match host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+    {
+        Ok(ip) => !ip.is_loopback(),
+        Err(_) => !host.eq_ignore_ascii_case("localhost"),
+    }
+}
+
+/// Checks what every connector table shares: `base_url` (and no plain `http://` to a
+/// non-loopback host unless `http.allow_plaintext`), a non-empty `department`, a positive
+/// `http.max_body_bytes`, and TLS files that can be read.
 pub fn check_common(
     connector: &str,
     base_url: &str,
@@ -83,6 +106,13 @@ pub fn check_common(
     http: &crate::http::HttpSettings,
 ) -> Result<(), ConfigError> {
     check_url(connector, "base_url", base_url)?;
+    check_plaintext(connector, "base_url", base_url, http)?;
+    crate::tls::client_config(crate::tls::TlsFiles {
+        ca_file: http.ca_file.as_deref(),
+        client_cert_file: http.client_cert_file.as_deref(),
+        client_key_file: http.client_key_file.as_deref(),
+    })
+    .map_err(|e| ConfigError::new(connector, e.to_string()))?;
     if department.trim().is_empty() {
         return Err(ConfigError::new(connector, "department: must not be empty"));
     }
@@ -90,6 +120,27 @@ pub fn check_common(
         return Err(ConfigError::new(
             connector,
             "http.max_body_bytes: must be positive",
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a plain `http://` URL (config key `key`) to a non-loopback host unless the
+/// connector's `http.allow_plaintext` is set.
+pub fn check_plaintext(
+    connector: &str,
+    key: &str,
+    url: &str,
+    http: &crate::http::HttpSettings,
+) -> Result<(), ConfigError> {
+    if is_remote_plaintext(url) && !http.allow_plaintext {
+        return Err(ConfigError::new(
+            connector,
+            format!(
+                "{key}: plain http:// to a host that is not loopback would send personal data \
+                 and credentials in clear; use https:// (with http.ca_file for the city CA) or \
+                 set http.allow_plaintext = true"
+            ),
         ));
     }
     Ok(())
@@ -114,7 +165,7 @@ mod tests {
         for (url, dept, key) in [
             ("ftp://a", "d", "base_url"),
             ("http://", "d", "base_url"),
-            ("http://a", " ", "department"),
+            ("http://127.0.0.1:1", " ", "department"),
         ] {
             let e = check_common("x", url, dept, &http).unwrap_err();
             assert!(e.message.starts_with(key), "{e}");
@@ -124,11 +175,49 @@ mod tests {
             ..http
         };
         assert!(
-            check_common("x", "http://a", "d", &zero)
+            check_common("x", "http://localhost", "d", &zero)
                 .unwrap_err()
                 .message
                 .contains("max_body_bytes")
         );
+    }
+
+    #[test]
+    fn plaintext_to_remote_hosts_is_refused_unless_allowed() {
+        let http = crate::http::HttpSettings::default();
+        for ok in [
+            "http://127.0.0.1:18082",
+            "http://127.9.0.1",
+            "http://localhost:1/x",
+            "http://[::1]:80",
+            "https://tax.gimpo.go.kr",
+        ] {
+            assert!(check_common("x", ok, "d", &http).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://tax.gimpo.go.kr",
+            "http://10.1.2.3:8080",
+            "http://apis.data.go.kr/1",
+        ] {
+            let e = check_common("x", bad, "d", &http).unwrap_err();
+            assert!(e.message.starts_with("base_url: plain http://"), "{e}");
+            assert!(e.message.contains("allow_plaintext"), "{e}");
+        }
+        let allowed = crate::http::HttpSettings {
+            allow_plaintext: true,
+            ..http
+        };
+        assert!(check_common("x", "http://10.1.2.3", "d", &allowed).is_ok());
+    }
+
+    #[test]
+    fn unreadable_tls_files_are_config_errors_naming_the_key() {
+        let http = crate::http::HttpSettings {
+            ca_file: Some("/nonexistent/city-ca.pem".into()),
+            ..Default::default()
+        };
+        let e = check_common("x", "https://a.example", "d", &http).unwrap_err();
+        assert!(e.message.starts_with("http.ca_file: cannot read"), "{e}");
     }
 
     #[test]

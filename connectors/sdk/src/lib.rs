@@ -9,7 +9,8 @@
 //! - [`connector`] — the [`Connector`] trait, its [`Descriptor`], health checks, and the
 //!   [`KnowledgeSource`] trait for the public knowledge base.
 //! - [`http`] — the shared back-end HTTP client: deadlines, body size limit, trace context,
-//!   status classification.
+//!   status classification; [`tls`] — its rustls configuration (city CA bundles, client
+//!   certificates) and TLS failure messages.
 //! - [`encoding`] — charset handling for legacy bodies (EUC-KR).
 //! - [`portal`] — the public-data-portal XML envelope and its result codes; [`paging`] — the
 //!   guarded loop that fetches every page; [`form`] — form-encoded request bodies.
@@ -29,6 +30,7 @@ pub mod mask;
 pub mod model;
 pub mod paging;
 pub mod portal;
+pub mod tls;
 
 #[cfg(feature = "sim")]
 pub mod sim;

@@ -100,6 +100,7 @@ impl TrafficConfig {
         check_common(NAME, &self.base_url, &self.department, &self.http)?;
         if let Some(bus) = &self.bus_base_url {
             check_url(NAME, "bus_base_url", bus)?;
+            config::check_plaintext(NAME, "bus_base_url", bus, &self.http)?;
         }
         if self.service_key.trim().is_empty() {
             return err("service_key: must not be empty".into());

@@ -138,6 +138,7 @@ impl WelfareConfig {
         check_common(NAME, &self.base_url, &self.department, &self.http)?;
         if let Some(u) = &self.token_url {
             check_url(NAME, "token_url", u)?;
+            config::check_plaintext(NAME, "token_url", u, &self.http)?;
         }
         if self.client_id.trim().is_empty() || self.client_id.chars().any(char::is_control) {
             return err("client_id: must be non-empty, without control characters".into());

@@ -18,7 +18,9 @@ pub enum FaultMode {
     None,
     /// Accept the request and never answer.
     Hang,
-    /// Answer HTTP 500.
+    /// Answer HTTP 500. Written `http_500` as documented; `http500` (what serde's snake_case
+    /// made of it in earlier builds) is still accepted.
+    #[serde(rename = "http_500", alias = "http500")]
     Http500,
     /// Answer HTTP 200 with the protocol's own error inside (portal result code, SOAP Fault).
     EnvelopeError,
@@ -104,11 +106,62 @@ pub fn fault_router(switch: FaultSwitch) -> Router {
         .with_state(switch)
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every mode the README and the module docs name, posted as a user would, is accepted by
+    /// a running simulator and read back the same.
+    #[tokio::test]
+    async fn every_documented_mode_is_accepted_over_http() {
+        let switch = FaultSwitch::default();
+        let sim = crate::sim::SimHandle::serve(
+            fault_router(switch.clone()),
+            std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .await
+        .unwrap();
+        let client = crate::http::tool_client();
+        let url = format!("{}/_sim/fault", sim.base_url());
+        for (word, mode) in [
+            ("none", FaultMode::None),
+            ("hang", FaultMode::Hang),
+            ("http_500", FaultMode::Http500),
+            ("http500", FaultMode::Http500),
+            ("envelope_error", FaultMode::EnvelopeError),
+            ("malformed", FaultMode::Malformed),
+            ("slow", FaultMode::Slow),
+        ] {
+            let resp = client
+                .post(&url)
+                .header("content-type", "application/json")
+                .body(format!(r#"{{"mode": "{word}", "delay_ms": 5}}"#))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(resp.status(), 200, "mode {word}");
+            assert_eq!(switch.get().mode, mode, "mode {word}");
+            let shown: serde_json::Value =
+                serde_json::from_str(&client.get(&url).send().await.unwrap().text().await.unwrap())
+                    .unwrap();
+            assert_eq!(shown["mode"], word.replace("http500", "http_500"));
+        }
+        let bad = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(r#"{"mode": "explode"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(bad.status(), 422);
+    }
+}
+
 /// Sets a simulator's fault over HTTP, as a test or a demo user would.
 pub async fn set_fault(base_url: &str, fault: Fault) -> Result<(), String> {
     let url = format!("{}/_sim/fault", base_url.trim_end_matches('/'));
     let body = serde_json::to_vec(&fault).map_err(|e| e.to_string())?;
-    let resp = reqwest::Client::new()
+    let resp = crate::http::tool_client()
         .post(url)
         .header("content-type", "application/json")
         .body(body)

@@ -7,5 +7,5 @@ mod server;
 pub mod synth;
 
 pub use fault::{Fault, FaultAction, FaultMode, FaultSwitch, fault_router, set_fault};
-pub use server::SimHandle;
+pub use server::{SimHandle, tls_server_config};
 pub use synth::{Population, SynthCitizen};

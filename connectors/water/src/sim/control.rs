@@ -131,7 +131,7 @@ async fn call<T: Serialize + DeserializeOwned>(
     body: Option<&T>,
 ) -> Result<T, String> {
     let url = format!("{}{path}", base_url.trim_end_matches('/'));
-    let client = reqwest::Client::new();
+    let client = minwon_connector_sdk::http::tool_client();
     let req = match body {
         Some(b) => client
             .post(url)

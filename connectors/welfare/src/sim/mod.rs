@@ -103,7 +103,7 @@ pub fn router(population: &Population, options: SimOptions, switch: FaultSwitch)
 /// Revokes every token the simulator at `base_url` issued, as a test would.
 pub async fn revoke_tokens(base_url: &str) -> Result<(), String> {
     let url = format!("{}/_sim/revoke-tokens", base_url.trim_end_matches('/'));
-    let resp = reqwest::Client::new()
+    let resp = minwon_connector_sdk::http::tool_client()
         .post(url)
         .send()
         .await
@@ -117,7 +117,7 @@ pub async fn revoke_tokens(base_url: &str) -> Result<(), String> {
 /// Reads the simulator's counters over HTTP.
 pub async fn fetch_stats(base_url: &str) -> Result<SimStats, String> {
     let url = format!("{}/_sim/stats", base_url.trim_end_matches('/'));
-    let resp = reqwest::Client::new()
+    let resp = minwon_connector_sdk::http::tool_client()
         .get(url)
         .send()
         .await
