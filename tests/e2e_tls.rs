@@ -1,4 +1,5 @@
-//! End-to-end: TLS on the gRPC port, and mutual TLS for service-to-service callers, with
+//! End-to-end: TLS on the gRPC port, mutual TLS for service-to-service callers, and HTTPS from
+//! the hub to back-ends (a city CA bundle, client certificates, refused certificates), with
 //! certificates made by the test (a private CA, a server certificate for localhost, a client
 //! certificate).
 
@@ -14,6 +15,8 @@ struct Pki {
     ca: String,
     server: (String, String),
     client: (String, String),
+    /// A certificate of the same CA for a host that is not `localhost`.
+    other_host: (String, String),
 }
 
 fn pki() -> Pki {
@@ -32,6 +35,7 @@ fn pki() -> Pki {
         ca: ca.pem(),
         server: leaf(vec!["localhost".into()]),
         client: leaf(vec!["counsel-desktop.gimpo.internal".into()]),
+        other_host: leaf(vec!["traffic.gimpo.go.kr".into()]),
     }
 }
 
@@ -122,4 +126,153 @@ async fn tls_and_mutual_tls_on_the_grpc_port() {
         .await
         .expect("mTLS handshake");
     assert!(healthy(ch).await);
+}
+
+/// Back-ends over HTTPS, with simulators serving TLS in this process under certificates made
+/// here: tax with the city CA in `http.ca_file` answers; parking requires a client certificate
+/// and gets the hub's; traffic's certificate is for another host, welfare's from a CA nobody
+/// trusts, water requires a client certificate the hub does not have — each is refused with a
+/// detail saying what to fix, while the other sources (and Saeol over plain loopback HTTP)
+/// still answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn back_ends_over_https_with_the_city_ca_and_client_certificates() {
+    use minwon_connector_sdk::sim::{FaultSwitch, Population, SimHandle, tls_server_config};
+    use minwon_proto::v1 as pb;
+    use std::net::SocketAddr;
+    use support::{authed, query_full, state_of};
+
+    let dir = tempfile::tempdir().unwrap();
+    let city = pki();
+    let rogue = pki();
+    let any = SocketAddr::from(([127, 0, 0, 1], 0));
+    let pop = Population::default_demo();
+    let serve = |router: axum::Router, cert: &(String, String), client_ca: Option<&str>| {
+        let tls = tls_server_config(&cert.0, &cert.1, client_ca).unwrap();
+        SimHandle::serve_tls(router, any, tls)
+    };
+    let tax = serve(
+        minwon_connector_tax::sim::router(&pop, Default::default(), FaultSwitch::default()),
+        &city.server,
+        None,
+    )
+    .await
+    .unwrap();
+    let parking = serve(
+        minwon_connector_parking::sim::router(&pop, Default::default(), FaultSwitch::default()),
+        &city.server,
+        Some(&city.ca),
+    )
+    .await
+    .unwrap();
+    let traffic = serve(
+        minwon_connector_traffic::sim::router(&pop, Default::default(), FaultSwitch::default()),
+        &city.other_host,
+        None,
+    )
+    .await
+    .unwrap();
+    let welfare = serve(
+        minwon_connector_welfare::sim::router(&pop, Default::default(), FaultSwitch::default()),
+        &rogue.server,
+        None,
+    )
+    .await
+    .unwrap();
+    let water = serve(
+        minwon_connector_water::sim::router(
+            &pop,
+            Default::default(),
+            FaultSwitch::default(),
+            Default::default(),
+        ),
+        &city.server,
+        Some(&city.ca),
+    )
+    .await
+    .unwrap();
+
+    let ca = write(dir.path(), "city-ca.pem", &city.ca);
+    let client_cert = write(dir.path(), "hub-client.pem", &city.client.0);
+    let client_key = write(dir.path(), "hub-client-key.pem", &city.client.1);
+    let mut env: Vec<(String, String)> = vec![];
+    for (name, sim) in [
+        ("TAX", &tax),
+        ("PARKING", &parking),
+        ("TRAFFIC", &traffic),
+        ("WELFARE", &welfare),
+        ("WATER", &water),
+    ] {
+        env.push((
+            format!("MINWON_CONNECTORS__{name}__BASE_URL"),
+            sim.base_url(),
+        ));
+        env.push((
+            format!("MINWON_CONNECTORS__{name}__HTTP__CA_FILE"),
+            ca.clone(),
+        ));
+    }
+    env.push((
+        "MINWON_CONNECTORS__PARKING__HTTP__CLIENT_CERT_FILE".into(),
+        client_cert,
+    ));
+    env.push((
+        "MINWON_CONNECTORS__PARKING__HTTP__CLIENT_KEY_FILE".into(),
+        client_key,
+    ));
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let demo = tokio::task::block_in_place(|| Demo::start_with_env(&env_refs));
+
+    let citizen = demo.full_citizen();
+    let mut client =
+        pb::citizen_case_service_client::CitizenCaseServiceClient::new(demo.channel().await);
+    let o = client
+        .get_citizen_overview(authed(query_full(&citizen), &demo.token("counselor")))
+        .await
+        .expect("a partial answer, not an error")
+        .into_inner();
+    let detail = |source: &str| {
+        o.sources
+            .iter()
+            .find(|s| s.source == source)
+            .map(|s| s.detail.clone())
+            .unwrap_or_default()
+    };
+    for ok in ["tax", "parking", "saeol"] {
+        assert_eq!(
+            state_of(&o, ok),
+            pb::SourceState::Ok,
+            "{ok}: {}",
+            detail(ok)
+        );
+        assert!(
+            o.cases.iter().any(|c| c.source == ok),
+            "{ok} returned its cases"
+        );
+    }
+    for (source, says) in [
+        ("traffic", "certificate is for another host"),
+        ("welfare", "certificate not trusted"),
+        ("water", "client certificate"),
+    ] {
+        assert_eq!(
+            state_of(&o, source),
+            pb::SourceState::Unavailable,
+            "{source}: {}",
+            detail(source)
+        );
+        assert!(
+            detail(source).contains(says),
+            "{source}: {} {}",
+            detail(source),
+            demo.log()
+        );
+    }
+    for v in support::personal_values(&citizen) {
+        for s in &o.sources {
+            assert!(
+                !s.detail.contains(&v),
+                "no personal data in a source detail"
+            );
+        }
+    }
 }

@@ -78,7 +78,7 @@ pub fn read_private_key(
 }
 
 /// The rustls client configuration for one connector: Mozilla roots plus `ca_file`, the client
-/// certificate when both of its files are given, TLS 1.2 and 1.3, ALPN `h2` then `http/1.1`.
+/// certificate when both of its files are given, TLS 1.2 and 1.3, ALPN `http/1.1`.
 pub fn client_config(files: TlsFiles<'_>) -> Result<ClientConfig, TlsConfigError> {
     let mut roots = RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -122,7 +122,10 @@ pub fn client_config(files: TlsFiles<'_>) -> Result<ClientConfig, TlsConfigError
             ));
         }
     };
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    // HTTP/1.1 only, as over plain HTTP: the department back-ends are HTTP/1.1 services, and
+    // on HTTP/1.1 a TLS 1.3 server's late refusal of our client certificate reaches the
+    // request as an error we can name (an h2 connection task swallows it into "closed").
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
 }
 
@@ -222,9 +225,9 @@ mod tests {
     }
 
     #[test]
-    fn default_config_trusts_public_roots_and_offers_h2() {
+    fn default_config_trusts_public_roots_and_speaks_http1() {
         let c = client_config(TlsFiles::default()).unwrap();
-        assert_eq!(c.alpn_protocols[0], b"h2");
+        assert_eq!(c.alpn_protocols, vec![b"http/1.1".to_vec()]);
     }
 
     #[test]
