@@ -69,6 +69,34 @@ async fn reflection_lists_every_service() {
     }
 }
 
+/// The older `v1alpha` reflection protocol (Python's grpcio-reflection, Evans, Postman, older
+/// grpcurl) answers the same list.
+#[tokio::test]
+async fn reflection_v1alpha_lists_every_service() {
+    use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient as Alpha;
+    use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest as AlphaRequest;
+    use tonic_reflection::pb::v1alpha::server_reflection_response::MessageResponse as AlphaResponse;
+    let demo = Demo::start();
+    let mut client = Alpha::new(demo.channel().await);
+    let req = tonic_reflection::pb::v1alpha::ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(AlphaRequest::ListServices(String::new())),
+    };
+    let mut stream = client
+        .server_reflection_info(futures::stream::iter(vec![req]))
+        .await
+        .expect("v1alpha is served, not UNIMPLEMENTED")
+        .into_inner();
+    let msg = stream.message().await.unwrap().expect("one answer");
+    let Some(AlphaResponse::ListServicesResponse(list)) = msg.message_response else {
+        panic!("expected a service list");
+    };
+    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    for want in ["minwon.v1.CitizenCaseService", "grpc.health.v1.Health"] {
+        assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
+    }
+}
+
 fn grpc_web_frame(msg: &impl Message) -> Vec<u8> {
     let body = msg.encode_to_vec();
     let mut out = vec![0u8];

@@ -107,7 +107,9 @@ async fn spans_and_metrics_arrive_over_otlp_without_personal_data() {
 
     // Prometheus text at the admin port.
     let metrics_url = demo.endpoints["metrics"].as_str().unwrap().to_string();
-    let text = reqwest::get(&metrics_url)
+    let text = minwon_connector_sdk::http::tool_client()
+        .get(&metrics_url)
+        .send()
         .await
         .unwrap()
         .text()
@@ -175,4 +177,88 @@ async fn spans_and_metrics_arrive_over_otlp_without_personal_data() {
         names.iter().any(|n| n == "minwon_rpc_requests_total"),
         "OTLP metrics: {names:?}"
     );
+}
+
+/// The back-end itself receives W3C trace context: the tax simulator, wrapped to keep every
+/// `traceparent` header it is sent, is called with the caller's trace id (and a span id of
+/// the hub's own); without a caller trace, with the trace id of the access record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn back_ends_receive_the_hubs_traceparent() {
+    use minwon_connector_sdk::sim::{FaultSwitch, Population, SimHandle};
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let keep = seen.clone();
+    let router = minwon_connector_tax::sim::router(
+        &Population::default_demo(),
+        Default::default(),
+        FaultSwitch::default(),
+    )
+    .layer(tower::util::MapRequestLayer::new(
+        move |req: axum::extract::Request| {
+            if let Some(tp) = req.headers().get("traceparent") {
+                keep.lock()
+                    .unwrap()
+                    .push(tp.to_str().unwrap_or("").to_string());
+            }
+            req
+        },
+    ));
+    let sim = SimHandle::serve(router, "127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let url = sim.base_url();
+    let demo = tokio::task::block_in_place(|| {
+        Demo::start_with_env(&[("MINWON_CONNECTORS__TAX__BASE_URL", url.as_str())])
+    });
+    let citizen = demo.full_citizen();
+    let mut client = CitizenCaseServiceClient::new(demo.channel().await);
+
+    let caller_trace = "0af7651916cd43dd8448eb211c80319c";
+    let caller_span = "b7ad6b7169203331";
+    let mut req = authed(query_full(&citizen), &demo.token("counselor"));
+    req.metadata_mut().insert(
+        "traceparent",
+        format!("00-{caller_trace}-{caller_span}-01")
+            .parse()
+            .unwrap(),
+    );
+    let o = client.get_citizen_overview(req).await.unwrap().into_inner();
+    assert_eq!(support::state_of(&o, "tax"), pb::SourceState::Ok);
+    let got: Vec<String> = std::mem::take(&mut *seen.lock().unwrap());
+    assert!(
+        !got.is_empty(),
+        "the tax back-end was called with a traceparent"
+    );
+    for tp in &got {
+        let parts: Vec<&str> = tp.split('-').collect();
+        assert_eq!(parts.len(), 4, "{tp}");
+        assert_eq!(parts[1], caller_trace, "same trace as the caller: {tp}");
+        assert_eq!(parts[2].len(), 16, "{tp}");
+        assert_ne!(parts[2], caller_span, "the hub's own span as parent: {tp}");
+    }
+
+    // No caller trace: the back-end gets the trace the access record names.
+    let o = client
+        .get_citizen_overview(authed(query_full(&citizen), &demo.token("counselor")))
+        .await
+        .unwrap()
+        .into_inner();
+    let got: Vec<String> = std::mem::take(&mut *seen.lock().unwrap());
+    assert!(!got.is_empty());
+    let conn = rusqlite::Connection::open_with_flags(
+        demo.audit_db(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    let sequence: i64 = o.audit_id.split('-').next().unwrap().parse().unwrap();
+    let trace_id: String = conn
+        .query_row(
+            "SELECT trace_id FROM access_record WHERE sequence = ?1",
+            [sequence],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(trace_id.len(), 32);
+    for tp in &got {
+        assert_eq!(tp.split('-').nth(1), Some(trace_id.as_str()), "{tp}");
+    }
 }

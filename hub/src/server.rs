@@ -59,7 +59,7 @@ pub fn load_policy(cfg: &HubConfig) -> Result<crate::policy::Policy> {
 /// configured grace period and flushes the access trail.
 ///
 /// Beside the `minwon.v1` services: `grpc.health.v1` (per service; the case service turns
-/// NOT_SERVING while the audit store is unreachable), server reflection (v1) and gRPC-Web with
+/// NOT_SERVING while the audit store is unreachable), server reflection (v1 and v1alpha) and gRPC-Web with
 /// the configured CORS origins; TLS (and mutual TLS) when `[server.tls]` is set.
 pub async fn serve(
     hub: Arc<Hub>,
@@ -77,11 +77,19 @@ pub async fn serve(
         .map(|l| tokio::spawn(crate::telemetry::admin::serve(l, hub.clone())));
     let (reporter, health_service) = tonic_health::server::health_reporter();
     let watcher = tokio::spawn(health::watch(hub.clone(), reporter));
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(minwon_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    // Reflection in both versions: grpcurl speaks v1, while Python's grpcio-reflection,
+    // Evans, Postman and older grpcurl speak only v1alpha.
+    let reflection_builder = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(minwon_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection = reflection_builder()
         .build_v1()
         .context("building the reflection service")?;
+    let reflection_v1alpha = reflection_builder()
+        .build_v1alpha()
+        .context("building the reflection service (v1alpha)")?;
     let mut builder = tonic::transport::Server::builder();
     if let Some(tls) = &cfg.tls {
         builder = builder
@@ -96,6 +104,7 @@ pub async fn serve(
         ))
         .add_service(health_service)
         .add_service(reflection)
+        .add_service(reflection_v1alpha)
         .add_service(
             pb::citizen_case_service_server::CitizenCaseServiceServer::new(CitizenApi::new(
                 hub.clone(),

@@ -6,6 +6,7 @@ proto/minwon/v1/*.proto with grpcio-tools at run time, and checks:
 - minwon.v1.CitizenCaseService/GetCitizenOverview for a demo citizen with the counselor token:
   cases, one status per source, an audit id, personal fields masked;
 - grpc.health.v1.Health/Check for "" and for minwon.v1.CitizenCaseService: SERVING;
+- grpc.reflection.v1alpha answers grpcio-reflection's own descriptor database client;
 - grpc.reflection.v1.ServerReflection lists minwon.v1.CitizenCaseService and
   grpc.health.v1.Health (and can describe the case service without the .proto files).
 
@@ -210,6 +211,24 @@ def test_reflection_v1_lists_services(channel):
     names = {s.name for s in resp.list_services_response.service}
     for expected in (CASE_SERVICE, HEALTH_SERVICE):
         assert expected in names, f"{expected} not listed by reflection: {sorted(names)}"
+
+
+def test_reflection_v1alpha_as_grpcio_reflection_uses_it(channel):
+    """grpcio-reflection's own client (like Evans, Postman and older grpcurl) speaks only
+    v1alpha: it must find and describe the services without any help."""
+    from google.protobuf.descriptor_pool import DescriptorPool
+    from grpc_reflection.v1alpha.proto_reflection_descriptor_database import (
+        ProtoReflectionDescriptorDatabase,
+    )
+
+    db = ProtoReflectionDescriptorDatabase(channel)
+    services = set(db.get_services())
+    for expected in (CASE_SERVICE, HEALTH_SERVICE):
+        assert expected in services, f"{expected} not listed by v1alpha reflection: {sorted(services)}"
+    service = DescriptorPool(db).FindServiceByName(CASE_SERVICE)
+    assert {"GetCitizenOverview", "StreamCitizenOverview", "GetCase"} <= {
+        m.name for m in service.methods
+    }
 
 
 def test_reflection_v1_describes_the_case_service(channel):
