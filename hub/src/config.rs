@@ -114,22 +114,31 @@ pub struct AuthConfig {
     /// Required `aud` claim.
     #[serde(default = "default_issuer")]
     pub audience: String,
-    /// Clock skew tolerated on `exp`/`nbf`, in seconds.
+    /// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds (at most 60).
     #[serde(default = "default_leeway")]
     pub leeway_secs: u64,
     /// Lifetime of tokens minted by `minwon-hub token`, in seconds.
     #[serde(default = "default_ttl")]
     pub token_ttl_secs: u64,
-    /// Authentication failures (per account and client address) that lock the account;
-    /// 0 disables locking.
+    /// Longest lifetime (`exp - iat`) of a token of the local issuer, in seconds (default
+    /// 12 h, a working day).
+    #[serde(default = "default_ttl")]
+    pub max_token_lifetime_secs: u64,
+    /// Invalid tokens from one client address that throttle the address (its tokens are no
+    /// longer checked, except ones verified before); 0 disables. Never counted per account:
+    /// an invalid token's account claim is unverified.
     #[serde(default = "default_lockout_failures")]
     pub lockout_failures: u32,
-    /// Window in which failures are counted, in seconds.
+    /// Window in which invalid tokens are counted, in seconds.
     #[serde(default = "default_lockout_secs")]
     pub lockout_window_secs: u64,
-    /// How long a locked account stays locked, in seconds.
+    /// How long a throttled address stays throttled, in seconds.
     #[serde(default = "default_lockout_secs")]
     pub lockout_secs: u64,
+    /// `[[auth.issuers]]`: the city's identity provider(s) and the citizen verification
+    /// service, beside the local issuer above.
+    #[serde(default)]
+    pub issuers: Vec<crate::auth::IssuerConfig>,
 }
 
 fn default_lockout_failures() -> u32 {
@@ -310,6 +319,36 @@ impl HubConfig {
                 "fanout.default_deadline_ms must not exceed fanout.max_deadline_ms".into(),
             ));
         }
+        if self.auth.leeway_secs > crate::auth::verify_limits::MAX_LEEWAY_SECS {
+            return Err(ConfigError::Rule(format!(
+                "auth.leeway_secs: at most {} seconds of clock skew",
+                crate::auth::verify_limits::MAX_LEEWAY_SECS
+            )));
+        }
+        if self.auth.max_token_lifetime_secs == 0 {
+            return Err(ConfigError::Rule(
+                "auth.max_token_lifetime_secs must be positive".into(),
+            ));
+        }
+        for (i, issuer) in self.auth.issuers.iter().enumerate() {
+            issuer
+                .validate(&format!("auth.issuers[{i}]"))
+                .map_err(ConfigError::Rule)?;
+            if issuer.issuer == self.auth.issuer {
+                return Err(ConfigError::Rule(format!(
+                    "auth.issuers[{i}].issuer: `{}` is already the local issuer (auth.issuer)",
+                    issuer.issuer
+                )));
+            }
+            if self.auth.issuers[..i]
+                .iter()
+                .any(|o| o.issuer == issuer.issuer)
+            {
+                return Err(ConfigError::Rule(format!(
+                    "auth.issuers[{i}].issuer: listed twice"
+                )));
+            }
+        }
         if self.audit.sqlite_path.is_none() && self.audit.postgres_url.is_none() {
             return Err(ConfigError::Rule(
                 "audit: set sqlite_path (embedded store) or postgres_url".into(),
@@ -346,6 +385,19 @@ impl HubConfig {
             }
         };
         fix(&mut self.auth.jwt_public_key_file);
+        for issuer in &mut self.auth.issuers {
+            for p in [
+                issuer.jwks_file.as_mut(),
+                issuer.http.ca_file.as_mut(),
+                issuer.http.client_cert_file.as_mut(),
+                issuer.http.client_key_file.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                fix(p);
+            }
+        }
         if let Some(p) = self.auth.jwt_private_key_file.as_mut() {
             fix(p);
         }

@@ -118,6 +118,8 @@ listen = "{listen}"
 [auth]
 jwt_public_key_file = "jwt-public.pem"
 jwt_private_key_file = "jwt-signing.pem"
+# demo-tokens.json lives 7 days; outside the demo keep the 12 h default.
+max_token_lifetime_secs = 604800
 
 [audit]
 sqlite_path = "audit.db"

@@ -24,7 +24,6 @@ pub mod demo;
 pub mod fanout;
 pub mod health;
 pub mod keys;
-pub mod lockout;
 pub mod policy;
 pub mod registry;
 pub mod resilience;

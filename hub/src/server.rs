@@ -2,7 +2,6 @@
 //! in-flight calls finish (within the grace period) and the access trail is flushed.
 
 use crate::api::{AdminApi, AuditApi, CitizenApi, Hub, KnowledgeApi};
-use crate::auth::Authenticator;
 use crate::config::{HubConfig, ServerConfig};
 use crate::keys;
 use crate::registry::Registry;
@@ -18,17 +17,30 @@ use tokio::net::TcpListener;
 /// Builds the shared state: keys, connectors, the audit store and its writer.
 pub async fn build_hub(cfg: &HubConfig) -> Result<Arc<Hub>> {
     let public = keys::read_public_key(&cfg.auth.jwt_public_key_file)?;
-    let auth = Authenticator::new(
+    let auth = crate::auth::Authenticator::new(
         &public,
         &cfg.auth.issuer,
         &cfg.auth.audience,
         cfg.auth.leeway_secs,
     )
-    .with_lockout(
+    .with_max_lifetime(cfg.auth.max_token_lifetime_secs)
+    .with_issuers(
+        cfg.auth
+            .issuers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                c.build(cfg.auth.leeway_secs)
+                    .map_err(|e| anyhow::anyhow!("auth.issuers[{i}]: {e}"))
+            })
+            .collect::<Result<Vec<_>>>()?,
+    )
+    .with_throttle(
         cfg.auth.lockout_failures,
         Duration::from_secs(cfg.auth.lockout_window_secs),
         Duration::from_secs(cfg.auth.lockout_secs),
     );
+    auth.load_keys().await?;
     let subject_key = SubjectKey::from_bytes(&keys::read_secret(&cfg.audit.subject_key_file)?)
         .map_err(|e| anyhow::anyhow!("audit.subject_key_file: {e}"))?;
     let registry = Registry::from_config(&cfg.connectors, &cfg.resilience)?;
@@ -77,6 +89,7 @@ pub async fn serve(
         .map(|l| tokio::spawn(crate::telemetry::admin::serve(l, hub.clone())));
     let (reporter, health_service) = tonic_health::server::health_reporter();
     let watcher = tokio::spawn(health::watch(hub.clone(), reporter));
+    let key_refresh = hub.auth.spawn_refresh();
     // Reflection in both versions: grpcurl speaks v1, while Python's grpcio-reflection,
     // Evans, Postman and older grpcurl speak only v1alpha.
     let reflection_builder = || {
@@ -127,6 +140,7 @@ pub async fn serve(
     shutdown.await;
     tracing::info!("shutting down: finishing in-flight calls");
     watcher.abort();
+    key_refresh.iter().for_each(tokio::task::JoinHandle::abort);
     if let Some(m) = metrics {
         m.abort();
     }

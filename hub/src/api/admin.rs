@@ -101,7 +101,7 @@ impl AdminApi {
         &self,
         req: Request<pb::ListConnectorsRequest>,
     ) -> Result<Response<pb::ListConnectorsResponse>, Status> {
-        let principal = self.hub.auth.authenticate(&req)?;
+        let principal = self.hub.auth.authenticate(&req).await?;
         if !policy::may_administer(&principal) {
             return Err(status::denied("ListConnectors needs the admin role"));
         }
@@ -119,7 +119,7 @@ impl AdminApi {
         req: Request<pb::SetBreakerRequest>,
     ) -> Result<Response<pb::ConnectorInfo>, Status> {
         let hub = &self.hub;
-        let principal = hub.auth.authenticate(&req)?;
+        let principal = hub.auth.authenticate(&req).await?;
         let trace = TraceCtx::from_metadata(req.metadata());
         let r = req.get_ref();
         let target = hub.registry.get(&r.name).ok_or_else(|| {

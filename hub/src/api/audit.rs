@@ -99,7 +99,7 @@ impl AuditApi {
         operation: &str,
     ) -> Result<crate::auth::Principal, Status> {
         let hub = &self.hub;
-        let p = hub.auth.authenticate(req)?;
+        let p = hub.auth.authenticate(req).await?;
         if !policy::may_audit(&p) {
             let purpose = Purpose {
                 code: PurposeCode::AuditReview,

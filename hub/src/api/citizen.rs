@@ -62,7 +62,7 @@ impl CitizenApi {
         operation: &str,
     ) -> Result<Prepared, Status> {
         let hub = &self.hub;
-        let principal = hub.auth.authenticate(req)?;
+        let principal = hub.auth.authenticate(req).await?;
         let query = validate::citizen_query(req.get_ref(), &hub.registry.names())?;
         let trace = TraceCtx::from_metadata(req.metadata());
         let (deadline, budget) = hub.deadline_of(req.metadata());
@@ -213,7 +213,7 @@ impl CitizenApi {
 
     async fn case(&self, req: Request<pb::GetCaseRequest>) -> Result<Response<pb::Case>, Status> {
         let hub = &self.hub;
-        let principal = hub.auth.authenticate(&req)?;
+        let principal = hub.auth.authenticate(&req).await?;
         let r = req.get_ref();
         if r.case_ref.len() > 200 {
             return Err(Status::invalid_argument("case_ref: at most 200 characters"));

@@ -33,7 +33,7 @@ impl KnowledgeApi {
         req: Request<pb::SearchKnowledgeRequest>,
     ) -> Result<Response<pb::SearchKnowledgeResponse>, Status> {
         let hub = &self.hub;
-        hub.auth.authenticate(&req)?;
+        hub.auth.authenticate(&req).await?;
         let r = req.get_ref();
         let query = r.query.trim();
         let n = query.chars().count();

@@ -106,6 +106,24 @@ pub fn fault_router(switch: FaultSwitch) -> Router {
         .with_state(switch)
 }
 
+/// Sets a simulator's fault over HTTP, as a test or a demo user would.
+pub async fn set_fault(base_url: &str, fault: Fault) -> Result<(), String> {
+    let url = format!("{}/_sim/fault", base_url.trim_end_matches('/'));
+    let body = serde_json::to_vec(&fault).map_err(|e| e.to_string())?;
+    let resp = crate::http::tool_client()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if resp.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("fault switch answered HTTP {}", resp.status()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,23 +172,5 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(bad.status(), 422);
-    }
-}
-
-/// Sets a simulator's fault over HTTP, as a test or a demo user would.
-pub async fn set_fault(base_url: &str, fault: Fault) -> Result<(), String> {
-    let url = format!("{}/_sim/fault", base_url.trim_end_matches('/'));
-    let body = serde_json::to_vec(&fault).map_err(|e| e.to_string())?;
-    let resp = crate::http::tool_client()
-        .post(url)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    if resp.status().is_success() {
-        Ok(())
-    } else {
-        Err(format!("fault switch answered HTTP {}", resp.status()))
     }
 }
