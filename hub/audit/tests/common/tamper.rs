@@ -83,9 +83,13 @@ pub async fn tamper_inserted_record_is_caught(db: &dyn TestDb) {
     let forged = seal(8, &stored[6].hash, draft(99));
     db.sql(&format!(
         "CREATE TEMP TABLE shifted AS SELECT * FROM access_record WHERE sequence > 7;
+         CREATE TEMP TABLE shifted_subject AS SELECT * FROM access_subject WHERE sequence > 7;
+         DELETE FROM access_subject WHERE sequence > 7;
          DELETE FROM access_record WHERE sequence > 7;
          UPDATE shifted SET sequence = sequence + 1;
+         UPDATE shifted_subject SET sequence = sequence + 1;
          INSERT INTO access_record SELECT * FROM shifted;
+         INSERT INTO access_subject SELECT * FROM shifted_subject;
          {};",
         insert_sql(&forged)
     ))
@@ -131,7 +135,10 @@ pub async fn tamper_recomputed_chain_is_caught_by_a_signed_checkpoint(db: &dyn T
     let stored = all_records(db.store().as_ref()).await;
     // Change record 7 and re-seal everything after it: the chain itself verifies again.
     let mut prev = stored[5].hash.clone();
-    let mut sql = String::from("DELETE FROM access_record WHERE sequence >= 7;\n");
+    let mut sql = String::from(
+        "DELETE FROM access_subject WHERE sequence >= 7;\n\
+         DELETE FROM access_record WHERE sequence >= 7;\n",
+    );
     for record in &stored[6..] {
         let mut d = record.draft.clone();
         if record.sequence == 7 {
