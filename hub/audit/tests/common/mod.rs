@@ -126,6 +126,7 @@ macro_rules! store_suite {
             suite::verify_store_pages_through_the_whole_trail_and_names_the_first_bad_record,
             suite::two_logs_on_two_store_instances_make_one_chain,
             tamper::tamper_changed_field_is_caught,
+            tamper::tamper_changed_removed_or_moved_subject_is_caught,
             tamper::tamper_deleted_record_is_caught,
             tamper::tamper_inserted_record_is_caught,
             tamper::tamper_swapped_records_are_caught,
