@@ -274,3 +274,112 @@ async fn clean_shutdown_keeps_every_record() {
     );
     assert_eq!(demo.access_record_count(), 5);
 }
+
+/// An overview keyed by several people's keys shows each one's cases, so its one record names
+/// every key as its own subject, and the auditor finds it by any of them.
+#[tokio::test]
+async fn an_overview_by_three_peoples_keys_names_all_three_and_each_key_finds_it() {
+    use minwon_connector_sdk::{Rrn, VehicleNumber, WaterCustomerNo};
+    use support::trail::query_trail;
+    let demo = Demo::start();
+    let people = demo.citizens["citizens"].as_array().unwrap().clone();
+    let has = |c: &serde_json::Value, s: &str| c["sources"].as_array().unwrap().contains(&s.into());
+    let a = &people[0];
+    let b = people
+        .iter()
+        .find(|c| c["rrn"] != a["rrn"] && (has(c, "traffic") || has(c, "parking")))
+        .expect("a citizen with vehicle cases");
+    let c = people
+        .iter()
+        .find(|c| c["rrn"] != a["rrn"] && c["rrn"] != b["rrn"] && has(c, "water"))
+        .expect("a citizen with water bills");
+    let (a_rrn, b_plate, c_water) = (
+        a["rrn"].as_str().unwrap(),
+        b["vehicle_numbers"][0].as_str().unwrap(),
+        c["water_customer_no"].as_str().unwrap(),
+    );
+    let token = demo.token("counselor");
+    let mut client = CitizenCaseServiceClient::new(demo.channel().await);
+    let alone = client
+        .get_citizen_overview(authed(support::query_rrn(a_rrn), &token))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut q = support::query_rrn(a_rrn);
+    let keys = q.citizen.as_mut().unwrap();
+    keys.vehicle_numbers = vec![b_plate.to_string()];
+    keys.water_customer_no = c_water.to_string();
+    let o = client
+        .get_citizen_overview(authed(q, &token))
+        .await
+        .unwrap()
+        .into_inner();
+    // B's and C's cases are in the answer, not only A's.
+    let count = |o: &pb::CitizenOverview, sources: &[&str]| {
+        o.cases
+            .iter()
+            .filter(|x| sources.contains(&x.source.as_str()))
+            .count()
+    };
+    assert!(count(&o, &["traffic", "parking"]) > count(&alone, &["traffic", "parking"]));
+    assert!(count(&o, &["water"]) > count(&alone, &["water"]));
+
+    let by = |field: &str, value: &str| {
+        let mut q = pb::QueryAccessRecordsRequest::default();
+        match field {
+            "rrn" => q.subject_rrn = value.into(),
+            "plate" => q.subject_vehicle_number = value.into(),
+            _ => q.subject_water_customer_no = value.into(),
+        }
+        q
+    };
+    let overviews = |found: &[pb::AccessRecord]| -> Vec<String> {
+        found
+            .iter()
+            .filter(|r| r.operation == "GetCitizenOverview")
+            .map(|r| r.audit_id.clone())
+            .collect()
+    };
+    let by_a = query_trail(&demo, by("rrn", a_rrn)).await;
+    assert_eq!(
+        overviews(&by_a),
+        vec![alone.audit_id.clone(), o.audit_id.clone()]
+    );
+    let r = by_a.iter().find(|r| r.audit_id == o.audit_id).unwrap();
+    let kinds: Vec<&str> = r.subjects.iter().map(|s| s.kind.as_str()).collect();
+    assert_eq!(kinds, ["rrn", "vehicle_number", "water_customer_no"]);
+    let masked: Vec<String> = r.subjects.iter().map(|s| s.masked.clone()).collect();
+    assert_eq!(
+        masked,
+        [
+            Rrn::parse(a_rrn).unwrap().masked(),
+            VehicleNumber::parse(b_plate).unwrap().masked(),
+            WaterCustomerNo::parse(c_water).unwrap().masked(),
+        ]
+    );
+    // Old clients still read the first subject in the single-subject fields.
+    assert_eq!(r.subject_hmac, r.subjects[0].hmac);
+    assert_eq!(r.subject_masked, r.subjects[0].masked);
+    for (field, value) in [("plate", b_plate), ("water", c_water)] {
+        let found = query_trail(&demo, by(field, value)).await;
+        assert_eq!(overviews(&found), vec![o.audit_id.clone()], "by {field}");
+        // The auditor's own look names the key searched for, and is found by it.
+        let own = found.last().unwrap();
+        assert_eq!(own.operation, "QueryAccessRecords");
+        assert_eq!(own.subjects.len(), 1);
+        assert!(r.subjects.iter().any(|s| s.hmac == own.subjects[0].hmac));
+    }
+    // A malformed key is refused, naming the field and not the value.
+    let mut audit = pb::audit_service_client::AuditServiceClient::new(demo.channel().await);
+    let e = audit
+        .query_access_records(authed(by("plate", "99XYZ999"), &demo.token("auditor")))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::InvalidArgument);
+    assert!(
+        e.message().starts_with("subject_vehicle_number"),
+        "{}",
+        e.message()
+    );
+    assert!(!e.message().contains("99XYZ999"));
+}

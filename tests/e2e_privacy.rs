@@ -3,6 +3,9 @@
 //! in the hub's logs.
 
 mod support;
+// GetCase's record: the case's citizen, never the caller's text.
+#[path = "e2e_privacy/get_case.rs"]
+mod get_case;
 
 use minwon_proto::v1 as pb;
 use pb::audit_service_client::AuditServiceClient;
@@ -15,21 +18,11 @@ fn hub() -> Command {
 }
 
 async fn records_for(demo: &Demo, rrn: &str) -> Vec<pb::AccessRecord> {
-    let mut audit = AuditServiceClient::new(demo.channel().await);
     let q = pb::QueryAccessRecordsRequest {
         subject_rrn: rrn.into(),
         ..Default::default()
     };
-    let mut stream = audit
-        .query_access_records(authed(q, &demo.token("auditor")))
-        .await
-        .unwrap()
-        .into_inner();
-    let mut out = Vec::new();
-    while let Some(r) = stream.message().await.unwrap() {
-        out.push(r);
-    }
-    out
+    support::trail::query_trail(demo, q).await
 }
 
 #[tokio::test]

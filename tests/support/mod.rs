@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each test binary uses part of this module
 
+pub mod trail;
+
 use minwon_proto::v1 as pb;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

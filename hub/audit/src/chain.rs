@@ -7,17 +7,26 @@
 //! for sequence 1). Changing, deleting, inserting or reordering any record breaks the link of
 //! the record after it, so [`verify_chain`] names the first bad sequence.
 //!
-//! # Canonical bytes (format v1)
+//! # Canonical bytes (formats v1 and v2)
 //!
-//! A fixed, length-prefixed binary encoding, independent of any serializer's whims:
+//! A fixed, length-prefixed binary encoding, independent of any serializer's whims. Two
+//! formats exist; which one a record uses follows from its content alone, so nothing extra
+//! is stored and the verifier needs no hint:
+//!
+//! - **v1** for every record v1 can express: no subject, or exactly one subject without a
+//!   kind (how builds before subject kinds wrote it). Records already in a city's trail are
+//!   v1 and keep verifying byte for byte; the trail is never rewritten.
+//! - **v2** for everything else: one or more subjects with a kind (every new record that
+//!   names someone), or several subjects.
 //!
 //! ```text
-//! "minwon-audit/v1\0"                 16-byte format tag
+//! "minwon-audit/v1\0" | "minwon-audit/v2\0"   16-byte format tag
 //! u64be  sequence
 //! i64be  time in milliseconds since the Unix epoch, UTC
 //! str    account, role, department, channel, client_address, operation
 //! str    action                        "view" | "export"
-//! u8     0 (no subject) | 1 followed by  str hmac, str masked
+//! v1:  u8 0 (no subject) | 1 followed by  str hmac, str masked
+//! v2:  u64be subject count, then per subject  str kind, str hmac, str masked
 //! list   sources
 //! list   clear_fields
 //! str    purpose_code, purpose_note
@@ -28,7 +37,10 @@
 //! list = u64be element count, then each element as str
 //! ```
 //!
-//! Every field is length-prefixed, so no two different records encode to the same bytes.
+//! Every field is length-prefixed, so within a format no two different records encode to the
+//! same bytes; the tags differ, and the format is a function of the content, so across formats
+//! neither. A v1 record's subject has no kind to hash, which is why v1 is only chosen for a
+//! kindless subject: a subject with a kind is always hashed with it.
 //!
 //! # Audit id
 //!
@@ -45,13 +57,25 @@ use sha2::{Digest, Sha256};
 /// `prev_hash` of the first record: 64 zeros.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Tag that opens the canonical bytes; a future format change bumps it.
-const FORMAT_TAG: &[u8; 16] = b"minwon-audit/v1\0";
+/// Tag that opens format v1 (no subject, or one subject without kind).
+const FORMAT_V1: &[u8; 16] = b"minwon-audit/v1\0";
+/// Tag that opens format v2 (subjects with kinds); a future format change bumps it again.
+const FORMAT_V2: &[u8; 16] = b"minwon-audit/v2\0";
 
-/// The canonical bytes of a record (format v1, see the module docs).
+/// The canonical format of a record: 1 when v1 can express it, else 2 (see the module docs).
+pub fn format_of(draft: &RecordDraft) -> u8 {
+    match draft.subjects.as_slice() {
+        [] => 1,
+        [only] if only.kind.is_empty() => 1,
+        _ => 2,
+    }
+}
+
+/// The canonical bytes of a record (format v1 or v2, see the module docs).
 pub fn canonical_bytes(sequence: u64, draft: &RecordDraft) -> Vec<u8> {
+    let v1 = format_of(draft) == 1;
     let mut out = Vec::with_capacity(512);
-    out.extend_from_slice(FORMAT_TAG);
+    out.extend_from_slice(if v1 { FORMAT_V1 } else { FORMAT_V2 });
     out.extend_from_slice(&sequence.to_be_bytes());
     out.extend_from_slice(&draft.time.timestamp_millis().to_be_bytes());
     for s in [
@@ -65,10 +89,19 @@ pub fn canonical_bytes(sequence: u64, draft: &RecordDraft) -> Vec<u8> {
         put_str(&mut out, s);
     }
     put_str(&mut out, draft.action.as_str());
-    match &draft.subject {
-        None => out.push(0),
-        Some(subject) => {
-            out.push(1);
+    if v1 {
+        match draft.subjects.first() {
+            None => out.push(0),
+            Some(subject) => {
+                out.push(1);
+                put_str(&mut out, &subject.hmac);
+                put_str(&mut out, &subject.masked);
+            }
+        }
+    } else {
+        out.extend_from_slice(&(draft.subjects.len() as u64).to_be_bytes());
+        for subject in &draft.subjects {
+            put_str(&mut out, &subject.kind);
             put_str(&mut out, &subject.hmac);
             put_str(&mut out, &subject.masked);
         }
@@ -196,7 +229,11 @@ pub fn verify_chain(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Subject;
     use crate::test_support::{chain_of, draft};
+
+    /// See [`the_v2_encoding_is_stable`].
+    const V2_KNOWN_HASH: &str = "770f47dd3bebc45184eae73b5d2c245088cf435dae912b0ca83b3b85d0fe9815";
 
     fn corrupt_at(result: Result<(), AuditError>) -> u64 {
         match result {
@@ -296,15 +333,85 @@ mod tests {
         assert_ne!(canonical_bytes(1, &c), canonical_bytes(1, &d));
     }
 
+    /// `draft(1)` as builds before subject kinds wrote it: one subject, no kind.
+    fn v1_draft() -> RecordDraft {
+        let mut d = draft(1);
+        d.subjects = vec![Subject {
+            kind: String::new(),
+            hmac: format!("{:064x}", 1),
+            masked: "900101-1******".into(),
+        }];
+        d
+    }
+
     #[test]
-    fn the_encoding_is_stable() {
-        // Known answer for format v1, cross-checked against an independent implementation of the
-        // format described in the module docs. If this changes, stored trails stop verifying.
-        let r = seal(1, GENESIS_HASH, draft(1));
+    fn a_v1_record_written_by_older_builds_still_verifies() {
+        // Known answer for format v1, pinned when v1 was the only format and cross-checked then
+        // against an independent implementation of the format in the module docs. If this
+        // changes, the records already in a city's trail stop verifying.
+        let r = seal(1, GENESIS_HASH, v1_draft());
+        assert_eq!(format_of(&r.draft), 1);
         assert_eq!(&canonical_bytes(1, &r.draft)[..16], b"minwon-audit/v1\0");
         assert_eq!(
             r.hash,
             "7799ca8278f08deca85a5595e6f855ff70a37775c534f2ec39457c7f214be82a"
         );
+        verify_chain(std::slice::from_ref(&r), Some(GENESIS_HASH)).unwrap();
+        // A record naming no one is v1 too, as it always was.
+        let mut none = draft(1);
+        none.subjects.clear();
+        assert_eq!(format_of(&none), 1);
+    }
+
+    #[test]
+    fn the_v2_encoding_is_stable() {
+        // Known answer for format v2, cross-checked against an independent (Python)
+        // implementation of the format in the module docs.
+        let mut d = v1_draft();
+        d.subjects[0].kind = "rrn".into();
+        d.subjects.push(Subject {
+            kind: "vehicle_number".into(),
+            hmac: format!("{:064x}", 2),
+            masked: "12가****".into(),
+        });
+        let r = seal(1, GENESIS_HASH, d);
+        assert_eq!(format_of(&r.draft), 2);
+        assert_eq!(&canonical_bytes(1, &r.draft)[..16], b"minwon-audit/v2\0");
+        assert_eq!(r.hash, V2_KNOWN_HASH);
+    }
+
+    #[test]
+    fn subjects_and_their_kinds_are_hashed() {
+        let base = seal(1, GENESIS_HASH, draft(1));
+        assert_eq!(format_of(&base.draft), 2, "a subject with a kind is v2");
+        let mut chain = vec![base.clone()];
+        chain[0].draft.subjects[0].kind = "vehicle_number".into();
+        assert_eq!(corrupt_at(verify_chain(&chain, None)), 1);
+        // Dropping the kind would turn it into a v1 record: a different hash, caught.
+        let mut chain = vec![base.clone()];
+        chain[0].draft.subjects[0].kind.clear();
+        assert_eq!(corrupt_at(verify_chain(&chain, None)), 1);
+        // Adding, removing or reordering subjects is caught.
+        let mut two = draft(1);
+        two.subjects.push(Subject {
+            kind: "water_customer_no".into(),
+            hmac: "ff".into(),
+            masked: "2024****".into(),
+        });
+        let sealed = seal(1, GENESIS_HASH, two);
+        let mut chain = vec![sealed.clone()];
+        chain[0].draft.subjects.pop();
+        assert_eq!(corrupt_at(verify_chain(&chain, None)), 1);
+        let mut chain = vec![sealed];
+        chain[0].draft.subjects.reverse();
+        assert_eq!(corrupt_at(verify_chain(&chain, None)), 1);
+        // Moving bytes between a kind and its hmac changes the encoding.
+        let mut a = draft(1);
+        let mut b = draft(1);
+        a.subjects[0].kind = "rrnx".into();
+        a.subjects[0].hmac = "y".into();
+        b.subjects[0].kind = "rrn".into();
+        b.subjects[0].hmac = "xy".into();
+        assert_ne!(canonical_bytes(1, &a), canonical_bytes(1, &b));
     }
 }

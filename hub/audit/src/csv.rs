@@ -6,8 +6,9 @@
 //! - Formula-injection guard: a field starting with `=` `+` `-` `@` TAB CR or `'` gets one
 //!   leading `'`, so a spreadsheet shows it as text instead of running it. The parser removes
 //!   exactly one leading `'`, so the guard is reversible and every field reads back exact.
-//! - `sources` and `clear_fields` are JSON arrays; `has_subject` is `1`/`0` (so an absent
-//!   subject and an empty one differ); `time` is RFC 3339 for reading, `time_ms` is what counts.
+//! - `sources` and `clear_fields` are JSON arrays of strings; `subjects` is a JSON array of
+//!   `{"kind","hmac","masked"}` objects (every data subject, in order; `[]` for none); `time`
+//!   is RFC 3339 for reading, `time_ms` is what counts.
 
 use crate::{AccessRecord, AuditError, RecordDraft, Subject};
 use chrono::{DateTime, SecondsFormat};
@@ -16,7 +17,7 @@ use chrono::{DateTime, SecondsFormat};
 pub const BOM: &str = "\u{feff}";
 
 /// Column names, in order.
-pub const HEADER: [&str; 22] = [
+pub const HEADER: [&str; 20] = [
     "sequence",
     "audit_id",
     "time",
@@ -28,9 +29,7 @@ pub const HEADER: [&str; 22] = [
     "client_address",
     "operation",
     "action",
-    "has_subject",
-    "subject_hmac",
-    "subject_masked",
+    "subjects",
     "sources",
     "clear_fields",
     "purpose_code",
@@ -50,10 +49,6 @@ pub fn header_line() -> String {
 pub fn record_line(r: &AccessRecord) -> String {
     let d = &r.draft;
     let json = |list: &Vec<String>| serde_json::to_string(list).unwrap_or_default();
-    let (has, hmac, masked) = match &d.subject {
-        Some(s) => ("1", s.hmac.clone(), s.masked.clone()),
-        None => ("0", String::new(), String::new()),
-    };
     line(vec![
         r.sequence.to_string(),
         r.audit_id.clone(),
@@ -66,9 +61,7 @@ pub fn record_line(r: &AccessRecord) -> String {
         d.client_address.clone(),
         d.operation.clone(),
         d.action.as_str().to_string(),
-        has.to_string(),
-        hmac,
-        masked,
+        serde_json::to_string(&d.subjects).unwrap_or_default(),
         json(&d.sources),
         json(&d.clear_fields),
         d.purpose_code.clone(),
@@ -173,14 +166,8 @@ pub fn record_from_fields(fields: &[String], line: usize) -> Result<AccessRecord
     if fields[2] != time.to_rfc3339_opts(SecondsFormat::Millis, true) {
         return Err(bad("time and time_ms disagree"));
     }
-    let subject = match fields[11].as_str() {
-        "1" => Some(Subject {
-            hmac: f(12),
-            masked: f(13),
-        }),
-        "0" => None,
-        _ => return Err(bad("has_subject must be 1 or 0")),
-    };
+    let subjects: Vec<Subject> = serde_json::from_str(&fields[11])
+        .map_err(|_| bad("subjects is not a JSON array of {kind, hmac, masked}"))?;
     let draft = RecordDraft {
         time,
         account: f(4),
@@ -190,20 +177,20 @@ pub fn record_from_fields(fields: &[String], line: usize) -> Result<AccessRecord
         client_address: f(8),
         operation: f(9),
         action: fields[10].parse().map_err(|_| bad("unknown action"))?,
-        subject,
-        sources: list(14)?,
-        clear_fields: list(15)?,
-        purpose_code: f(16),
-        purpose_note: f(17),
-        outcome: fields[18].parse().map_err(|_| bad("unknown outcome"))?,
-        trace_id: f(19),
+        subjects,
+        sources: list(12)?,
+        clear_fields: list(13)?,
+        purpose_code: f(14),
+        purpose_note: f(15),
+        outcome: fields[16].parse().map_err(|_| bad("unknown outcome"))?,
+        trace_id: f(17),
     };
     Ok(AccessRecord {
         sequence,
         audit_id: f(1),
         draft,
-        prev_hash: f(20),
-        hash: f(21),
+        prev_hash: f(18),
+        hash: f(19),
     })
 }
 
@@ -218,7 +205,13 @@ mod tests {
         records[0].draft.purpose_note = "민원, \"급함\"\r\n두 줄".into();
         records[1].draft.purpose_note = "=HYPERLINK(\"http://x\")".into();
         records[1].draft.account = "'quoted".into();
-        records[2].draft.subject = None;
+        records[2].draft.subjects.clear();
+        records[1].draft.subjects.push(Subject {
+            kind: "vehicle_number".into(),
+            hmac: "ab".repeat(32),
+            masked: "12가****".into(),
+        });
+        records[0].draft.subjects[0].kind.clear();
         records[2].draft.sources = vec![];
         let mut text = String::from(BOM);
         text.push_str(&header_line());

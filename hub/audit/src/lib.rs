@@ -10,7 +10,8 @@
 //! See `hub/audit/README.md` for the whole design.
 //!
 //! Layout:
-//! - [`subject`]: [`SubjectKey`] and [`Subject`] — a data subject as HMAC + masked form; no
+//! - [`subject`]: [`SubjectKey`] and [`Subject`] — a data subject as kind + HMAC + masked form
+//!   (a record names every subject an access was about); no
 //!   resident registration number is ever stored.
 //! - [`record`]: [`RecordDraft`] (what the hub fills in), [`AccessRecord`] (chained),
 //!   [`Receipt`], [`Action`], [`Outcome`].
@@ -74,6 +75,6 @@ pub use postgres::PostgresStore;
 pub use record::{AccessRecord, Action, Outcome, Receipt, RecordDraft};
 pub use sqlite::SqliteStore;
 pub use store::{AuditStore, RecordFilter, verify_store};
-pub use subject::{Subject, SubjectKey};
+pub use subject::{CASE_REF_KIND, Subject, SubjectKey};
 pub use verify::{TrailVerifier, VerifyReport, verify_store_trail, verify_trail};
 pub use writer::{AuditLog, GroupCommitConfig};

@@ -93,7 +93,12 @@ impl fmt::Display for Outcome {
 }
 
 /// What the hub fills in for one call; the audit log adds sequence, id and hashes.
+///
+/// In JSON (export bundles) the subjects are `subjects`, a list of `{kind, hmac, masked}`;
+/// JSON written by builds before subjects were a list (one optional `subject` without kind)
+/// still reads, as that one subject with an empty kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "DraftWire")]
 pub struct RecordDraft {
     /// When the access happened. Truncated to whole milliseconds when chained.
     pub time: DateTime<Utc>,
@@ -111,8 +116,10 @@ pub struct RecordDraft {
     pub operation: String,
     /// View or export.
     pub action: Action,
-    /// Whose data (처리한 정보주체), pseudonymized; `None` when no subject was named.
-    pub subject: Option<Subject>,
+    /// Whose data (처리한 정보주체), pseudonymized: every data subject the access was about
+    /// (each key of a query, the citizen of a case), in a fixed order; empty when none was
+    /// named.
+    pub subjects: Vec<Subject>,
     /// Back-end sources consulted, e.g. `saeol`, `tax`.
     pub sources: Vec<String>,
     /// Fields returned in clear (unmasked), e.g. `name`, `phone`.
@@ -125,6 +132,56 @@ pub struct RecordDraft {
     pub outcome: Outcome,
     /// W3C trace id, to join the record with traces.
     pub trace_id: String,
+}
+
+/// The JSON form [`RecordDraft`] reads from: today's `subjects`, or the single optional
+/// `subject` of older builds.
+#[derive(Deserialize)]
+struct DraftWire {
+    time: DateTime<Utc>,
+    account: String,
+    role: String,
+    department: String,
+    channel: String,
+    client_address: String,
+    operation: String,
+    action: Action,
+    #[serde(default)]
+    subjects: Vec<Subject>,
+    #[serde(default)]
+    subject: Option<Subject>,
+    sources: Vec<String>,
+    clear_fields: Vec<String>,
+    purpose_code: String,
+    purpose_note: String,
+    outcome: Outcome,
+    trace_id: String,
+}
+
+impl From<DraftWire> for RecordDraft {
+    fn from(w: DraftWire) -> Self {
+        let mut subjects = w.subjects;
+        if subjects.is_empty() {
+            subjects.extend(w.subject);
+        }
+        RecordDraft {
+            time: w.time,
+            account: w.account,
+            role: w.role,
+            department: w.department,
+            channel: w.channel,
+            client_address: w.client_address,
+            operation: w.operation,
+            action: w.action,
+            subjects,
+            sources: w.sources,
+            clear_fields: w.clear_fields,
+            purpose_code: w.purpose_code,
+            purpose_note: w.purpose_note,
+            outcome: w.outcome,
+            trace_id: w.trace_id,
+        }
+    }
 }
 
 /// A committed, chained access record.
@@ -175,6 +232,30 @@ mod tests {
             assert_eq!(o.as_str().parse::<Outcome>().unwrap(), o);
         }
         assert!("VIEW".parse::<Action>().is_err());
+    }
+
+    #[test]
+    fn a_record_from_an_older_build_reads_with_its_one_subject() {
+        // One JSONL line as builds with a single optional `subject` exported it.
+        let line = r#"{"sequence":1,"audit_id":"000000000001-7799ca8278f0","time":"2023-11-14T22:13:21Z","account":"counselor01","role":"counselor","department":"d","channel":"desktop","client_address":"10.0.0.7","operation":"GetCitizenOverview","action":"view","subject":{"hmac":"00ab","masked":"900101-1******"},"sources":["tax"],"clear_fields":[],"purpose_code":"citizen_inquiry","purpose_note":"","outcome":"allowed","trace_id":"t","prev_hash":"p","hash":"h"}"#;
+        let r: AccessRecord = serde_json::from_str(line).unwrap();
+        assert_eq!(
+            r.draft.subjects,
+            vec![Subject {
+                kind: String::new(),
+                hmac: "00ab".into(),
+                masked: "900101-1******".into(),
+            }]
+        );
+        let none = line.replace(
+            r#""subject":{"hmac":"00ab","masked":"900101-1******"}"#,
+            r#""subject":null"#,
+        );
+        let r: AccessRecord = serde_json::from_str(&none).unwrap();
+        assert!(r.draft.subjects.is_empty());
+        // Today's form round-trips.
+        let back: AccessRecord = serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(back, r);
     }
 
     #[test]

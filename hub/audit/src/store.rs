@@ -65,8 +65,10 @@ pub struct RecordFilter {
     pub to: Option<DateTime<Utc>>,
     /// Only this handler account.
     pub account: Option<String>,
-    /// Only this data subject (its HMAC hex).
-    pub subject_hmac: Option<String>,
+    /// Only records naming every one of these data subjects (HMAC hex), each among any of
+    /// the record's subjects; empty = any. Stores find them through an index on the subject
+    /// HMAC, whichever position the subject has in the record.
+    pub subject_hmacs: Vec<String>,
     /// Only this purpose code.
     pub purpose_code: Option<String>,
     /// Only this outcome.
@@ -89,13 +91,40 @@ impl Default for RecordFilter {
             from: None,
             to: None,
             account: None,
-            subject_hmac: None,
+            subject_hmacs: Vec::new(),
             purpose_code: None,
             outcome: None,
             after_sequence: 0,
             limit: Self::DEFAULT_LIMIT,
         }
     }
+}
+
+/// Appends one row of a stores' `record LEFT JOIN subject` read (ordered by sequence, then
+/// subject ordinal) to `out`: the record when its sequence is new (built by `record`, with no
+/// subjects yet), then the row's subject, if any. A subject ordinal that is not the next one
+/// means a changed subject table, reported as corrupt for the record.
+pub(crate) fn push_joined_row(
+    out: &mut Vec<AccessRecord>,
+    sequence: u64,
+    record: impl FnOnce() -> Result<AccessRecord, AuditError>,
+    subject: Option<(i64, crate::Subject)>,
+) -> Result<(), AuditError> {
+    if out.last().is_none_or(|r| r.sequence != sequence) {
+        out.push(record()?);
+    }
+    let Some((ordinal, subject)) = subject else {
+        return Ok(());
+    };
+    let current = out.last_mut().expect("pushed above");
+    if usize::try_from(ordinal).ok() != Some(current.draft.subjects.len()) {
+        return Err(AuditError::corrupt(
+            sequence,
+            "subjects are not numbered 0, 1, 2, ...",
+        ));
+    }
+    current.draft.subjects.push(subject);
+    Ok(())
 }
 
 /// Checks that `records` continue `head` (the store-side fork guard every store shares).

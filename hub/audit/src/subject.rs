@@ -7,10 +7,14 @@
 //!
 //! The MAC input is `u64be(len(kind)) || kind || value`, so values of different kinds (an RRN
 //! and a vehicle plate) never produce the same HMAC, whatever bytes they contain.
+//!
+//! One access can be about several people: an overview keyed by A's RRN and B's plate shows
+//! both A's and B's cases, so the record names every key the query used
+//! ([`SubjectKey::subjects_for_keys`]), each as its own [`Subject`] with its kind.
 
 use crate::AuditError;
 use hmac::{Hmac, KeyInit, Mac};
-use minwon_connector_sdk::Rrn;
+use minwon_connector_sdk::{CitizenKeys, KeyKind, Rrn, VehicleNumber, WaterCustomerNo};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
@@ -19,14 +23,25 @@ use std::fmt;
 /// Minimum key length in bytes (the HMAC-SHA256 output size).
 pub const MIN_KEY_LEN: usize = 32;
 
-/// The data subject of an access: a keyed hash to search by and a masked form to read.
+/// One data subject of an access: which kind of key names it, a keyed hash to search by and
+/// a masked form to read.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Subject {
+    /// The kind of key: `rrn`, `vehicle_number`, `water_customer_no` (see [`KeyKind`]) or
+    /// [`CASE_REF_KIND`]. Empty for a subject written before kinds were recorded (records of
+    /// canonical format v1, see [`crate::chain`]); its HMAC was still computed with its kind.
+    /// Absent in JSON from such builds, hence the default.
+    #[serde(default)]
+    pub kind: String,
     /// Lower-case hex HMAC-SHA256 of the kind-separated key value.
     pub hmac: String,
     /// Masked form for people, e.g. `900101-1******`.
     pub masked: String,
 }
+
+/// The kind of a subject named by a case reference (`<source>:<native id>`), used when a
+/// `GetCase` never saw the case (denied, or the source failed), so its citizen is unknown.
+pub const CASE_REF_KIND: &str = "case_ref";
 
 /// The secret HMAC key that pseudonymizes data subjects.
 ///
@@ -71,7 +86,44 @@ impl SubjectKey {
     /// The subject for a resident registration number (kind `rrn`, canonical hyphenated form,
     /// so `9001011234567` and `900101-1234567` are the same subject).
     pub fn subject_for_rrn(&self, rrn: &Rrn) -> Subject {
-        self.subject_for("rrn", rrn.expose(), rrn.masked())
+        self.subject_for(KeyKind::Rrn.as_str(), rrn.expose(), rrn.masked())
+    }
+
+    /// The subject for a vehicle plate number (kind `vehicle_number`).
+    pub fn subject_for_vehicle(&self, vehicle: &VehicleNumber) -> Subject {
+        self.subject_for(
+            KeyKind::VehicleNumber.as_str(),
+            vehicle.expose(),
+            vehicle.masked(),
+        )
+    }
+
+    /// The subject for a water customer number (kind `water_customer_no`).
+    pub fn subject_for_water(&self, customer: &WaterCustomerNo) -> Subject {
+        self.subject_for(
+            KeyKind::WaterCustomerNo.as_str(),
+            customer.expose(),
+            customer.masked(),
+        )
+    }
+
+    /// Every key of a query as its own subject, in a fixed order: the RRN, each vehicle
+    /// number as given, the water customer number. Each key may point at a different person,
+    /// so none is left out.
+    pub fn subjects_for_keys(&self, keys: &CitizenKeys) -> Vec<Subject> {
+        let mut out = Vec::with_capacity(2 + keys.vehicle_numbers.len());
+        out.extend(keys.rrn.iter().map(|r| self.subject_for_rrn(r)));
+        out.extend(
+            keys.vehicle_numbers
+                .iter()
+                .map(|v| self.subject_for_vehicle(v)),
+        );
+        out.extend(
+            keys.water_customer_no
+                .iter()
+                .map(|w| self.subject_for_water(w)),
+        );
+        out
     }
 
     /// The subject for any citizen key: `kind` names the key type (`rrn`, `vehicle_number`,
@@ -82,6 +134,7 @@ impl SubjectKey {
         mac.update(kind.as_bytes());
         mac.update(value.as_bytes());
         Subject {
+            kind: kind.to_string(),
             hmac: hex::encode(mac.finalize().into_bytes()),
             masked,
         }
@@ -154,6 +207,46 @@ mod tests {
         let k = SubjectKey::from_bytes(&[0xAB; 32]).unwrap();
         let shown = format!("{k:?}");
         assert_eq!(shown, "SubjectKey(..)");
+    }
+
+    #[test]
+    fn every_key_of_a_query_is_its_own_subject_with_its_kind() {
+        let keys = CitizenKeys::parse(
+            "900101-1234567",
+            &["12가3456".to_string(), "34나5678".to_string()],
+            "2024-000123",
+        )
+        .unwrap();
+        let k = key(5);
+        let subjects = k.subjects_for_keys(&keys);
+        let kinds: Vec<&str> = subjects.iter().map(|s| s.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "rrn",
+                "vehicle_number",
+                "vehicle_number",
+                "water_customer_no"
+            ]
+        );
+        // Each is the subject a query by that key alone computes.
+        assert_eq!(subjects[0], k.subject_for_rrn(keys.rrn.as_ref().unwrap()));
+        assert_eq!(
+            subjects[3],
+            k.subject_for_water(keys.water_customer_no.as_ref().unwrap())
+        );
+        assert_ne!(subjects[1].hmac, subjects[2].hmac);
+        for s in &subjects {
+            assert!(!s.masked.contains("234567") && !s.masked.contains("000123"));
+        }
+        assert!(k.subjects_for_keys(&CitizenKeys::default()).is_empty());
+    }
+
+    #[test]
+    fn a_subject_without_kind_reads_from_old_json() {
+        let s: Subject =
+            serde_json::from_str(r#"{"hmac":"ab","masked":"900101-1******"}"#).unwrap();
+        assert_eq!(s.kind, "");
     }
 
     #[test]

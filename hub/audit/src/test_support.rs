@@ -15,10 +15,11 @@ pub fn draft(n: u64) -> RecordDraft {
         client_address: "10.0.0.7".into(),
         operation: "GetCitizenOverview".into(),
         action: Action::View,
-        subject: Some(Subject {
+        subjects: vec![Subject {
+            kind: "rrn".into(),
             hmac: format!("{n:064x}"),
             masked: "900101-1******".into(),
-        }),
+        }],
         sources: vec!["saeol".into(), "tax".into()],
         clear_fields: vec!["name".into()],
         purpose_code: "citizen_inquiry".into(),

@@ -20,7 +20,8 @@ fn arb_draft() -> impl Strategy<Value = RecordDraft> {
     let who = (text(), text(), text(), text(), text(), text());
     let what = (
         prop_oneof![Just(Action::View), Just(Action::Export)],
-        proptest::option::of((text(), text())),
+        // Subjects: any count, kinds possibly empty (records of format v1 have none).
+        vec((text(), text(), text()), 0..4),
         vec(text(), 0..4),
         vec(text(), 0..4),
     );
@@ -40,7 +41,7 @@ fn arb_draft() -> impl Strategy<Value = RecordDraft> {
         |(
             (secs, nanos),
             (account, role, department, channel, client_address, operation),
-            (action, subject, sources, clear_fields),
+            (action, subjects, sources, clear_fields),
             (purpose_code, purpose_note, outcome, trace_id),
         )| RecordDraft {
             time: DateTime::from_timestamp(secs, nanos).unwrap(),
@@ -51,7 +52,10 @@ fn arb_draft() -> impl Strategy<Value = RecordDraft> {
             client_address,
             operation,
             action,
-            subject: subject.map(|(hmac, masked)| Subject { hmac, masked }),
+            subjects: subjects
+                .into_iter()
+                .map(|(kind, hmac, masked)| Subject { kind, hmac, masked })
+                .collect(),
             sources,
             clear_fields,
             purpose_code,
@@ -103,7 +107,7 @@ fn mutate_list(list: &mut Vec<String>, pos: usize, k: u8) {
     }
 }
 
-const FIELDS: usize = 21;
+const FIELDS: usize = 22;
 
 fn mutate(r: &mut AccessRecord, field: usize, pos: usize, k: u8) {
     let d = &mut r.draft;
@@ -124,31 +128,37 @@ fn mutate(r: &mut AccessRecord, field: usize, pos: usize, k: u8) {
             }
         }
         9 => {
-            d.subject = match d.subject.take() {
-                Some(_) => None,
-                None => Some(Subject {
+            if d.subjects.pop().is_none() {
+                d.subjects.push(Subject {
+                    kind: String::new(),
                     hmac: String::new(),
                     masked: String::new(),
-                }),
+                });
             }
         }
-        10 => match &mut d.subject {
-            Some(s) => mutate_text(&mut s.hmac, pos, k),
-            None => {
-                d.subject = Some(Subject {
-                    hmac: "x".into(),
-                    masked: String::new(),
-                })
-            }
+        10 => match d.subjects.len() {
+            0 => d.subjects.push(Subject {
+                kind: String::new(),
+                hmac: "x".into(),
+                masked: String::new(),
+            }),
+            n => mutate_text(&mut d.subjects[pos % n].hmac, pos / 5, k),
         },
-        11 => match &mut d.subject {
-            Some(s) => mutate_text(&mut s.masked, pos, k),
-            None => {
-                d.subject = Some(Subject {
-                    hmac: String::new(),
-                    masked: "x".into(),
-                })
-            }
+        11 => match d.subjects.len() {
+            0 => d.subjects.push(Subject {
+                kind: String::new(),
+                hmac: String::new(),
+                masked: "x".into(),
+            }),
+            n => mutate_text(&mut d.subjects[pos % n].masked, pos / 5, k),
+        },
+        21 => match d.subjects.len() {
+            0 => d.subjects.push(Subject {
+                kind: "rrn".into(),
+                hmac: String::new(),
+                masked: String::new(),
+            }),
+            n => mutate_text(&mut d.subjects[pos % n].kind, pos / 5, k),
         },
         12 => mutate_list(&mut d.sources, pos, k),
         13 => mutate_list(&mut d.clear_fields, pos, k),

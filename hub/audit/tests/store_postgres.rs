@@ -1,6 +1,7 @@
 //! The store suite (tests/common/suite.rs and tamper.rs) against PostgreSQL, plus what only
 //! PostgreSQL has: session durability settings, bounded failure against an unreachable
-//! server, and recovery without a restart when the server comes back.
+//! server, recovery without a restart when the server comes back, and the migration of a
+//! trail written by an older build.
 //!
 //! Server: `MINWON_TEST_PG_URL`, default `postgres://postgres@127.0.0.1:5432/test`; each test
 //! works in a fresh schema of its own. Without a server these tests announce that they were
@@ -230,4 +231,46 @@ async fn separate_schemas_are_separate_trails() {
         .batch_execute(&format!("DROP SCHEMA {other_schema} CASCADE"))
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn a_schema_v3_trail_migrates_to_subject_rows_and_still_verifies() {
+    // A fresh schema at version 3 with records an older build wrote, then a store on it.
+    let Some(db) = pg_db().await else { return };
+    let schema = fresh_schema();
+    let admin = common::harness::pg_client(&db.url, &db.schema).await;
+    admin
+        .batch_execute(&format!("CREATE SCHEMA {schema}"))
+        .await
+        .unwrap();
+    let client = common::harness::pg_client(&db.url, &schema).await;
+    client
+        .batch_execute(
+            "CREATE TABLE audit_schema_migration (
+                version     INTEGER PRIMARY KEY,
+                applied_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+            );
+            INSERT INTO audit_schema_migration (version) VALUES (1), (2), (3);",
+        )
+        .await
+        .unwrap();
+    for sql in &minwon_audit::postgres::MIGRATIONS[..3] {
+        client.batch_execute(sql).await.unwrap();
+    }
+    client
+        .batch_execute(&common::legacy::legacy_trail_sql())
+        .await
+        .unwrap();
+    let store = PostgresStore::connect_with_schema(&db.url, &schema, 2)
+        .await
+        .unwrap();
+    // Dropped with the schema at the end, like every test schema.
+    let migrated = PgDb {
+        url: db.url.clone(),
+        schema,
+        store: store.clone(),
+        scratch: tempfile::tempdir().unwrap(),
+    };
+    common::legacy::check_migrated_legacy_trail(&store).await;
+    drop(migrated);
 }

@@ -44,7 +44,7 @@ fn draft() -> Result<RecordDraft> {
         client_address: "127.0.0.1".to_string(),
         operation: "GetCitizenOverview".to_string(),
         action: Action::View,
-        subject: Some(SubjectKey::generate().subject_for_rrn(&rrn)),
+        subjects: vec![SubjectKey::generate().subject_for_rrn(&rrn)],
         sources: ["saeol", "tax", "traffic", "welfare", "water", "parking"]
             .map(String::from)
             .to_vec(),

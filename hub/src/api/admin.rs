@@ -153,7 +153,7 @@ impl AdminApi {
             let d = hub.draft(
                 &principal,
                 "SetBreaker",
-                None,
+                vec![],
                 sources,
                 vec![],
                 &purpose,
@@ -167,7 +167,7 @@ impl AdminApi {
         let d = hub.draft(
             &principal,
             "SetBreaker",
-            None,
+            vec![],
             sources,
             vec![],
             &purpose,

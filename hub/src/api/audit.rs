@@ -7,7 +7,6 @@ use crate::policy;
 use crate::validate::{Purpose, PurposeCode};
 use futures::StreamExt;
 use minwon_audit::{AccessRecord, Outcome, RecordFilter};
-use minwon_connector_sdk::Rrn;
 use minwon_proto::v1 as pb;
 use pb::audit_service_server::AuditService;
 use std::pin::Pin;
@@ -46,10 +45,24 @@ fn outcome_pb(o: Outcome) -> pb::AccessOutcome {
     }
 }
 
-/// A stored record for the wire.
+/// A stored record for the wire: every subject in `subjects`, the first also in the
+/// single-subject fields older clients read.
 pub fn record_pb(r: AccessRecord) -> pb::AccessRecord {
     let d = r.draft;
-    let (subject_hmac, subject_masked) = d.subject.map(|s| (s.hmac, s.masked)).unwrap_or_default();
+    let (subject_hmac, subject_masked) = d
+        .subjects
+        .first()
+        .map(|s| (s.hmac.clone(), s.masked.clone()))
+        .unwrap_or_default();
+    let subjects = d
+        .subjects
+        .into_iter()
+        .map(|s| pb::AccessSubject {
+            kind: s.kind,
+            hmac: s.hmac,
+            masked: s.masked,
+        })
+        .collect();
     pb::AccessRecord {
         sequence: r.sequence,
         audit_id: r.audit_id,
@@ -62,6 +75,7 @@ pub fn record_pb(r: AccessRecord) -> pb::AccessRecord {
         action: d.action.as_str().to_string(),
         subject_hmac,
         subject_masked,
+        subjects,
         sources: d.sources,
         clear_fields: d.clear_fields,
         purpose: purpose_pb(&d.purpose_code) as i32,
@@ -109,7 +123,7 @@ impl AuditApi {
             let d = hub.draft(
                 &p,
                 operation,
-                None,
+                vec![],
                 vec![],
                 vec![],
                 &purpose,
@@ -141,13 +155,7 @@ impl AuditApi {
         if r.account.chars().count() > 128 {
             return Err(Status::invalid_argument("account: at most 128 characters"));
         }
-        let subject = if r.subject_rrn.is_empty() {
-            None
-        } else {
-            let rrn = Rrn::parse(&r.subject_rrn)
-                .map_err(|e| Status::invalid_argument(format!("subject_rrn: {}", e.reason)))?;
-            Some(hub.subject_key.subject_for_rrn(&rrn))
-        };
+        let subjects = super::subjects::of_audit_query(&hub.subject_key, r)?;
         let purpose_code = PurposeCode::from_pb(r.purpose).map(|p| p.as_str().to_string());
         let outcome = match pb::AccessOutcome::try_from(r.outcome)
             .unwrap_or(pb::AccessOutcome::Unspecified)
@@ -161,7 +169,7 @@ impl AuditApi {
             from: time_of(&r.from, "from")?,
             to: time_of(&r.to, "to")?,
             account: (!r.account.is_empty()).then(|| r.account.clone()),
-            subject_hmac: subject.as_ref().map(|s| s.hmac.clone()),
+            subject_hmacs: subjects.iter().map(|s| s.hmac.clone()).collect(),
             purpose_code,
             outcome,
             after_sequence: 0,
@@ -176,7 +184,7 @@ impl AuditApi {
         let d = hub.draft(
             &principal,
             "QueryAccessRecords",
-            subject,
+            subjects,
             vec![],
             vec![],
             &purpose,
@@ -235,7 +243,7 @@ impl AuditApi {
         let d = hub.draft(
             &principal,
             "VerifyAuditLog",
-            None,
+            vec![],
             vec![],
             vec![],
             &purpose,

@@ -1,13 +1,13 @@
 //! `CitizenCaseService`: the unified overview (unary and streamed) and single cases.
 
-use super::{Hub, TraceCtx, status};
+use super::{Hub, TraceCtx, status, subjects};
 use crate::auth::Principal;
 use crate::convert;
 use crate::fanout::{self, SourceOutcome};
 use crate::validate::{self, Purpose, ValidQuery};
 use futures::{FutureExt, StreamExt};
 use minwon_audit::{Outcome, Subject};
-use minwon_connector_sdk::{CallContext, CitizenKeys, Rrn, model::split_case_ref};
+use minwon_connector_sdk::{CallContext, model::split_case_ref};
 use minwon_proto::v1 as pb;
 use pb::citizen_case_service_server::CitizenCaseService;
 use std::pin::Pin;
@@ -28,23 +28,6 @@ impl CitizenApi {
     }
 }
 
-/// The data subject named in the access record: the RRN when given, else the first key.
-fn subject_of(hub: &Hub, keys: &CitizenKeys) -> Option<Subject> {
-    if let Some(rrn) = &keys.rrn {
-        return Some(hub.subject_key.subject_for_rrn(rrn));
-    }
-    if let Some(v) = keys.vehicle_numbers.first() {
-        return Some(
-            hub.subject_key
-                .subject_for("vehicle_number", v.expose(), v.masked()),
-        );
-    }
-    keys.water_customer_no.as_ref().map(|w| {
-        hub.subject_key
-            .subject_for("water_customer_no", w.expose(), w.masked())
-    })
-}
-
 /// Everything decided before any back-end is called.
 struct Prepared {
     principal: Principal,
@@ -52,7 +35,8 @@ struct Prepared {
     trace: TraceCtx,
     fanout_deadline: Instant,
     plan: fanout::Plan,
-    subject: Option<Subject>,
+    /// Every key of the query, each its own data subject.
+    subjects: Vec<Subject>,
 }
 
 impl CitizenApi {
@@ -66,7 +50,7 @@ impl CitizenApi {
         let query = validate::citizen_query(req.get_ref(), &hub.registry.names())?;
         let trace = TraceCtx::from_metadata(req.metadata());
         let (deadline, budget) = hub.deadline_of(req.metadata());
-        let subject = subject_of(hub, &query.keys);
+        let subjects = hub.subject_key.subjects_for_keys(&query.keys);
         // Refused outright when the policy denies every source; otherwise denied sources are
         // reported DENIED one by one.
         let decisions: Vec<_> = hub
@@ -84,7 +68,7 @@ impl CitizenApi {
             let draft = hub.draft(
                 &principal,
                 operation,
-                subject,
+                subjects,
                 vec![],
                 vec![],
                 &query.purpose,
@@ -104,7 +88,7 @@ impl CitizenApi {
             query,
             trace,
             plan,
-            subject,
+            subjects,
         })
     }
 }
@@ -127,7 +111,7 @@ impl CitizenApi {
         let draft = hub.draft(
             &p.principal,
             "GetCitizenOverview",
-            p.subject,
+            p.subjects,
             p.plan.called_sources(),
             p.plan.clear_fields_allowed(),
             &p.query.purpose,
@@ -180,7 +164,7 @@ impl CitizenApi {
         let draft = hub.draft(
             &p.principal,
             "StreamCitizenOverview",
-            p.subject,
+            p.subjects,
             called,
             may_clear,
             &p.query.purpose,
@@ -228,9 +212,9 @@ impl CitizenApi {
             ))
         })?;
         let trace = TraceCtx::from_metadata(req.metadata());
-        let ref_subject = hub
-            .subject_key
-            .subject_for("case_ref", &r.case_ref, r.case_ref.clone());
+        // Until the case is seen its citizen is unknown: the reference names the subject, by
+        // HMAC and a fixed masked form (the reference is caller text, possibly an RRN).
+        let ref_subject = subjects::of_case_ref(&hub.subject_key, source, &r.case_ref);
         let sources = vec![source.to_string()];
         let access = hub
             .policy
@@ -239,7 +223,7 @@ impl CitizenApi {
             let d = hub.draft(
                 &principal,
                 "GetCase",
-                Some(ref_subject),
+                vec![ref_subject],
                 sources,
                 vec![],
                 &purpose,
@@ -264,13 +248,9 @@ impl CitizenApi {
             .await;
         match result {
             Ok(case) => {
-                let subject = case
-                    .personal
-                    .rrn
-                    .as_deref()
-                    .and_then(|v| Rrn::parse(v).ok())
-                    .map(|rrn| hub.subject_key.subject_for_rrn(&rrn))
-                    .unwrap_or(ref_subject);
+                // The citizen the case belongs to, as the back-end returned it; none when
+                // the case carries no key.
+                let case_subjects = subjects::of_case(&hub.subject_key, &case.personal);
                 let out = convert::case(case, &access);
                 let clear = out
                     .personal
@@ -280,7 +260,7 @@ impl CitizenApi {
                 let d = hub.draft(
                     &principal,
                     "GetCase",
-                    Some(subject),
+                    case_subjects,
                     sources,
                     clear,
                     &purpose,
@@ -294,7 +274,7 @@ impl CitizenApi {
                 let d = hub.draft(
                     &principal,
                     "GetCase",
-                    Some(ref_subject),
+                    vec![ref_subject],
                     sources,
                     vec![],
                     &purpose,

@@ -7,6 +7,7 @@ mod audit;
 mod citizen;
 mod knowledge;
 mod status;
+mod subjects;
 
 pub use admin::AdminApi;
 pub use audit::AuditApi;
@@ -107,13 +108,14 @@ impl Hub {
         (budget / 10).min(Duration::from_millis(250))
     }
 
-    /// An access record draft for `principal`.
+    /// An access record draft for `principal`, naming every data subject in `subjects` (empty
+    /// when the access was about no one).
     #[allow(clippy::too_many_arguments)]
     pub fn draft(
         &self,
         principal: &Principal,
         operation: &str,
-        subject: Option<Subject>,
+        subjects: Vec<Subject>,
         sources: Vec<String>,
         clear_fields: Vec<String>,
         purpose: &Purpose,
@@ -129,7 +131,7 @@ impl Hub {
             client_address: principal.client_address.clone(),
             operation: operation.to_string(),
             action: Action::View,
-            subject,
+            subjects,
             sources,
             clear_fields,
             purpose_code: purpose.code.as_str().to_string(),

@@ -9,7 +9,8 @@
 //! chain; a replica whose head is stale gets [`AuditError::Conflict`] and its writer re-chains
 //! on the fresh head. As defence in depth, `sequence` is the primary key and a trigger refuses
 //! any record whose `prev_hash` is not its predecessor's hash (schema version 3), so even a
-//! writer that skipped the head check could neither fork nor break the chain.
+//! writer that skipped the head check could neither fork nor break the chain. Every data
+//! subject of a record is a row of `access_subject`, indexed by HMAC (schema version 4).
 //!
 //! # Durability and failure
 //!
@@ -248,10 +249,8 @@ impl AuditStore for PostgresStore {
         let Ok(after) = i64::try_from(filter.after_sequence) else {
             return Ok(Vec::new());
         };
-        let mut sql = format!(
-            "SELECT {} FROM access_record WHERE sequence > $1",
-            rows::COLUMNS
-        );
+        // A page of records (filtered, ordered, limited), then joined with its subjects.
+        let mut sql = String::from("SELECT * FROM access_record WHERE sequence > $1");
         let mut args: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(after)];
         let mut cond = |column: &str, value: Box<dyn ToSql + Sync + Send>| {
             args.push(value);
@@ -266,17 +265,26 @@ impl AuditStore for PostgresStore {
         if let Some(account) = &filter.account {
             cond("account =", Box::new(account.clone()));
         }
-        if let Some(hmac) = &filter.subject_hmac {
-            cond("subject_hmac =", Box::new(hmac.clone()));
-        }
         if let Some(purpose) = &filter.purpose_code {
             cond("purpose_code =", Box::new(purpose.clone()));
         }
         if let Some(outcome) = filter.outcome {
             cond("outcome =", Box::new(outcome.as_str().to_string()));
         }
+        for hmac in &filter.subject_hmacs {
+            args.push(Box::new(hmac.clone()));
+            sql.push_str(&format!(
+                " AND sequence IN (SELECT sequence FROM access_subject WHERE hmac = ${})",
+                args.len()
+            ));
+        }
         args.push(Box::new(i64::try_from(filter.limit).unwrap_or(i64::MAX)));
         sql.push_str(&format!(" ORDER BY sequence LIMIT ${}", args.len()));
+        let sql = format!(
+            "SELECT {} FROM ({sql}) AS r LEFT JOIN access_subject AS s \
+             ON s.sequence = r.sequence ORDER BY r.sequence, s.ordinal",
+            rows::COLUMNS
+        );
 
         let client = self.client().await?;
         let stmt = client.prepare_cached(&sql).await.map_err(pg_error)?;
@@ -285,7 +293,11 @@ impl AuditStore for PostgresStore {
             .map(|a| a.as_ref() as &(dyn ToSql + Sync))
             .collect();
         let found = client.query(&stmt, &params).await.map_err(pg_error)?;
-        found.iter().map(rows::from_row).collect()
+        let mut out = Vec::new();
+        for row in &found {
+            rows::push_row(&mut out, row)?;
+        }
+        Ok(out)
     }
 
     async fn ping(&self) -> Result<(), AuditError> {

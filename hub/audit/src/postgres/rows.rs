@@ -1,27 +1,37 @@
 //! Mapping between [`AccessRecord`] / [`Checkpoint`] and PostgreSQL rows.
 //!
 //! The columns are the SQLite store's: lists are JSON arrays in TEXT, time is BIGINT
-//! milliseconds UTC. A batch is inserted with ONE statement that unnests one array per column,
-//! so a batch of any size is a single prepared statement and a single round trip.
+//! milliseconds UTC, every data subject a row of `access_subject`. A batch is inserted with
+//! one statement that unnests one array per column (and one more for its subjects), so a
+//! batch of any size is at most two prepared statements and two round trips. A query reads
+//! records joined with their subjects, one row per subject (or one for a record without).
 
 use super::schema::pg_error;
+use crate::store::push_joined_row;
 use crate::{AccessRecord, AuditError, Checkpoint, RecordDraft, Subject};
 use chrono::DateTime;
 use tokio_postgres::Row;
 
-/// The selected columns, in the order [`from_row`] reads them.
-pub const COLUMNS: &str = "sequence, audit_id, time_ms, account, role, department, channel, \
-    client_address, operation, action, subject_hmac, subject_masked, sources, clear_fields, \
-    purpose_code, purpose_note, outcome, trace_id, prev_hash, hash";
+/// The selected columns of `r` (a page of `access_record`) LEFT JOIN `s` (`access_subject`),
+/// in the order [`push_row`] reads them.
+pub const COLUMNS: &str = "r.sequence, r.audit_id, r.time_ms, r.account, r.role, r.department, \
+    r.channel, r.client_address, r.operation, r.action, r.sources, r.clear_fields, \
+    r.purpose_code, r.purpose_note, r.outcome, r.trace_id, r.prev_hash, r.hash, \
+    s.ordinal, s.kind, s.hmac, s.masked";
 
-/// Inserts a whole batch: one array parameter per column.
+/// Inserts a whole batch: one array parameter per column. The legacy `subject_hmac` and
+/// `subject_masked` columns stay NULL: subjects live in `access_subject` since version 4.
 pub const INSERT: &str = "INSERT INTO access_record (sequence, audit_id, time_ms, account, role, \
-    department, channel, client_address, operation, action, subject_hmac, subject_masked, \
-    sources, clear_fields, purpose_code, purpose_note, outcome, trace_id, prev_hash, hash) \
+    department, channel, client_address, operation, action, sources, clear_fields, \
+    purpose_code, purpose_note, outcome, trace_id, prev_hash, hash) \
     SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], \
     $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], \
-    $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[], \
-    $20::text[])";
+    $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])";
+
+/// Inserts every subject of a batch, after its records, in one statement.
+pub const INSERT_SUBJECTS: &str = "INSERT INTO access_subject \
+    (sequence, ordinal, kind, hmac, masked) \
+    SELECT * FROM UNNEST($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[])";
 
 /// Selected checkpoint columns, in the order [`checkpoint_from_row`] reads them.
 pub const CHECKPOINT_COLUMNS: &str = "sequence, head_hash, time_ms, key_id, signature";
@@ -37,12 +47,14 @@ pub fn seq_to_sql(sequence: u64) -> Result<i64, AuditError> {
     i64::try_from(sequence).map_err(|_| AuditError::corrupt(sequence, "sequence out of range"))
 }
 
-/// The column arrays of a batch, bound in the order of [`INSERT`].
+/// The column arrays of a batch, bound in the order of [`INSERT`] and [`INSERT_SUBJECTS`].
 #[derive(Default)]
 pub struct Columns {
     int: [Vec<i64>; 2],
     text: [Vec<String>; 16],
-    subject: [Vec<Option<String>>; 2],
+    subject_sequence: Vec<i64>,
+    subject_ordinal: Vec<i32>,
+    subject_text: [Vec<String>; 3],
 }
 
 impl Columns {
@@ -78,13 +90,22 @@ impl Columns {
             for (column, value) in c.text.iter_mut().zip(texts) {
                 column.push(value);
             }
-            c.subject[0].push(d.subject.as_ref().map(|s| s.hmac.clone()));
-            c.subject[1].push(d.subject.as_ref().map(|s| s.masked.clone()));
+            for (ordinal, s) in d.subjects.iter().enumerate() {
+                c.subject_sequence.push(seq_to_sql(r.sequence)?);
+                c.subject_ordinal.push(
+                    i32::try_from(ordinal)
+                        .map_err(|_| AuditError::corrupt(r.sequence, "too many subjects"))?,
+                );
+                let texts = [s.kind.clone(), s.hmac.clone(), s.masked.clone()];
+                for (column, value) in c.subject_text.iter_mut().zip(texts) {
+                    column.push(value);
+                }
+            }
         }
         Ok(c)
     }
 
-    /// Runs [`INSERT`] for these columns on `tx`.
+    /// Runs [`INSERT`] (then [`INSERT_SUBJECTS`] when there are subjects) on `tx`.
     pub async fn insert(&self, tx: &deadpool_postgres::Transaction<'_>) -> Result<(), AuditError> {
         let stmt = tx.prepare_cached(INSERT).await.map_err(pg_error)?;
         let t = &self.text;
@@ -101,8 +122,6 @@ impl Columns {
                 &t[5],
                 &t[6],
                 &t[7],
-                &self.subject[0],
-                &self.subject[1],
                 &t[8],
                 &t[9],
                 &t[10],
@@ -115,28 +134,55 @@ impl Columns {
         )
         .await
         .map_err(pg_error)?;
+        if self.subject_sequence.is_empty() {
+            return Ok(());
+        }
+        let stmt = tx.prepare_cached(INSERT_SUBJECTS).await.map_err(pg_error)?;
+        let s = &self.subject_text;
+        tx.execute(
+            &stmt,
+            &[
+                &self.subject_sequence,
+                &self.subject_ordinal,
+                &s[0],
+                &s[1],
+                &s[2],
+            ],
+        )
+        .await
+        .map_err(pg_error)?;
         Ok(())
     }
 }
 
-/// Reads one row selected with [`COLUMNS`].
-pub fn from_row(row: &Row) -> Result<AccessRecord, AuditError> {
+/// Reads one row selected with [`COLUMNS`] into `out` (see [`push_joined_row`]).
+pub fn push_row(out: &mut Vec<AccessRecord>, row: &Row) -> Result<(), AuditError> {
     let raw_seq: i64 = row.try_get(0).map_err(pg_error)?;
     let sequence =
         u64::try_from(raw_seq).map_err(|_| AuditError::corrupt(0, "negative sequence"))?;
+    let ordinal: Option<i32> = row.try_get(18).map_err(pg_error)?;
+    let subject = match ordinal {
+        None => None,
+        Some(ordinal) => Some((
+            i64::from(ordinal),
+            Subject {
+                kind: row.try_get(19).map_err(pg_error)?,
+                hmac: row.try_get(20).map_err(pg_error)?,
+                masked: row.try_get(21).map_err(pg_error)?,
+            },
+        )),
+    };
+    push_joined_row(out, sequence, || record_from_row(sequence, row), subject)
+}
+
+/// The record part of a row, without subjects.
+fn record_from_row(sequence: u64, row: &Row) -> Result<AccessRecord, AuditError> {
     let bad = |reason: &str| AuditError::corrupt(sequence, reason);
     let text = |i: usize| -> Result<String, AuditError> { row.try_get(i).map_err(pg_error) };
     let list = |i: usize, what: &str| -> Result<Vec<String>, AuditError> {
         serde_json::from_str(&text(i)?).map_err(|_| bad(what))
     };
     let time_ms: i64 = row.try_get(2).map_err(pg_error)?;
-    let subject_hmac: Option<String> = row.try_get(10).map_err(pg_error)?;
-    let subject_masked: Option<String> = row.try_get(11).map_err(pg_error)?;
-    let subject = match (subject_hmac, subject_masked) {
-        (Some(hmac), Some(masked)) => Some(Subject { hmac, masked }),
-        (None, None) => None,
-        _ => return Err(bad("subject half missing")),
-    };
     let draft = RecordDraft {
         time: DateTime::from_timestamp_millis(time_ms).ok_or_else(|| bad("time out of range"))?,
         account: text(3)?,
@@ -146,20 +192,20 @@ pub fn from_row(row: &Row) -> Result<AccessRecord, AuditError> {
         client_address: text(7)?,
         operation: text(8)?,
         action: text(9)?.parse().map_err(|_| bad("unknown action"))?,
-        subject,
-        sources: list(12, "sources is not a JSON string list")?,
-        clear_fields: list(13, "clear_fields is not a JSON string list")?,
-        purpose_code: text(14)?,
-        purpose_note: text(15)?,
-        outcome: text(16)?.parse().map_err(|_| bad("unknown outcome"))?,
-        trace_id: text(17)?,
+        subjects: Vec::new(),
+        sources: list(10, "sources is not a JSON string list")?,
+        clear_fields: list(11, "clear_fields is not a JSON string list")?,
+        purpose_code: text(12)?,
+        purpose_note: text(13)?,
+        outcome: text(14)?.parse().map_err(|_| bad("unknown outcome"))?,
+        trace_id: text(15)?,
     };
     Ok(AccessRecord {
         sequence,
         audit_id: text(1)?,
         draft,
-        prev_hash: text(18)?,
-        hash: text(19)?,
+        prev_hash: text(16)?,
+        hash: text(17)?,
     })
 }
 

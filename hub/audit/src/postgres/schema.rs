@@ -19,7 +19,7 @@ pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The schema migrations, oldest first; the schema version is how many have run.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 const V1: &str = "
 CREATE TABLE access_record (
@@ -103,6 +103,43 @@ END
 $$;
 CREATE TRIGGER access_record_links AFTER INSERT ON access_record
     FOR EACH ROW EXECUTE FUNCTION audit_check_link();
+";
+
+/// Version 4: a record names every data subject it is about, each in its own row of
+/// `access_subject` (kind, HMAC, masked form; `ordinal` keeps their order), found by any of
+/// them through the `hmac` index. The one subject of an older record moves there with an empty
+/// kind (it had none; see `chain.rs`, format v1). `subject_hmac`/`subject_masked` of
+/// `access_record` stay for the rows written before, as in the SQLite store, and are NULL in
+/// every record written since; their index is replaced by the new one. A trigger (not a
+/// foreign key, so both stores behave alike) refuses a subject of a record that does not exist.
+const V4: &str = "
+DROP INDEX access_record_subject;
+CREATE TABLE access_subject (
+    sequence    BIGINT NOT NULL,
+    ordinal     INTEGER NOT NULL CHECK (ordinal >= 0),
+    kind        TEXT NOT NULL,
+    hmac        TEXT NOT NULL,
+    masked      TEXT NOT NULL,
+    PRIMARY KEY (sequence, ordinal)
+);
+CREATE INDEX access_subject_hmac ON access_subject (hmac, sequence);
+INSERT INTO access_subject (sequence, ordinal, kind, hmac, masked)
+    SELECT sequence, 0, '', subject_hmac, subject_masked FROM access_record
+    WHERE subject_hmac IS NOT NULL;
+CREATE FUNCTION audit_subject_of_a_record() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM access_record WHERE sequence = NEW.sequence) THEN
+        RAISE EXCEPTION 'subject of an access record that does not exist';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER access_subject_of_a_record BEFORE INSERT ON access_subject
+    FOR EACH ROW EXECUTE FUNCTION audit_subject_of_a_record();
+CREATE TRIGGER access_subject_no_change BEFORE UPDATE OR DELETE ON access_subject
+    FOR EACH ROW EXECUTE FUNCTION audit_append_only();
+CREATE TRIGGER access_subject_no_truncate BEFORE TRUNCATE ON access_subject
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
 ";
 
 /// Maps a PostgreSQL error to [`AuditError::Unavailable`].

@@ -4,7 +4,8 @@
 //! IMMEDIATE … COMMIT` transaction (so a batch is one fsync'd commit), `sequence` the primary
 //! key, and the head check inside that transaction, so two writers cannot fork the chain; a
 //! trigger also refuses any record that does not link to its predecessor (schema version 3).
-//! Signed checkpoints live in `audit_checkpoint` (schema version 2).
+//! Signed checkpoints live in `audit_checkpoint` (schema version 2). Every data subject of a
+//! record is a row of `access_subject`, indexed by HMAC (schema version 4).
 
 mod rows;
 mod schema;
@@ -128,10 +129,8 @@ impl AuditStore for SqliteStore {
         let Ok(after) = i64::try_from(filter.after_sequence) else {
             return Ok(Vec::new());
         };
-        let mut sql = format!(
-            "SELECT {} FROM access_record WHERE sequence > ?",
-            rows::COLUMNS
-        );
+        // A page of records (filtered, ordered, limited), then joined with its subjects.
+        let mut sql = String::from("SELECT * FROM access_record WHERE sequence > ?");
         let mut args: Vec<Value> = vec![Value::Integer(after)];
         let mut cond = |clause: &str, value: Value| {
             sql.push_str(" AND ");
@@ -147,8 +146,11 @@ impl AuditStore for SqliteStore {
         if let Some(account) = &filter.account {
             cond("account = ?", Value::Text(account.clone()));
         }
-        if let Some(hmac) = &filter.subject_hmac {
-            cond("subject_hmac = ?", Value::Text(hmac.clone()));
+        for hmac in &filter.subject_hmacs {
+            cond(
+                "sequence IN (SELECT sequence FROM access_subject WHERE hmac = ?)",
+                Value::Text(hmac.clone()),
+            );
         }
         if let Some(purpose) = &filter.purpose_code {
             cond("purpose_code = ?", Value::Text(purpose.clone()));
@@ -160,6 +162,11 @@ impl AuditStore for SqliteStore {
         args.push(Value::Integer(
             i64::try_from(filter.limit).unwrap_or(i64::MAX),
         ));
+        let sql = format!(
+            "SELECT {} FROM ({sql}) AS r LEFT JOIN access_subject AS s \
+             ON s.sequence = r.sequence ORDER BY r.sequence, s.ordinal",
+            rows::COLUMNS
+        );
 
         self.with_conn(move |conn| {
             let mut stmt = conn.prepare_cached(&sql).map_err(db_error)?;
@@ -168,7 +175,7 @@ impl AuditStore for SqliteStore {
                 .map_err(db_error)?;
             let mut out = Vec::new();
             while let Some(row) = rows.next().map_err(db_error)? {
-                out.push(rows::from_row(row)?);
+                rows::push_row(&mut out, row)?;
             }
             Ok(out)
         })

@@ -15,7 +15,7 @@ use std::time::Duration;
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The schema migrations, oldest first; the database version is how many have run.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 const V1: &str = "
 CREATE TABLE access_record (
@@ -85,6 +85,35 @@ CREATE TRIGGER access_record_links BEFORE INSERT ON access_record
         THEN '0000000000000000000000000000000000000000000000000000000000000000'
         ELSE (SELECT hash FROM access_record WHERE sequence = NEW.sequence - 1) END)
     BEGIN SELECT RAISE(ABORT, 'access record does not continue the chain'); END;
+";
+
+/// Version 4: a record names every data subject it is about, each in its own row of
+/// `access_subject` (kind, HMAC, masked form; `ordinal` keeps their order), found by any of
+/// them through the `hmac` index. The one subject of an older record moves there with an empty
+/// kind (it had none; see `chain.rs`, format v1). `subject_hmac`/`subject_masked` of
+/// `access_record` stay for the rows written before (SQLite cannot drop a column a CHECK names)
+/// and are NULL in every record written since; their index is replaced by the new one.
+const V4: &str = "
+DROP INDEX access_record_subject;
+CREATE TABLE access_subject (
+    sequence    INTEGER NOT NULL,
+    ordinal     INTEGER NOT NULL CHECK (ordinal >= 0),
+    kind        TEXT NOT NULL,
+    hmac        TEXT NOT NULL,
+    masked      TEXT NOT NULL,
+    PRIMARY KEY (sequence, ordinal)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX access_subject_hmac ON access_subject (hmac, sequence);
+INSERT INTO access_subject (sequence, ordinal, kind, hmac, masked)
+    SELECT sequence, 0, '', subject_hmac, subject_masked FROM access_record
+    WHERE subject_hmac IS NOT NULL;
+CREATE TRIGGER access_subject_of_a_record BEFORE INSERT ON access_subject
+    WHEN NOT EXISTS (SELECT 1 FROM access_record WHERE sequence = NEW.sequence)
+    BEGIN SELECT RAISE(ABORT, 'subject of an access record that does not exist'); END;
+CREATE TRIGGER access_subject_no_update BEFORE UPDATE ON access_subject
+    BEGIN SELECT RAISE(ABORT, 'access records are append-only'); END;
+CREATE TRIGGER access_subject_no_delete BEFORE DELETE ON access_subject
+    BEGIN SELECT RAISE(ABORT, 'access records are append-only'); END;
 ";
 
 /// Maps a SQLite error to [`AuditError::Unavailable`]. SQLite messages name tables, columns

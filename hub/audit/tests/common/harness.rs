@@ -68,7 +68,8 @@ impl TestDb for SqliteDb {
         self.sql(
             "DROP TRIGGER access_record_no_update; DROP TRIGGER access_record_no_delete;
              DROP TRIGGER audit_checkpoint_no_update; DROP TRIGGER audit_checkpoint_no_delete;
-             DROP TRIGGER access_record_links;",
+             DROP TRIGGER access_record_links;
+             DROP TRIGGER access_subject_no_update; DROP TRIGGER access_subject_no_delete;",
         )
         .await;
     }
@@ -163,7 +164,8 @@ impl TestDb for PgDb {
     async fn unlock(&self) {
         self.sql(
             "ALTER TABLE access_record DISABLE TRIGGER USER;
-             ALTER TABLE audit_checkpoint DISABLE TRIGGER USER;",
+             ALTER TABLE audit_checkpoint DISABLE TRIGGER USER;
+             ALTER TABLE access_subject DISABLE TRIGGER USER;",
         )
         .await;
     }

@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test binary uses a different subset
 
 pub mod harness;
+pub mod legacy;
 pub mod suite;
 pub mod tamper;
 
@@ -27,10 +28,20 @@ pub fn draft(n: u64) -> RecordDraft {
         client_address: "10.0.0.7".into(),
         operation: "GetCitizenOverview".into(),
         action: Action::View,
-        subject: Some(Subject {
-            hmac: format!("{:064x}", n % 5),
-            masked: "900101-1******".into(),
-        }),
+        // Two subjects, so a query must find a record by either: its RRN, and a plate every
+        // third record shares.
+        subjects: vec![
+            Subject {
+                kind: "rrn".into(),
+                hmac: format!("{:064x}", n % 5),
+                masked: "900101-1******".into(),
+            },
+            Subject {
+                kind: "vehicle_number".into(),
+                hmac: format!("{:064x}", 0x100 + n % 3),
+                masked: "12가****".into(),
+            },
+        ],
         sources: vec!["saeol".into(), "tax".into()],
         clear_fields: vec!["name".into()],
         purpose_code: "citizen_inquiry".into(),
@@ -57,17 +68,17 @@ pub fn seqs(records: &[AccessRecord]) -> Vec<u64> {
     records.iter().map(|r| r.sequence).collect()
 }
 
-/// A plain SQL INSERT of one record (SQLite and PostgreSQL alike), bypassing the store.
+/// Plain SQL INSERTs of one record and its subjects (SQLite and PostgreSQL alike), bypassing
+/// the store; `;`-separated statements, for `TestDb::sql`.
 pub fn insert_sql(r: &AccessRecord) -> String {
     let q = |s: &str| format!("'{}'", s.replace('\'', "''"));
-    let opt = |s: Option<&String>| s.map_or_else(|| "NULL".to_string(), |s| q(s));
     let d = &r.draft;
     let json = |l: &Vec<String>| q(&serde_json::to_string(l).unwrap());
-    format!(
+    let mut sql = format!(
         "INSERT INTO access_record (sequence, audit_id, time_ms, account, role, department, \
-         channel, client_address, operation, action, subject_hmac, subject_masked, sources, \
-         clear_fields, purpose_code, purpose_note, outcome, trace_id, prev_hash, hash) VALUES \
-         ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+         channel, client_address, operation, action, sources, clear_fields, purpose_code, \
+         purpose_note, outcome, trace_id, prev_hash, hash) VALUES \
+         ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
         r.sequence,
         q(&r.audit_id),
         d.time.timestamp_millis(),
@@ -78,8 +89,6 @@ pub fn insert_sql(r: &AccessRecord) -> String {
         q(&d.client_address),
         q(&d.operation),
         q(d.action.as_str()),
-        opt(d.subject.as_ref().map(|s| &s.hmac)),
-        opt(d.subject.as_ref().map(|s| &s.masked)),
         json(&d.sources),
         json(&d.clear_fields),
         q(&d.purpose_code),
@@ -88,7 +97,18 @@ pub fn insert_sql(r: &AccessRecord) -> String {
         q(&d.trace_id),
         q(&r.prev_hash),
         q(&r.hash),
-    )
+    );
+    for (ordinal, s) in d.subjects.iter().enumerate() {
+        sql.push_str(&format!(
+            ";\nINSERT INTO access_subject (sequence, ordinal, kind, hmac, masked) \
+             VALUES ({}, {ordinal}, {}, {}, {})",
+            r.sequence,
+            q(&s.kind),
+            q(&s.hmac),
+            q(&s.masked)
+        ));
+    }
+    sql
 }
 
 /// Generates one `#[tokio::test]` per suite test for the database `$make` returns
@@ -106,6 +126,7 @@ macro_rules! store_suite {
             suite::verify_store_pages_through_the_whole_trail_and_names_the_first_bad_record,
             suite::two_logs_on_two_store_instances_make_one_chain,
             tamper::tamper_changed_field_is_caught,
+            tamper::tamper_changed_removed_or_moved_subject_is_caught,
             tamper::tamper_deleted_record_is_caught,
             tamper::tamper_inserted_record_is_caught,
             tamper::tamper_swapped_records_are_caught,

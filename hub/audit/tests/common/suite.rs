@@ -4,8 +4,8 @@ use super::harness::TestDb;
 use super::{all_records, chained, draft, insert_sql, seqs};
 use chrono::DateTime;
 use minwon_audit::{
-    AuditError, AuditLog, Checkpoint, GENESIS_HASH, GroupCommitConfig, Outcome, RecordFilter, seal,
-    verify_chain, verify_store,
+    AuditError, AuditLog, Checkpoint, GENESIS_HASH, GroupCommitConfig, Outcome, RecordFilter,
+    Subject, seal, verify_chain, verify_store,
 };
 use std::sync::Arc;
 
@@ -15,10 +15,18 @@ pub async fn appended_records_read_back_identical_and_verify(db: &dyn TestDb) {
     let mut records = chained(1, 10, GENESIS_HASH);
     // A look-up that named no subject and consulted no source, and Korean/odd text.
     let mut d = draft(4);
-    d.subject = None;
+    d.subjects.clear();
     d.sources.clear();
     d.purpose_note = "민원 \"인용\", 쉼표\n줄바꿈 '따옴표' \\ 역슬래시".into();
     records[3] = seal(4, &records[2].hash, d);
+    // One subject without kind, as older builds wrote (format v1), and three subjects.
+    records[5].draft.subjects.truncate(1);
+    records[5].draft.subjects[0].kind.clear();
+    records[6].draft.subjects.push(Subject {
+        kind: "water_customer_no".into(),
+        hmac: "ab".repeat(32),
+        masked: "2024****".into(),
+    });
     let tail: Vec<_> = records[4..].iter().map(|r| r.draft.clone()).collect();
     let mut prev = records[3].hash.clone();
     for (i, d) in tail.into_iter().enumerate() {
@@ -71,12 +79,42 @@ pub async fn query_filters_by_time_account_subject_purpose_outcome_and_pages(db:
     })
     .await;
     assert_eq!(account, (1..=30).filter(|n| n % 3 == 1).collect::<Vec<_>>());
+    // Every record names two subjects; each finds it, both together narrow it down.
+    let rrn = format!("{:064x}", 2);
+    let plate = format!("{:064x}", 0x101);
     let subject = q(RecordFilter {
-        subject_hmac: Some(format!("{:064x}", 2)),
+        subject_hmacs: vec![rrn.clone()],
         ..all()
     })
     .await;
     assert_eq!(subject, vec![2, 7, 12, 17, 22, 27]);
+    let second = q(RecordFilter {
+        subject_hmacs: vec![plate.clone()],
+        ..all()
+    })
+    .await;
+    assert_eq!(second, (1..=30).filter(|n| n % 3 == 1).collect::<Vec<_>>());
+    let both = q(RecordFilter {
+        subject_hmacs: vec![rrn, plate.clone()],
+        ..all()
+    })
+    .await;
+    assert_eq!(both, vec![7, 22]);
+    // Paging counts records, not their subjects.
+    let paged = q(RecordFilter {
+        subject_hmacs: vec![plate],
+        after_sequence: 4,
+        limit: 3,
+        ..all()
+    })
+    .await;
+    assert_eq!(paged, vec![7, 10, 13]);
+    let nobody = q(RecordFilter {
+        subject_hmacs: vec!["f".repeat(64)],
+        ..all()
+    })
+    .await;
+    assert!(nobody.is_empty());
     let denied = q(RecordFilter {
         outcome: Some(Outcome::Denied),
         ..all()
@@ -165,6 +203,11 @@ pub async fn records_and_checkpoints_cannot_be_changed_through_sql(db: &dyn Test
         "DELETE FROM access_record",
         "UPDATE audit_checkpoint SET sequence = 1",
         "DELETE FROM audit_checkpoint",
+        "UPDATE access_subject SET masked = 'x'",
+        "DELETE FROM access_subject",
+        // A subject for a record that does not exist.
+        "INSERT INTO access_subject (sequence, ordinal, kind, hmac, masked) \
+         VALUES (99, 0, 'rrn', 'x', 'y')",
     ] {
         assert!(db.try_sql(sql).await.is_err(), "{sql} was allowed");
     }

@@ -70,6 +70,47 @@ pub async fn tamper_changed_field_is_caught(db: &dyn TestDb) {
     assert_bad(&verify(db, &trail).await, 7, "hash mismatch");
 }
 
+pub async fn tamper_changed_removed_or_moved_subject_is_caught(db: &dyn TestDb) {
+    // Every record names two subjects (see `draft`), each a row of the subject table.
+    let trail = write_trail(db).await;
+    db.sql("UPDATE access_subject SET masked = '900101-2******' WHERE sequence = 7")
+        .await;
+    assert_bad(&verify(db, &trail).await, 7, "hash mismatch");
+
+    let trail = write_trail_again(db, trail).await;
+    db.sql("DELETE FROM access_subject WHERE sequence = 9 AND ordinal = 1")
+        .await;
+    assert_bad(&verify(db, &trail).await, 9, "hash mismatch");
+
+    // Re-pointing a subject at another record changes both.
+    let trail = write_trail_again(db, trail).await;
+    db.sql(
+        "UPDATE access_subject SET sequence = 12, ordinal = 2 WHERE sequence = 11 AND ordinal = 1",
+    )
+    .await;
+    assert_bad(&verify(db, &trail).await, 11, "hash mismatch");
+    let after = all_records(db.store().as_ref()).await;
+    assert_eq!(after[11].draft.subjects.len(), 3);
+}
+
+/// Undoes the previous tamper test's damage by rewriting the whole subject table from the
+/// records the writer wrote (the tests' drafts), so one trail serves several checks.
+async fn write_trail_again(db: &dyn TestDb, trail: Trail) -> Trail {
+    let mut sql = String::from("DELETE FROM access_subject;\n");
+    for sequence in 1..=20 {
+        for (ordinal, s) in draft(sequence).subjects.iter().enumerate() {
+            sql.push_str(&format!(
+                "INSERT INTO access_subject (sequence, ordinal, kind, hmac, masked) \
+                 VALUES ({sequence}, {ordinal}, '{}', '{}', '{}');\n",
+                s.kind, s.hmac, s.masked
+            ));
+        }
+    }
+    db.sql(&sql).await;
+    assert!(verify(db, &trail).await.ok);
+    trail
+}
+
 pub async fn tamper_deleted_record_is_caught(db: &dyn TestDb) {
     let trail = write_trail(db).await;
     db.sql("DELETE FROM access_record WHERE sequence = 7").await;
@@ -83,9 +124,13 @@ pub async fn tamper_inserted_record_is_caught(db: &dyn TestDb) {
     let forged = seal(8, &stored[6].hash, draft(99));
     db.sql(&format!(
         "CREATE TEMP TABLE shifted AS SELECT * FROM access_record WHERE sequence > 7;
+         CREATE TEMP TABLE shifted_subject AS SELECT * FROM access_subject WHERE sequence > 7;
+         DELETE FROM access_subject WHERE sequence > 7;
          DELETE FROM access_record WHERE sequence > 7;
          UPDATE shifted SET sequence = sequence + 1;
+         UPDATE shifted_subject SET sequence = sequence + 1;
          INSERT INTO access_record SELECT * FROM shifted;
+         INSERT INTO access_subject SELECT * FROM shifted_subject;
          {};",
         insert_sql(&forged)
     ))
@@ -131,7 +176,10 @@ pub async fn tamper_recomputed_chain_is_caught_by_a_signed_checkpoint(db: &dyn T
     let stored = all_records(db.store().as_ref()).await;
     // Change record 7 and re-seal everything after it: the chain itself verifies again.
     let mut prev = stored[5].hash.clone();
-    let mut sql = String::from("DELETE FROM access_record WHERE sequence >= 7;\n");
+    let mut sql = String::from(
+        "DELETE FROM access_subject WHERE sequence >= 7;\n\
+         DELETE FROM access_record WHERE sequence >= 7;\n",
+    );
     for record in &stored[6..] {
         let mut d = record.draft.clone();
         if record.sequence == 7 {
