@@ -9,6 +9,7 @@
 mod common;
 
 use common::draft;
+use minwon_audit::AuditStore;
 use minwon_audit::keys::generate_signing_key;
 use minwon_audit::{
     AuditLog, CheckpointConfig, ExportFormat, GroupCommitConfig, SigningKey, SqliteStore,
@@ -274,4 +275,43 @@ async fn a_manifest_path_leaving_the_bundle_is_refused_before_reading_it() {
     }
     write_manifest(&dir, &original, &key);
     assert!(check(&dir, &key).await.ok);
+}
+
+#[tokio::test]
+async fn an_export_is_recorded_first_and_its_bundle_ends_before_its_own_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("audit.db")).unwrap();
+    let key = generate_signing_key();
+    let log = AuditLog::start(Arc::new(store.clone()), GroupCommitConfig::default())
+        .await
+        .unwrap();
+    for i in 1..=5 {
+        log.record(draft(i)).await.unwrap();
+    }
+    let out = dir.path().join("bundle");
+    let request = ExportRequest::new(None, None, ExportFormat::Jsonl, &key);
+    let mut who = draft(99);
+    who.operation = "audit export".into();
+    who.subject = None;
+    let (receipt, manifest) = minwon_audit::export_recorded(&log, who, &request, &out)
+        .await
+        .unwrap();
+    assert_eq!(receipt.sequence, 6);
+    assert_eq!(manifest.export_audit_id.as_deref(), Some(receipt.audit_id.as_str()));
+    assert_eq!((manifest.last_sequence, manifest.record_count), (Some(5), 5));
+    let stored = store
+        .query(&minwon_audit::RecordFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 6);
+    assert_eq!(stored[5].draft.action, minwon_audit::Action::Export);
+    assert_eq!(stored[5].audit_id, receipt.audit_id);
+    let report = check(&out, &key).await;
+    assert!(report.ok && report.records_checked == 5, "{report:?}");
+
+    // An occupied folder is refused before anything is recorded.
+    let again = minwon_audit::export_recorded(&log, draft(100), &request, &out).await;
+    assert!(again.is_err());
+    assert_eq!(log.store().head().await.unwrap().map(|h| h.0), Some(6));
+    log.shutdown().await;
 }
