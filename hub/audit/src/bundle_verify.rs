@@ -137,7 +137,10 @@ fn verify_records(
                 ),
             );
         } else if last_hash != manifest.last_hash {
-            verifier.fail(last, "the last record's hash is not the manifest's last hash");
+            verifier.fail(
+                last,
+                "the last record's hash is not the manifest's last hash",
+            );
         } else if count > 0 {
             match verifier.last_checkpoint_sequence() {
                 Some(covered) if covered >= last => {}

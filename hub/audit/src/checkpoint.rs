@@ -220,9 +220,11 @@ fn collected_checkpoint(
     };
     // A line of the checkpoint file itself.
     if object.contains_key("signature") && object.contains_key("head_hash") {
-        return serde_json::from_value(value.clone()).map(Some).map_err(|_| {
-            AuditError::Io(format!("collected line {line} is not a valid checkpoint"))
-        });
+        return serde_json::from_value(value.clone())
+            .map(Some)
+            .map_err(|_| {
+                AuditError::Io(format!("collected line {line} is not a valid checkpoint"))
+            });
     }
     // A container runtime's wrapper around the hub's own line.
     if let Some(Value::String(inner)) = object.get("log") {
@@ -336,7 +338,10 @@ mod tests {
             event(&a),
             serde_json::to_string(&b).unwrap()
         );
-        assert_eq!(parse_collected(&text).unwrap(), vec![a.clone(), b.clone(), b]);
+        assert_eq!(
+            parse_collected(&text).unwrap(),
+            vec![a.clone(), b.clone(), b]
+        );
 
         let damaged = event(&a).replace("\"time_ms\":1", "\"time_ms\":\"x\"");
         assert!(matches!(parse_collected(&damaged), Err(AuditError::Io(_))));

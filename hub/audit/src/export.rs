@@ -331,10 +331,7 @@ impl HashingWriter {
 
     async fn write(&mut self, bytes: &[u8]) -> Result<(), AuditError> {
         self.digest.update(bytes);
-        self.out
-            .write_all(bytes)
-            .await
-            .map_err(io("records file"))
+        self.out.write_all(bytes).await.map_err(io("records file"))
     }
 
     /// Flushes and fsyncs; returns the hex SHA-256 of everything written.

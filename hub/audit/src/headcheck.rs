@@ -173,14 +173,24 @@ mod tests {
             .unwrap();
         check_continues_known(&store, &new, &new).await.unwrap();
 
-        let err = check_continues_known(&store, &new, &known).await.unwrap_err();
-        assert!(matches!(err, AuditError::Integrity { sequence: 4, .. }), "{err}");
+        let err = check_continues_known(&store, &new, &known)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, AuditError::Integrity { sequence: 4, .. }),
+            "{err}"
+        );
         let forged = Head {
             sequence: 3,
             hash: "ab".repeat(32),
         };
-        let err = check_continues_known(&store, &forged, &new).await.unwrap_err();
-        assert!(matches!(err, AuditError::Integrity { sequence: 3, .. }), "{err}");
+        let err = check_continues_known(&store, &forged, &new)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, AuditError::Integrity { sequence: 3, .. }),
+            "{err}"
+        );
         let not_the_end = Head {
             sequence: 6,
             hash: "cd".repeat(32),
@@ -188,6 +198,9 @@ mod tests {
         let err = check_continues_known(&store, &known, &not_the_end)
             .await
             .unwrap_err();
-        assert!(matches!(err, AuditError::Integrity { sequence: 6, .. }), "{err}");
+        assert!(
+            matches!(err, AuditError::Integrity { sequence: 6, .. }),
+            "{err}"
+        );
     }
 }

@@ -165,10 +165,7 @@ impl BundleManifest {
 }
 
 /// Manifest-level checks before any data file is read; `Err` is the reason the bundle fails.
-pub(crate) fn check_manifest(
-    manifest: &BundleManifest,
-    key: &VerifyingKey,
-) -> Result<(), String> {
+pub(crate) fn check_manifest(manifest: &BundleManifest, key: &VerifyingKey) -> Result<(), String> {
     if manifest.format_version != FORMAT_VERSION {
         return Err(format!(
             "bundle format {} is not the supported format {FORMAT_VERSION}",
@@ -213,7 +210,15 @@ mod tests {
         for ok in ["records.jsonl", "sub/records.csv"] {
             assert!(stays_inside(ok), "{ok}");
         }
-        for bad in ["", "../x", "a/../../x", "/etc/passwd", "./x", "a\\..\\x", "a\0b"] {
+        for bad in [
+            "",
+            "../x",
+            "a/../../x",
+            "/etc/passwd",
+            "./x",
+            "a\\..\\x",
+            "a\0b",
+        ] {
             assert!(!stays_inside(bad), "{bad:?}");
         }
     }

@@ -12,8 +12,8 @@ use common::draft;
 use minwon_audit::AuditStore;
 use minwon_audit::keys::generate_signing_key;
 use minwon_audit::{
-    AuditLog, CheckpointConfig, ExportFormat, GroupCommitConfig, SigningKey, SqliteStore,
-    ExportRequest, VerifyReport, export, verify_bundle,
+    AuditLog, CheckpointConfig, ExportFormat, ExportRequest, GroupCommitConfig, SigningKey,
+    SqliteStore, VerifyReport, export, verify_bundle,
 };
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -100,7 +100,10 @@ fn reseal(dir: &Path, key: &SigningKey) {
 
 /// The edit is caught by the manifest's digest; resealed, by `then`.
 async fn caught_twice(dir: &Path, key: &SigningKey, file: &str) -> VerifyReport {
-    assert_refused(&check(dir, key).await, &format!("{file} does not match its SHA-256"));
+    assert_refused(
+        &check(dir, key).await,
+        &format!("{file} does not match its SHA-256"),
+    );
     reseal(dir, key);
     check(dir, key).await
 }
@@ -113,7 +116,10 @@ async fn an_intact_bundle_verifies_and_a_wrong_key_does_not() {
     assert!(report.ok && report.records_checked == 10 && report.checkpoints_checked == 3);
     assert_eq!(report.last_checkpoint_sequence, Some(14));
     let m = manifest(&dir);
-    assert_eq!((m["last_sequence"].as_u64(), m["record_count"].as_u64()), (Some(14), Some(10)));
+    assert_eq!(
+        (m["last_sequence"].as_u64(), m["record_count"].as_u64()),
+        (Some(14), Some(10))
+    );
     let other = generate_signing_key();
     assert_refused(&check(&dir, &other).await, "not the given key");
 }
@@ -139,19 +145,31 @@ async fn a_deleted_or_cut_jsonl_record_is_caught() {
         lines.remove(0);
         lines
     });
-    assert_bad(&caught_twice(&dir, &key, "records.jsonl").await, 5, "missing");
+    assert_bad(
+        &caught_twice(&dir, &key, "records.jsonl").await,
+        5,
+        "missing",
+    );
     std::fs::write(&path, &original).unwrap();
     edit(&path, |mut lines| {
         lines.remove(3);
         lines
     });
-    assert_bad(&caught_twice(&dir, &key, "records.jsonl").await, 8, "missing");
+    assert_bad(
+        &caught_twice(&dir, &key, "records.jsonl").await,
+        8,
+        "missing",
+    );
     std::fs::write(&path, &original).unwrap();
     edit(&path, |mut lines| {
         lines.truncate(8);
         lines
     });
-    assert_bad(&caught_twice(&dir, &key, "records.jsonl").await, 13, "manifest says 14");
+    assert_bad(
+        &caught_twice(&dir, &key, "records.jsonl").await,
+        13,
+        "manifest says 14",
+    );
     write_manifest(&dir, &signed, &key);
 }
 
@@ -164,7 +182,11 @@ async fn an_edited_csv_cell_is_caught() {
         lines[2] = lines[2].replace("민원여권과", "세정과");
         lines
     });
-    assert_bad(&caught_twice(&dir, &key, "records.csv").await, 6, "hash mismatch");
+    assert_bad(
+        &caught_twice(&dir, &key, "records.csv").await,
+        6,
+        "hash mismatch",
+    );
 }
 
 #[tokio::test]
@@ -188,7 +210,11 @@ fn cut_tail(dir: &Path) -> Value {
     });
     std::fs::write(dir.join("checkpoints.jsonl"), "").unwrap();
     let last: Value = serde_json::from_str(
-        std::fs::read_to_string(&path).unwrap().lines().nth(1).unwrap(),
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap(),
     )
     .unwrap();
     let mut m = manifest(dir);
@@ -210,7 +236,10 @@ async fn a_bundle_cut_at_the_tail_with_its_checkpoints_emptied_is_caught() {
     // The cutter cannot sign: the old signature no longer covers the relabelled manifest.
     let bytes = serde_json::to_vec_pretty(&cut).unwrap();
     std::fs::write(dir.join("manifest.json"), &bytes).unwrap();
-    assert_refused(&check(&dir, &key).await, "manifest signature does not verify");
+    assert_refused(
+        &check(&dir, &key).await,
+        "manifest signature does not verify",
+    );
     // Re-signed with another key: refused for the key.
     write_manifest(&dir, &cut, &generate_signing_key());
     assert_refused(&check(&dir, &key).await, "not the given key");
@@ -237,7 +266,10 @@ async fn a_forged_manifest_is_caught() {
     m["record_count"] = 10.into();
     m["checkpoint_count"] = 2.into();
     write_manifest(&dir, &m, &key);
-    assert_refused(&check(&dir, &key).await, "3 checkpoints but its manifest says 2");
+    assert_refused(
+        &check(&dir, &key).await,
+        "3 checkpoints but its manifest says 2",
+    );
     m["checkpoint_count"] = 3.into();
     m["last_hash"] = "ab".repeat(32).into();
     write_manifest(&dir, &m, &key);
@@ -297,8 +329,14 @@ async fn an_export_is_recorded_first_and_its_bundle_ends_before_its_own_record()
         .await
         .unwrap();
     assert_eq!(receipt.sequence, 6);
-    assert_eq!(manifest.export_audit_id.as_deref(), Some(receipt.audit_id.as_str()));
-    assert_eq!((manifest.last_sequence, manifest.record_count), (Some(5), 5));
+    assert_eq!(
+        manifest.export_audit_id.as_deref(),
+        Some(receipt.audit_id.as_str())
+    );
+    assert_eq!(
+        (manifest.last_sequence, manifest.record_count),
+        (Some(5), 5)
+    );
     let stored = store
         .query(&minwon_audit::RecordFilter::default())
         .await
