@@ -257,3 +257,48 @@ pub fn public_key(config: &Path) -> Result<()> {
     );
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(account: &str, purpose: &str, note: &str) -> ExportOptions {
+        ExportOptions {
+            account: Some(account.into()),
+            purpose: Some(purpose.into()),
+            purpose_note: Some(note.into()),
+            ..ExportOptions::default()
+        }
+    }
+
+    #[test]
+    fn an_export_is_recorded_as_an_allowed_export_by_the_named_account() {
+        let d = export_draft(&opts("auditor-kim", "audit_review", "2026-11 점검")).unwrap();
+        assert_eq!(d.action, Action::Export);
+        assert_eq!(d.outcome, Outcome::Allowed);
+        assert_eq!(
+            (d.account.as_str(), d.operation.as_str()),
+            ("auditor-kim", "audit export")
+        );
+        assert_eq!(
+            (d.purpose_code.as_str(), d.purpose_note.as_str()),
+            ("audit_review", "2026-11 점검")
+        );
+        assert!(d.subject.is_none() && d.sources.is_empty());
+        assert!(d.client_address.starts_with("local:"));
+    }
+
+    #[test]
+    fn a_bad_purpose_note_or_account_is_refused_with_the_flag_named() {
+        let e = export_draft(&opts("a", "curiosity", "")).unwrap_err();
+        assert!(e.to_string().contains("--purpose: one of"), "{e}");
+        let e = export_draft(&opts("a", "audit_review", "x\u{7}")).unwrap_err();
+        assert!(e.to_string().contains("--purpose-note"), "{e}");
+        let long = "n".repeat(MAX_NOTE_CHARS + 1);
+        assert!(export_draft(&opts("a", "audit_review", &long)).is_err());
+        let e = export_draft(&opts("a\nb", "audit_review", "")).unwrap_err();
+        assert!(e.to_string().contains("--account"), "{e}");
+        let e = export_draft(&opts(" ", "audit_review", "")).unwrap_err();
+        assert!(e.to_string().contains("--account"), "{e}");
+    }
+}
