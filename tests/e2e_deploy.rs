@@ -715,12 +715,29 @@ fn example_config_passes_check_config() {
     )
     .unwrap();
     minwon_hub::keys::generate_secret(&data.join("subject-hmac.key")).unwrap();
+    minwon_hub::keys::write_signing_key(
+        &minwon_hub::keys::generate_signing_key(),
+        &data.join("checkpoint-signing.pem"),
+        &data.join("checkpoint-public.pem"),
+    )
+    .unwrap();
     let text = read(&repo().join("hub/config/example.toml"));
     assert_every_known_connector_configured(&text, "hub/config/example.toml");
     let path = conf_dir.join("example.toml");
     std::fs::write(&path, &text).unwrap();
     let (ok, out) = check_config(&path, &[]);
     assert!(ok, "check-config refused hub/config/example.toml:\n{out}");
+    assert!(!out.contains("warning:"), "{out}");
+    // Checkpoints are on by default: without the key the config is refused, naming the way
+    // out; turned off, it passes with a warning.
+    std::fs::remove_file(data.join("checkpoint-signing.pem")).unwrap();
+    let (ok, out) = check_config(&path, &[]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("checkpoint-signing.pem"), "{out}");
+    let off = [("MINWON_AUDIT__CHECKPOINTS".to_string(), "false".to_string())];
+    let (ok, out) = check_config(&path, &off);
+    assert!(ok, "{out}");
+    assert!(out.contains("warning: audit.checkpoints = false"), "{out}");
     // Every table the hub reads is present and documented.
     for table in [
         "[server]",

@@ -4,6 +4,11 @@
 //! while the public knowledge search keeps answering; once the relay is back, the hub
 //! recovers without a restart and the chain still verifies.
 //!
+//! History rewritten under the running hub (the embedded SQLite trail's head changed behind
+//! its back) is different: the writer finds it when it re-reads the head, refuses every
+//! personal-data answer from then on, turns NOT_SERVING for good and counts
+//! `minwon_audit_integrity_failures_total`.
+//!
 //! Uses `MINWON_TEST_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`). With `CI`
 //! set the test must run; elsewhere, without a reachable server, it says so and skips.
 
@@ -210,5 +215,83 @@ async fn audit_store_outage_fails_closed_and_recovers_without_restart() {
         let _ = client
             .batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
             .await;
+    }
+}
+
+/// The Prometheus text of the admin port, over a plain HTTP/1.0 request (no client stack
+/// needed for one GET on loopback).
+async fn scrape(demo: &Demo) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let url = demo.endpoints["metrics"].as_str().unwrap();
+    let rest = url.strip_prefix("http://").expect("http metrics URL");
+    let (host, path) = rest.split_once('/').unwrap_or((rest, "metrics"));
+    let mut conn = tokio::net::TcpStream::connect(host).await.unwrap();
+    conn.write_all(format!("GET /{path} HTTP/1.0\r\nHost: {host}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut text = String::new();
+    conn.read_to_string(&mut text).await.unwrap();
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trail_rewritten_under_the_running_hub_fails_closed_for_good() {
+    let demo = Demo::start();
+    let citizen = demo.full_citizen();
+    let mut cases = CitizenCaseServiceClient::new(demo.channel().await);
+    for _ in 0..3 {
+        cases
+            .get_citizen_overview(authed(query_full(&citizen), &demo.token("counselor")))
+            .await
+            .expect("works while the trail is intact");
+    }
+    assert!(
+        scrape(&demo)
+            .await
+            .contains("minwon_audit_integrity_failures_total{} 0")
+    );
+    // Rewrite the head record's hash with SQL from a connection of the test's own.
+    let conn = rusqlite::Connection::open(demo.audit_db()).unwrap();
+    conn.execute_batch("DROP TRIGGER access_record_no_update; DROP TRIGGER access_record_links;")
+        .unwrap();
+    conn.execute(
+        "UPDATE access_record SET hash = ?1 WHERE sequence = (SELECT max(sequence) FROM access_record)",
+        [&"ab".repeat(32)],
+    )
+    .unwrap();
+    drop(conn);
+    let before = demo.access_record_count();
+    // The next append conflicts, the writer re-reads the head and finds it does not continue.
+    for _ in 0..2 {
+        let e = cases
+            .get_citizen_overview(authed(query_full(&citizen), &demo.token("counselor")))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), tonic::Code::Unavailable, "{}", e.message());
+    }
+    assert_eq!(
+        demo.access_record_count(),
+        before,
+        "nothing chained onto the rewritten head"
+    );
+    let mut waited = 0;
+    while case_health(&demo).await != ServingStatus::NotServing as i32 {
+        assert!(
+            waited < 100,
+            "health turns NOT_SERVING; log:\n{}",
+            demo.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        waited += 1;
+    }
+    let text = scrape(&demo).await;
+    assert!(
+        text.contains("minwon_audit_integrity_failures_total{} 1"),
+        "{text}"
+    );
+    let log = demo.log();
+    assert!(log.contains("integrity lost"), "{log}");
+    for v in support::personal_values(&citizen) {
+        assert!(!log.contains(&v), "a personal value in the log");
     }
 }

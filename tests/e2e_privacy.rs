@@ -1,5 +1,6 @@
 //! End-to-end: the access trail as an auditor sees it — querying by data subject, verifying,
-//! tamper detection by the CLI, offline export, crash safety, lockout, and no personal value
+//! tamper detection by the CLI, offline export (recorded as an access; a cut bundle fails),
+//! crash safety, lockout, and no personal value
 //! in the hub's logs.
 
 mod support;
@@ -175,6 +176,7 @@ async fn tampering_is_caught_by_the_rpc_and_the_cli_offline() {
         String::from_utf8_lossy(&out.stderr)
     );
     std::fs::write(&key, &out.stdout).unwrap();
+    let mut export_ids = Vec::new();
     for format in ["jsonl", "csv"] {
         let bundle = demo.dir().join(format!("bundle-{format}"));
         let st = hub()
@@ -182,6 +184,12 @@ async fn tampering_is_caught_by_the_rpc_and_the_cli_offline() {
             .arg(&config)
             .arg("--out")
             .arg(&bundle)
+            .args([
+                "--account",
+                "auditor-kim",
+                "--purpose-note",
+                "2026-11 월간 점검",
+            ])
             .output()
             .unwrap();
         assert!(
@@ -189,6 +197,26 @@ async fn tampering_is_caught_by_the_rpc_and_the_cli_offline() {
             "{}",
             String::from_utf8_lossy(&st.stderr)
         );
+        // The export is an access of its own, committed before the bundle: its audit id is
+        // printed and named in the signed manifest; its record lies after the bundle.
+        let manifest: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(bundle.join("manifest.json")).unwrap())
+                .unwrap();
+        let id = manifest["export_audit_id"].as_str().unwrap().to_string();
+        assert!(String::from_utf8_lossy(&st.stdout).contains(&id));
+        let conn = rusqlite::Connection::open(demo.audit_db()).unwrap();
+        let (sequence, row): (i64, (String, String, String, String)) = conn
+            .query_row(
+                "SELECT sequence, action, account, operation, purpose_code FROM access_record \
+                 WHERE audit_id = ?1",
+                [&id],
+                |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))),
+            )
+            .unwrap();
+        let want = ("export", "auditor-kim", "audit export", "audit_review");
+        assert_eq!((&*row.0, &*row.1, &*row.2, &*row.3), want);
+        assert_eq!(manifest["last_sequence"].as_i64(), Some(sequence - 1));
+        export_ids.push(id);
         let st = hub()
             .args(["audit", "verify", "--bundle"])
             .arg(&bundle)
@@ -206,6 +234,40 @@ async fn tampering_is_caught_by_the_rpc_and_the_cli_offline() {
     assert!(
         csv.starts_with(b"\xEF\xBB\xBF"),
         "CSV opens correctly in spreadsheets (UTF-8 BOM)"
+    );
+    assert!(
+        String::from_utf8_lossy(&csv).contains(&export_ids[0]),
+        "the next export shows the first export's record"
+    );
+
+    // Cut the JSONL bundle at its tail, empty its checkpoints and relabel the manifest: the
+    // manifest signature no longer verifies, and the CLI says so with a non-zero exit.
+    let bundle = demo.dir().join("bundle-jsonl");
+    let records = std::fs::read_to_string(bundle.join("records.jsonl")).unwrap();
+    let kept: Vec<&str> = records.lines().take(2).collect();
+    std::fs::write(bundle.join("records.jsonl"), kept.join("\n") + "\n").unwrap();
+    std::fs::write(bundle.join("checkpoints.jsonl"), "").unwrap();
+    let path = bundle.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let last: serde_json::Value = serde_json::from_str(kept[1]).unwrap();
+    manifest["last_sequence"] = last["sequence"].clone();
+    manifest["last_hash"] = last["hash"].clone();
+    manifest["record_count"] = 2.into();
+    manifest["checkpoint_count"] = 0.into();
+    std::fs::write(&path, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+    let st = hub()
+        .args(["audit", "verify", "--bundle"])
+        .arg(&bundle)
+        .arg("--public-key")
+        .arg(&key)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&st.stdout);
+    assert!(!st.status.success(), "a cut bundle fails: {text}");
+    assert!(
+        text.contains("FAILED: manifest signature does not verify"),
+        "{text}"
     );
 
     // Change one field of record 2 behind the hub's back.

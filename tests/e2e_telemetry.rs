@@ -1,7 +1,8 @@
 //! End-to-end: real OTLP data. The test runs its own OTLP collector (a tonic server from the
 //! `opentelemetry-proto` definitions), points the hub at it, and checks the spans that arrive:
 //! names, attributes, parent links (continuing the caller's `traceparent`), and no personal
-//! value anywhere. It also scrapes the Prometheus endpoint.
+//! value anywhere. It also scrapes the Prometheus endpoint, and reads the audit checkpoints
+//! back from the hub's JSON log, as a cluster's log collector would keep them.
 
 mod support;
 
@@ -261,4 +262,102 @@ async fn back_ends_receive_the_hubs_traceparent() {
     for tp in &got {
         assert_eq!(tp.split('-').nth(1), Some(trace_id.as_str()), "{tp}");
     }
+}
+
+fn hub() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_minwon-hub"))
+}
+
+/// `audit verify --config C` plus `args`; (success, stdout + stderr).
+fn verify_with(config: &std::path::Path, args: &[&std::ffi::OsStr]) -> (bool, String) {
+    let out = hub()
+        .args(["audit", "verify", "--config"])
+        .arg(config)
+        .args(args)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checkpoints_logged_as_json_events_verify_the_trail_and_reveal_a_cut_tail() {
+    let mut demo = Demo::start_with(
+        &["--log-format", "json"],
+        &[("MINWON_AUDIT__CHECKPOINT_EVERY_RECORDS", "2")],
+    );
+    let citizen = demo.full_citizen();
+    let mut client = CitizenCaseServiceClient::new(demo.channel().await);
+    for _ in 0..5 {
+        client
+            .get_citizen_overview(authed(query_full(&citizen), &demo.token("counselor")))
+            .await
+            .unwrap();
+    }
+    drop(client);
+    // The shutdown checkpoint seals the head too; then the log is complete.
+    assert!(demo.terminate(), "clean exit; log:\n{}", demo.log());
+    let log = demo.dir().join("hub.log");
+    let events: Vec<serde_json::Value> = demo
+        .log()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["fields"]["message"] == "audit_checkpoint")
+        .collect();
+    assert!(
+        events.len() >= 2,
+        "checkpoint events in the log:\n{}",
+        demo.log()
+    );
+    for e in &events {
+        for field in ["sequence", "head_hash", "time_ms", "key_id", "signature"] {
+            assert!(!e["fields"][field].is_null(), "{field} missing in {e}");
+        }
+    }
+    let records = demo.access_record_count() as u64;
+    let config = demo.dir().join("demo-config.toml");
+    let (ok, out) = verify_with(&config, &["--checkpoints".as_ref(), log.as_os_str()]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(&format!("{} checkpoints collected", events.len())),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "0 records after the last checkpoint at sequence {records}"
+        )),
+        "{out}"
+    );
+    // The checkpoint file's own format is accepted the same way.
+    let file = demo.dir().join("audit-checkpoints.jsonl");
+    let (ok, out) = verify_with(&config, &["--checkpoints".as_ref(), file.as_os_str()]);
+    assert!(ok, "{out}");
+
+    // Cut the tail in the database together with its checkpoints, and the checkpoint file:
+    // only the collected log still knows how long the trail was.
+    let conn = rusqlite::Connection::open(demo.audit_db()).unwrap();
+    for t in ["access_record_no_delete", "audit_checkpoint_no_delete"] {
+        conn.execute(&format!("DROP TRIGGER \"{t}\""), []).unwrap();
+    }
+    conn.execute("DELETE FROM access_record WHERE sequence > 2", [])
+        .unwrap();
+    conn.execute("DELETE FROM audit_checkpoint", []).unwrap();
+    drop(conn);
+    std::fs::write(&file, "").unwrap();
+    let (ok, out) = verify_with(&config, &[]);
+    assert!(ok, "without an outside copy the cut goes unseen: {out}");
+    assert!(
+        out.contains("2 records, none covered by a checkpoint"),
+        "{out}"
+    );
+    let (ok, out) = verify_with(&config, &["--checkpoints".as_ref(), log.as_os_str()]);
+    assert!(!ok, "the collected log reveals the cut: {out}");
+    assert!(
+        out.contains("FAILED at sequence 3") && out.contains("cut"),
+        "{out}"
+    );
 }

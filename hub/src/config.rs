@@ -176,7 +176,13 @@ pub struct AuditConfig {
     /// PostgreSQL connection pool size.
     #[serde(default = "default_pg_pool")]
     pub postgres_pool_size: usize,
-    /// Ed25519 private key (PKCS#8 PEM) signing checkpoints; checkpoints are off without it.
+    /// Signed checkpoints of the chain (default on): `serve` then requires
+    /// `checkpoint_key_file`. `false` runs without them (check-config warns: a cut tail or a
+    /// recomputed chain is then undetectable).
+    #[serde(default = "default_true")]
+    pub checkpoints: bool,
+    /// Ed25519 private key (PKCS#8 PEM or 64 hex) signing checkpoints and export bundles;
+    /// required unless `checkpoints = false` (`audit export` always needs it).
     #[serde(default)]
     pub checkpoint_key_file: Option<PathBuf>,
     /// File outside the database to which every checkpoint is also appended (JSON lines), so
@@ -199,6 +205,9 @@ pub struct AuditConfig {
     pub max_batch: usize,
 }
 
+fn default_true() -> bool {
+    true
+}
 fn default_pg_pool() -> usize {
     8
 }
@@ -359,6 +368,14 @@ impl HubConfig {
                 "audit.postgres_pool_size must be at least 1".into(),
             ));
         }
+        if self.audit.checkpoints && self.audit.checkpoint_key_file.is_none() {
+            return Err(ConfigError::Rule(
+                "audit.checkpoint_key_file is required: checkpoints are on by default (they \
+                 reveal a cut or recomputed trail); set audit.checkpoints = false to run \
+                 without them"
+                    .into(),
+            ));
+        }
         if self.audit.max_batch == 0 {
             return Err(ConfigError::Rule(
                 "audit.max_batch must be at least 1".into(),
@@ -376,6 +393,20 @@ impl HubConfig {
             }
         }
         Ok(())
+    }
+
+    /// Settings that are valid but weaken the hub, one sentence each (`check-config` prints
+    /// them as warnings).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !self.audit.checkpoints {
+            out.push(
+                "audit.checkpoints = false: the trail gets no signed checkpoints, so records \
+                 cut from its tail or a recomputed chain go unnoticed"
+                    .to_string(),
+            );
+        }
+        out
     }
 
     fn resolve_relative_to(&mut self, dir: &Path) {

@@ -8,6 +8,7 @@ jwt_public_key_file = "k.pem"
 [audit]
 sqlite_path = "a.db"
 subject_key_file = "s.key"
+checkpoint_key_file = "cp.pem"
 "#;
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -67,4 +68,27 @@ fn deadline_rules() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("max_deadline_ms"), "{e}");
+}
+
+#[test]
+fn checkpoints_are_on_by_default_and_need_a_key_unless_turned_off() {
+    let c = HubConfig::from_toml_str(MIN, env(&[]), None).unwrap();
+    assert!(c.audit.checkpoints);
+    assert!(c.warnings().is_empty(), "{:?}", c.warnings());
+    let no_key = MIN.replace("checkpoint_key_file = \"cp.pem\"\n", "");
+    let e = HubConfig::from_toml_str(&no_key, env(&[]), None).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("audit.checkpoint_key_file is required"),
+        "{e}"
+    );
+    let off = HubConfig::from_toml_str(
+        &no_key.replace("[audit]\n", "[audit]\ncheckpoints = false\n"),
+        env(&[]),
+        None,
+    )
+    .unwrap();
+    assert!(!off.audit.checkpoints);
+    assert_eq!(off.warnings().len(), 1);
+    assert!(off.warnings()[0].contains("audit.checkpoints = false"));
 }

@@ -1,6 +1,7 @@
 //! gRPC health (`grpc.health.v1`) per service, kept true to what the hub can do: the case
 //! service and the audit service need the access trail, so they report NOT_SERVING while the
-//! audit store does not answer; the knowledge service (public, not audited) and the overall
+//! audit store does not answer, and for good once the audit writer found the stored trail
+//! rewritten under the running hub (an integrity failure); the knowledge service (public, not audited) and the overall
 //! status ("") stay SERVING. Kubernetes readiness probes ask for the case service.
 
 use crate::api::Hub;
@@ -30,10 +31,12 @@ pub async fn watch(hub: Arc<Hub>, reporter: HealthReporter) {
     }
     let mut last: Option<bool> = None;
     loop {
-        let up = matches!(
-            tokio::time::timeout(PROBE_TIMEOUT, hub.audit.store().ping()).await,
-            Ok(Ok(()))
-        );
+        let intact = hub.audit.integrity_failure().is_none();
+        let up = intact
+            && matches!(
+                tokio::time::timeout(PROBE_TIMEOUT, hub.audit.store().ping()).await,
+                Ok(Ok(()))
+            );
         if last != Some(up) {
             let status = if up {
                 ServingStatus::Serving
@@ -45,6 +48,10 @@ pub async fn watch(hub: Arc<Hub>, reporter: HealthReporter) {
             }
             if up {
                 tracing::info!("audit store reachable: case service SERVING");
+            } else if !intact {
+                tracing::error!(
+                    "audit trail integrity lost: case service NOT_SERVING until restarted"
+                );
             } else {
                 tracing::error!("audit store unreachable: case service NOT_SERVING (fail closed)");
             }

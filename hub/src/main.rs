@@ -84,7 +84,9 @@ enum Command {
 enum AuditCommand {
     /// Recompute the hash chain and check every signed checkpoint, in the configured store or
     /// in an export bundle (offline, with only the public key). Exits non-zero and names the
-    /// first bad sequence number when the trail was altered.
+    /// first bad sequence number when the trail was altered; a bundle also fails on a missing
+    /// or invalid manifest signature, a tail no checkpoint covers, or a manifest mismatch.
+    /// For the store, prints how many records lie after the last checkpoint.
     Verify {
         /// The hub config naming the store and the checkpoint key.
         #[arg(long, short)]
@@ -95,9 +97,16 @@ enum AuditCommand {
         /// Checkpoint public key (PEM or hex), e.g. from `audit public-key`.
         #[arg(long)]
         public_key: Option<PathBuf>,
+        /// Checkpoints kept outside the database, to check the store against: the hub's JSON
+        /// log lines as a log collector kept them (`audit_checkpoint` events; other lines are
+        /// skipped) or a checkpoint file. Repeatable.
+        #[arg(long, value_name = "FILE")]
+        checkpoints: Vec<PathBuf>,
     },
-    /// Write a bundle (records + checkpoints + manifest) an auditor can verify offline and
-    /// open in a spreadsheet (CSV is UTF-8 with BOM).
+    /// Write a bundle (records + checkpoints + signed manifest) an auditor can verify offline
+    /// and open in a spreadsheet (CSV is UTF-8 with BOM). Needs the checkpoint signing key
+    /// (`audit.checkpoint_key_file`): the bundle ends with a checkpoint signed now. The export
+    /// is itself recorded as an access (action `export`) before the bundle is written.
     Export {
         /// The hub config naming the store and the checkpoint key.
         #[arg(long, short)]
@@ -114,6 +123,16 @@ enum AuditCommand {
         /// Output folder (created).
         #[arg(long)]
         out: PathBuf,
+        /// Account recorded as exporting (default: the OS user, $USER).
+        #[arg(long)]
+        account: Option<String>,
+        /// Purpose code recorded: citizen_inquiry, case_handling, payment_guidance,
+        /// audit_review, system_operation.
+        #[arg(long, default_value = "audit_review")]
+        purpose: String,
+        /// Purpose note recorded (e.g. the review ticket); no personal data.
+        #[arg(long)]
+        purpose_note: Option<String>,
     },
     /// Print the checkpoint public key (PEM) auditors verify with.
     PublicKey {
@@ -181,11 +200,13 @@ async fn main() -> Result<()> {
                     config,
                     bundle,
                     public_key,
+                    checkpoints,
                 } => {
                     let ok = minwon_hub::audit_cli::verify(
                         config.as_deref(),
                         bundle.as_deref(),
                         public_key.as_deref(),
+                        &checkpoints,
                     )
                     .await?;
                     if !ok {
@@ -199,15 +220,20 @@ async fn main() -> Result<()> {
                     to,
                     format,
                     out,
+                    account,
+                    purpose,
+                    purpose_note,
                 } => {
-                    minwon_hub::audit_cli::export(
-                        &config,
-                        from.as_deref(),
-                        to.as_deref(),
-                        &format,
-                        &out,
-                    )
-                    .await
+                    let opts = minwon_hub::audit_cli::ExportOptions {
+                        from,
+                        to,
+                        format,
+                        out,
+                        account,
+                        purpose: Some(purpose),
+                        purpose_note,
+                    };
+                    minwon_hub::audit_cli::export(&config, &opts).await
                 }
                 AuditCommand::PublicKey { config } => minwon_hub::audit_cli::public_key(&config),
             }
@@ -218,6 +244,12 @@ async fn main() -> Result<()> {
             minwon_hub::registry::Registry::from_config(&cfg.connectors, &cfg.resilience)?;
             server::load_policy(&cfg)?;
             keys::read_public_key(&cfg.auth.jwt_public_key_file)?;
+            if cfg.audit.checkpoints {
+                minwon_hub::trail::required_checkpoint_key(&cfg.audit, "audit.checkpoints")?;
+            }
+            for warning in cfg.warnings() {
+                eprintln!("warning: {warning}");
+            }
             println!(
                 "{}: OK ({} connector(s))",
                 config.display(),

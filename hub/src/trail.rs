@@ -1,5 +1,7 @@
 //! Opening the access trail from `[audit]`: the store (embedded SQLite, or PostgreSQL shared
-//! by hub replicas), the group-commit writer, and signed checkpoints.
+//! by hub replicas), the group-commit writer, and signed checkpoints (on unless
+//! `checkpoints = false`). An integrity failure the writer finds (history rewritten under the
+//! running hub) is logged and counted in `minwon_audit_integrity_failures_total`.
 
 use crate::config::AuditConfig;
 use anyhow::{Context, Result};
@@ -57,19 +59,30 @@ pub fn checkpoint_key(cfg: &AuditConfig) -> Result<Option<SigningKey>> {
     Ok(Some(key))
 }
 
-/// Starts the writer (with checkpoints when a key is configured).
+/// Reads the checkpoint signing key, which `what` cannot do without.
+pub fn required_checkpoint_key(cfg: &AuditConfig, what: &str) -> Result<SigningKey> {
+    checkpoint_key(cfg)?.with_context(|| {
+        format!("{what} needs the checkpoint signing key: set audit.checkpoint_key_file")
+    })
+}
+
+/// Starts the writer, with signed checkpoints unless `checkpoints = false`.
 pub async fn start(cfg: &AuditConfig) -> Result<(AuditLog, TrailKeys)> {
     let store = open_store(cfg).await?;
     let group = GroupCommitConfig {
         max_batch: cfg.max_batch,
         ..GroupCommitConfig::default()
     };
-    let key = checkpoint_key(cfg)?;
+    let key = if cfg.checkpoints {
+        Some(required_checkpoint_key(cfg, "audit.checkpoints = true")?)
+    } else {
+        checkpoint_key(cfg)?
+    };
     let keys = TrailKeys {
         checkpoint_public_key: key.as_ref().map(SigningKey::verifying_key),
         checkpoint_file: cfg.checkpoint_file.clone(),
     };
-    let log = match key {
+    let log = match key.filter(|_| cfg.checkpoints) {
         Some(k) => {
             let mut cp = CheckpointConfig::new(k);
             cp.every_records = cfg.checkpoint_every_records;
@@ -80,7 +93,29 @@ pub async fn start(cfg: &AuditConfig) -> Result<(AuditLog, TrailKeys)> {
         None => AuditLog::start(store, group).await,
     }
     .map_err(|e| anyhow::anyhow!("starting the access trail: {e}"))?;
+    watch_integrity(&log);
     Ok((log, keys))
+}
+
+/// Counts (and logs) the writer's integrity failure once it happens; the counter starts at 0
+/// so dashboards can alert on any increase.
+fn watch_integrity(log: &AuditLog) {
+    let metrics = crate::telemetry::metrics::global();
+    metrics.audit_integrity_failures.add(&[], 0);
+    let mut watch = log.integrity_watch();
+    tokio::spawn(async move {
+        let Ok(failure) = watch.wait_for(Option::is_some).await.map(|v| v.clone()) else {
+            return; // the log was dropped: nothing more can fail
+        };
+        metrics.audit_integrity_failures.add(&[], 1);
+        if let Some(error) = failure {
+            tracing::error!(
+                error = %error,
+                "audit trail integrity lost: every personal-data answer is refused until the \
+                 trail is investigated and the hub restarted"
+            );
+        }
+    });
 }
 
 /// Verifies the whole trail in `store`: the hash chain, and with a checkpoint key every
@@ -105,6 +140,8 @@ pub async fn verify(
                 checkpoints_checked: 0,
                 first_bad_sequence: None,
                 reason: None,
+                last_sequence: n,
+                last_checkpoint_sequence: None,
             }),
             Err(minwon_audit::AuditError::Corrupt { sequence, reason }) => {
                 Ok(minwon_audit::VerifyReport {
@@ -113,6 +150,8 @@ pub async fn verify(
                     checkpoints_checked: 0,
                     first_bad_sequence: Some(sequence),
                     reason: Some(reason),
+                    last_sequence: sequence.saturating_sub(1),
+                    last_checkpoint_sequence: None,
                 })
             }
             Err(e) => Err(e),

@@ -36,8 +36,15 @@ impl Demo {
 
     /// Starts the demo with extra environment (e.g. `MINWON_…__…` config overrides).
     pub fn start_with_env(env: &[(&str, &str)]) -> Demo {
+        Self::start_with(&[], env)
+    }
+
+    /// Starts the demo with global arguments before `demo` (e.g. `--log-format json`) and
+    /// extra environment.
+    pub fn start_with(global_args: &[&str], env: &[(&str, &str)]) -> Demo {
         let dir = tempfile::tempdir().expect("temp dir");
         let child = Command::new(env!("CARGO_BIN_EXE_minwon-hub"))
+            .args(global_args)
             .args([
                 "demo",
                 "--listen",

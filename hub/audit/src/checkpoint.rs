@@ -180,6 +180,82 @@ pub fn parse_lines(text: &str) -> Result<Vec<Checkpoint>, AuditError> {
     Ok(out)
 }
 
+/// Message of the `tracing` event the writer emits for every checkpoint it stores.
+pub const CHECKPOINT_EVENT: &str = "audit_checkpoint";
+
+/// Reads checkpoints from a collected file: the checkpoint file's JSON lines **and/or** the
+/// hub's JSON log lines (`--log-format json`), in which every line whose event message is
+/// [`CHECKPOINT_EVENT`] carries one checkpoint in its `fields`. A collector that wraps each
+/// line as `{"log": "<line>", …}` (container runtimes) is unwrapped. Every other line (other
+/// log events, text lines, a torn last line) is skipped; an `audit_checkpoint` event whose
+/// fields are not a checkpoint is an error, since that is a changed or damaged copy.
+pub fn read_collected(path: &Path) -> Result<Vec<Checkpoint>, AuditError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| AuditError::Io(format!("collected checkpoints read: {e}")))?;
+    parse_collected(&text)
+}
+
+/// Parses a collected checkpoint file; see [`read_collected`].
+pub fn parse_collected(text: &str) -> Result<Vec<Checkpoint>, AuditError> {
+    let mut out = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(line.trim()) else {
+            continue;
+        };
+        if let Some(checkpoint) = collected_checkpoint(&value, index + 1)? {
+            out.push(checkpoint);
+        }
+    }
+    Ok(out)
+}
+
+/// The checkpoint one collected JSON line holds, if any.
+fn collected_checkpoint(
+    value: &serde_json::Value,
+    line: usize,
+) -> Result<Option<Checkpoint>, AuditError> {
+    use serde_json::Value;
+    let Value::Object(object) = value else {
+        return Ok(None);
+    };
+    // A line of the checkpoint file itself.
+    if object.contains_key("signature") && object.contains_key("head_hash") {
+        return serde_json::from_value(value.clone())
+            .map(Some)
+            .map_err(|_| {
+                AuditError::Io(format!("collected line {line} is not a valid checkpoint"))
+            });
+    }
+    // A container runtime's wrapper around the hub's own line.
+    if let Some(Value::String(inner)) = object.get("log") {
+        return match serde_json::from_str::<Value>(inner.trim()) {
+            Ok(inner) => collected_checkpoint(&inner, line),
+            Err(_) => Ok(None),
+        };
+    }
+    // A tracing JSON event: the message and fields under `fields` (or flattened).
+    let fields = match object.get("fields") {
+        Some(Value::Object(fields)) => fields,
+        _ => object,
+    };
+    let is_checkpoint = [fields.get("message"), object.get("event")]
+        .into_iter()
+        .flatten()
+        .any(|m| m.as_str() == Some(CHECKPOINT_EVENT));
+    if !is_checkpoint {
+        return Ok(None);
+    }
+    let mut fields = fields.clone();
+    fields.remove("message");
+    serde_json::from_value(Value::Object(fields))
+        .map(Some)
+        .map_err(|_| {
+            AuditError::Io(format!(
+                "collected line {line} is an {CHECKPOINT_EVENT} event without a valid checkpoint"
+            ))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,5 +308,42 @@ mod tests {
         assert_eq!(parse_lines(&text).unwrap(), vec![a.clone(), b.clone()]);
         text.push('\n');
         assert!(matches!(parse_lines(&text), Err(AuditError::Io(_))));
+    }
+
+    #[test]
+    fn collected_logs_and_checkpoint_lines_both_read_and_other_lines_are_skipped() {
+        let key = generate_signing_key();
+        let a = Checkpoint::sign(&key, 5, &"01".repeat(32), 1);
+        let b = Checkpoint::sign(&key, 10, &"02".repeat(32), 2);
+        let event = |c: &Checkpoint| {
+            serde_json::json!({
+                "timestamp": "2026-12-01T21:00:00.000000Z",
+                "level": "INFO",
+                "fields": {
+                    "message": CHECKPOINT_EVENT,
+                    "sequence": c.sequence,
+                    "head_hash": c.head_hash,
+                    "time_ms": c.time_ms,
+                    "key_id": c.key_id,
+                    "signature": c.signature,
+                },
+                "target": "minwon_audit::checkpointer",
+            })
+            .to_string()
+        };
+        let other = r#"{"timestamp":"x","level":"INFO","fields":{"message":"minwon-hub serving"}}"#;
+        let wrapped = serde_json::json!({ "log": event(&b), "stream": "stderr" }).to_string();
+        let text = format!(
+            "{other}\nplain text line\n{}\n{}\n{wrapped}\n{{\"sequence\":15,\"head",
+            event(&a),
+            serde_json::to_string(&b).unwrap()
+        );
+        assert_eq!(
+            parse_collected(&text).unwrap(),
+            vec![a.clone(), b.clone(), b]
+        );
+
+        let damaged = event(&a).replace("\"time_ms\":1", "\"time_ms\":\"x\"");
+        assert!(matches!(parse_collected(&damaged), Err(AuditError::Io(_))));
     }
 }

@@ -1,6 +1,12 @@
 //! The writer's checkpoint duty: when a checkpoint is due, sign the committed head and store
 //! it in the database and the checkpoint file.
 //!
+//! Every stored checkpoint is also emitted as one structured `tracing` event,
+//! [`crate::checkpoint::CHECKPOINT_EVENT`], whose fields are exactly the checkpoint's: with the hub's JSON log
+//! format a cluster's log collector keeps an independent copy outside the database and the
+//! pod (`minwon-hub audit verify --checkpoints <collected log>` reads it back, see
+//! [`crate::checkpoint::parse_collected`]).
+//!
 //! A failed checkpoint never fails a record: it is logged (sequence numbers only) and retried
 //! at the next occasion, since the records themselves are already committed and chained.
 
@@ -83,9 +89,22 @@ impl Checkpointer {
                 );
             }
         }
-        tracing::debug!(sequence, "audit checkpoint written");
+        emit_event(&checkpoint);
         self.last_sequence = sequence;
         self.since = 0;
         Some(checkpoint)
     }
+}
+
+/// Emits `checkpoint` as one `audit_checkpoint` event (INFO): `sequence` (the trail's size at
+/// the checkpoint), `head_hash`, `time_ms`, `key_id`, `signature`. No record data.
+pub(crate) fn emit_event(checkpoint: &Checkpoint) {
+    tracing::info!(
+        sequence = checkpoint.sequence,
+        head_hash = %checkpoint.head_hash,
+        time_ms = checkpoint.time_ms,
+        key_id = %checkpoint.key_id,
+        signature = %checkpoint.signature,
+        "audit_checkpoint" // = CHECKPOINT_EVENT (a literal: tracing wants one)
+    );
 }

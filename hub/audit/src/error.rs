@@ -28,6 +28,18 @@ pub enum AuditError {
         /// Why it was refused.
         reason: String,
     },
+    /// The stored trail no longer continues the history this writer knew: a head it re-read
+    /// (after another writer appended, or after a failed append) does not link to the last
+    /// head it had verified, or the records between do not chain. History was rewritten under
+    /// a running hub. The writer then refuses every further record (fail closed) until the
+    /// hub is restarted after an investigation.
+    #[error("audit trail integrity lost at sequence {sequence}: {reason}")]
+    Integrity {
+        /// The sequence where the stored trail departs from the known history.
+        sequence: u64,
+        /// What was found, e.g. "stored head has another hash".
+        reason: String,
+    },
     /// The audit log has been shut down and accepts no more records.
     #[error("audit log closed")]
     Closed,
@@ -48,6 +60,7 @@ impl AuditError {
             AuditError::Unavailable(_) => "unavailable",
             AuditError::Corrupt { .. } => "corrupt",
             AuditError::Conflict { .. } => "conflict",
+            AuditError::Integrity { .. } => "integrity",
             AuditError::Closed => "closed",
             AuditError::InvalidKey(_) => "invalid_key",
             AuditError::Io(_) => "io",

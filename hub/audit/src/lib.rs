@@ -21,12 +21,14 @@
 //! - [`postgres`]: [`PostgresStore`], for production and replicas sharing one database
 //!   (advisory-locked appends, `synchronous_commit=on`).
 //! - [`writer`]: [`AuditLog`], the group-commit writer that owns the chain head and makes
-//!   checkpoints ([`AuditLog::start_with_checkpoints`]).
+//!   checkpoints ([`AuditLog::start_with_checkpoints`]); a head it re-reads must continue the
+//!   one it knew (`headcheck`), or it fails closed with [`AuditError::Integrity`].
 //! - [`checkpoint`]: [`Checkpoint`], [`CheckpointConfig`], the checkpoint file.
 //! - [`keys`]: Ed25519 [`SigningKey`] / [`VerifyingKey`] parsing, PEM export, key ids.
 //! - [`verify`]: [`verify_trail`], [`verify_store_trail`], [`TrailVerifier`], [`VerifyReport`].
-//! - [`export`]: [`export`] bundles (JSONL or CSV) and [`verify_bundle`]; [`csv`] is their
-//!   CSV dialect.
+//! - [`export`]: [`export_recorded`] / [`export`] bundles (JSONL or CSV) sealed by an
+//!   export-time checkpoint and a signed [`manifest`], and [`verify_bundle`]; [`csv`] is
+//!   their CSV dialect.
 //! - [`error`]: [`AuditError`]; its messages never contain personal data.
 //!
 //! Typical use:
@@ -48,13 +50,16 @@
 //! # let _ = receipt; log.shutdown().await; Ok(()) }
 //! ```
 
+mod bundle_verify;
 pub mod chain;
 pub mod checkpoint;
 mod checkpointer;
 pub mod csv;
 pub mod error;
 pub mod export;
+mod headcheck;
 pub mod keys;
+pub mod manifest;
 pub mod postgres;
 pub mod record;
 pub mod sqlite;
@@ -69,7 +74,9 @@ pub(crate) mod test_support;
 pub use chain::{GENESIS_HASH, seal, verify_chain};
 pub use checkpoint::{Checkpoint, CheckpointConfig};
 pub use error::AuditError;
-pub use export::{BundleManifest, ExportFormat, export, verify_bundle};
+pub use export::{
+    BundleManifest, ExportFormat, ExportRequest, export, export_recorded, verify_bundle,
+};
 pub use keys::{SigningKey, VerifyingKey};
 pub use postgres::PostgresStore;
 pub use record::{AccessRecord, Action, Outcome, Receipt, RecordDraft};

@@ -37,6 +37,21 @@ pub struct VerifyReport {
     pub first_bad_sequence: Option<u64>,
     /// Why it is bad (fixed text and numbers, never record data), when not ok.
     pub reason: Option<String>,
+    /// The sequence of the last record that verified (0 before any).
+    #[serde(default)]
+    pub last_sequence: u64,
+    /// The highest sequence a verified checkpoint covers, if any.
+    #[serde(default)]
+    pub last_checkpoint_sequence: Option<u64>,
+}
+
+impl VerifyReport {
+    /// How many verified records lie after the last verified checkpoint: the tail that only
+    /// the chain protects (anyone able to write the database could change it unnoticed).
+    pub fn uncovered_tail(&self) -> u64 {
+        self.last_sequence
+            .saturating_sub(self.last_checkpoint_sequence.unwrap_or(0))
+    }
 }
 
 /// Streaming verifier of one consecutive run of records and its checkpoints.
@@ -49,6 +64,7 @@ pub struct TrailVerifier<'k> {
     last: (u64, String),
     records_checked: u64,
     checkpoints_checked: u64,
+    last_checkpoint: Option<u64>,
     failure: Option<(u64, String)>,
 }
 
@@ -79,6 +95,7 @@ impl<'k> TrailVerifier<'k> {
             last: (sequence, hash.to_string()),
             records_checked: 0,
             checkpoints_checked: 0,
+            last_checkpoint: None,
             failure: None,
         };
         verifier.check_checkpoints_at(sequence, hash);
@@ -135,6 +152,11 @@ impl<'k> TrailVerifier<'k> {
         self.last.0
     }
 
+    /// The highest sequence a verified checkpoint covered so far.
+    pub fn last_checkpoint_sequence(&self) -> Option<u64> {
+        self.last_checkpoint
+    }
+
     /// Ends the run: checks that no valid checkpoint lies beyond the last record, and reports.
     pub fn finish(mut self) -> VerifyReport {
         // Any checkpoint left lies beyond the last record: the first one decides.
@@ -163,6 +185,8 @@ impl<'k> TrailVerifier<'k> {
             checkpoints_checked: self.checkpoints_checked,
             first_bad_sequence,
             reason,
+            last_sequence: self.last.0,
+            last_checkpoint_sequence: self.last_checkpoint,
         }
     }
 
@@ -185,6 +209,7 @@ impl<'k> TrailVerifier<'k> {
                 return;
             }
             self.checkpoints_checked += 1;
+            self.last_checkpoint = Some(sequence);
         }
     }
 }

@@ -11,16 +11,24 @@
 //! store reports a [`AuditError::Conflict`] (another writer moved the head), nothing was
 //! written, so the batch is re-chained on the fresh head and retried a few times.
 //!
+//! A head the writer re-reads is never trusted blindly: it must continue the last head the
+//! writer verified, record by record ([`crate::headcheck`]). If it does not (history was
+//! rewritten under the running hub), the writer fails closed for good: every
+//! [`AuditLog::record`] then fails with [`AuditError::Integrity`], no checkpoint is signed,
+//! and [`AuditLog::integrity_failure`] / [`AuditLog::integrity_watch`] tell the hub (health,
+//! metrics).
+//!
 //! Started with [`AuditLog::start_with_checkpoints`], the writer also signs a
 //! [`crate::Checkpoint`] of its committed head every `every_records` records or `every_secs`
 //! seconds, and once more on shutdown (see [`crate::checkpoint`]).
 
-use crate::chain::{GENESIS_HASH, seal};
+use crate::chain::seal;
 use crate::checkpointer::Checkpointer;
+use crate::headcheck::{Head, check_continues_known};
 use crate::{AccessRecord, AuditError, AuditStore, CheckpointConfig, Receipt, RecordDraft};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
 /// Upper bound on one `append`, so a hung store cannot wedge the writer. Stores bound their
@@ -50,6 +58,8 @@ impl Default for GroupCommitConfig {
 }
 
 type Reply = oneshot::Sender<Result<Receipt, AuditError>>;
+/// The integrity failure, once found (`None` while the trail is intact).
+type IntegrityState = Arc<watch::Sender<Option<AuditError>>>;
 
 struct Job {
     draft: RecordDraft,
@@ -61,6 +71,7 @@ pub struct AuditLog {
     store: Arc<dyn AuditStore>,
     sender: Mutex<Option<mpsc::Sender<Job>>>,
     writer: tokio::sync::Mutex<Option<JoinHandle<()>>>,
+    integrity: IntegrityState,
 }
 
 impl std::fmt::Debug for AuditLog {
@@ -96,18 +107,22 @@ impl AuditLog {
     ) -> Result<AuditLog, AuditError> {
         let head = Head::from_store(store.head().await?);
         let (sender, receiver) = mpsc::channel(config.queue_capacity.max(1));
+        let integrity: IntegrityState = Arc::new(watch::Sender::new(None));
         let writer = Writer {
             store: Arc::clone(&store),
             receiver,
             max_batch: config.max_batch.max(1),
+            known: head.clone(),
             head: Some(head),
             checkpointer,
+            integrity: Arc::clone(&integrity),
         };
         let handle = tokio::spawn(writer.run());
         Ok(AuditLog {
             store,
             sender: Mutex::new(Some(sender)),
             writer: tokio::sync::Mutex::new(Some(handle)),
+            integrity,
         })
     }
 
@@ -117,8 +132,13 @@ impl AuditLog {
     /// Waits while the queue is full (wrap it in the caller's deadline). Fails with
     /// [`AuditError::Unavailable`] if the store fails and [`AuditError::Closed`] after
     /// [`AuditLog::shutdown`]. If the caller gives up after the record was queued, the record
-    /// is still committed: the trail may over-record, it never under-records.
+    /// is still committed: the trail may over-record, it never under-records. Once the
+    /// writer found the stored history rewritten, every call fails with
+    /// [`AuditError::Integrity`].
     pub async fn record(&self, draft: RecordDraft) -> Result<Receipt, AuditError> {
+        if let Some(error) = self.integrity_failure() {
+            return Err(error);
+        }
         let sender = self
             .sender
             .lock()
@@ -134,6 +154,17 @@ impl AuditLog {
         answer.await.map_err(|_| {
             AuditError::Unavailable("audit writer stopped before answering".to_string())
         })?
+    }
+
+    /// The integrity failure the writer found, if any: the stored trail stopped continuing
+    /// the history this writer knew. Permanent for this log (restart after investigating).
+    pub fn integrity_failure(&self) -> Option<AuditError> {
+        self.integrity.borrow().clone()
+    }
+
+    /// Watches for an integrity failure: the value turns from `None` to the error once.
+    pub fn integrity_watch(&self) -> watch::Receiver<Option<AuditError>> {
+        self.integrity.subscribe()
     }
 
     /// The store behind the log, for queries and health checks.
@@ -158,32 +189,17 @@ impl AuditLog {
     }
 }
 
-/// The chain head as the writer believes it: the last sequence (0 for an empty trail) and hash.
-#[derive(Debug, Clone)]
-struct Head {
-    sequence: u64,
-    hash: String,
-}
-
-impl Head {
-    fn from_store(head: Option<(u64, String)>) -> Head {
-        match head {
-            Some((sequence, hash)) => Head { sequence, hash },
-            None => Head {
-                sequence: 0,
-                hash: GENESIS_HASH.to_string(),
-            },
-        }
-    }
-}
-
 struct Writer {
     store: Arc<dyn AuditStore>,
     receiver: mpsc::Receiver<Job>,
     max_batch: usize,
     /// `None` after a failed append: re-read from the store before the next batch.
     head: Option<Head>,
+    /// The last head this writer verified (read at start or committed itself); a re-read
+    /// head must continue it.
+    known: Head,
     checkpointer: Option<Checkpointer>,
+    integrity: IntegrityState,
 }
 
 impl Writer {
@@ -213,6 +229,12 @@ impl Writer {
             }
             let (drafts, replies): (Vec<RecordDraft>, Vec<Reply>) =
                 jobs.drain(..).map(|job| (job.draft, job.reply)).unzip();
+            if let Some(error) = self.integrity.borrow().clone() {
+                for reply in replies {
+                    let _ = reply.send(Err(error.clone()));
+                }
+                continue;
+            }
             match self.commit(drafts).await {
                 Ok(receipts) => {
                     let count = receipts.len();
@@ -236,7 +258,7 @@ impl Writer {
                         "audit append failed; the batch is refused and the head will be re-read"
                     );
                     let error = match error {
-                        AuditError::Unavailable(_) => error,
+                        AuditError::Unavailable(_) | AuditError::Integrity { .. } => error,
                         other => AuditError::Unavailable(other.to_string()),
                     };
                     for reply in replies {
@@ -249,8 +271,12 @@ impl Writer {
         self.checkpoint_head().await;
     }
 
-    /// Checkpoints the head this writer last committed (or read), if checkpointing is on.
+    /// Checkpoints the head this writer last committed (or read and verified), if
+    /// checkpointing is on and the trail is intact.
     async fn checkpoint_head(&mut self) {
+        if self.integrity.borrow().is_some() {
+            return;
+        }
         if let (Some(checkpointer), Some(head)) = (self.checkpointer.as_mut(), self.head.as_ref()) {
             checkpointer.checkpoint(head.sequence, &head.hash).await;
         }
@@ -268,10 +294,12 @@ impl Writer {
             match result {
                 Ok(()) => {
                     let last = records.last().expect("a batch is never empty");
-                    self.head = Some(Head {
+                    let head = Head {
                         sequence: last.sequence,
                         hash: last.hash.clone(),
-                    });
+                    };
+                    self.known = head.clone();
+                    self.head = Some(head);
                     return Ok(records.iter().map(AccessRecord::receipt).collect());
                 }
                 Err(AuditError::Conflict { .. }) if attempt < CONFLICT_ATTEMPTS => {
@@ -297,6 +325,26 @@ impl Writer {
             .await
             .unwrap_or_else(|_| Err(AuditError::Unavailable("head read timed out".to_string())))?;
         let head = Head::from_store(head);
+        let checked = tokio::time::timeout(
+            APPEND_TIMEOUT,
+            check_continues_known(self.store.as_ref(), &self.known, &head),
+        )
+        .await
+        .unwrap_or_else(|_| Err(AuditError::Unavailable("head check timed out".to_string())));
+        if let Err(error) = checked {
+            if let AuditError::Integrity { sequence, .. } = &error {
+                tracing::error!(
+                    sequence,
+                    known_sequence = self.known.sequence,
+                    stored_sequence = head.sequence,
+                    error = %error,
+                    "audit trail rewritten under the running hub: refusing every record from now on"
+                );
+                self.integrity.send_replace(Some(error.clone()));
+            }
+            return Err(error);
+        }
+        self.known = head.clone();
         self.head = Some(head.clone());
         Ok(head)
     }

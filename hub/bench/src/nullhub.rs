@@ -145,7 +145,8 @@ pub async fn serve(dir: &Path) -> Result<()> {
         "# Written by minwon-bench (M1): the null hub; connectors are replaced in code.\n\
          [server]\nlisten = \"127.0.0.1:0\"\n\n\
          [auth]\njwt_public_key_file = \"jwt-public.pem\"\n\n\
-         [audit]\nsqlite_path = \"null-hub-audit.db\"\nsubject_key_file = \"subject-hmac.key\"\n",
+         [audit]\nsqlite_path = \"null-hub-audit.db\"\nsubject_key_file = \"subject-hmac.key\"\n\
+         checkpoints = false\n",
     )?;
     let cfg = HubConfig::load(&config)?;
     // The hub's own telemetry with its default settings, as `minwon-hub serve` installs it.

@@ -138,6 +138,9 @@ pub struct Metrics {
     pub audit_failures: CounterVec,
     /// `minwon_auth_lockouts_total` — accounts locked after repeated failures.
     pub auth_lockouts: CounterVec,
+    /// `minwon_audit_integrity_failures_total` — the writer found the stored trail rewritten
+    /// under the running hub (it then fails closed).
+    pub audit_integrity_failures: CounterVec,
 }
 
 /// The process-wide metrics.
@@ -263,6 +266,13 @@ impl Metrics {
             "Accounts locked after repeated authentication failures.",
             &[],
             &self.auth_lockouts,
+        );
+        counter_text(
+            &mut out,
+            "minwon_audit_integrity_failures_total",
+            "Times the audit writer found the stored trail rewritten under the running hub.",
+            &[],
+            &self.audit_integrity_failures,
         );
         let mut seen: Vec<&str> = Vec::new();
         for g in gauges {

@@ -125,6 +125,8 @@ macro_rules! store_suite {
             suite::an_unreadable_row_is_reported_as_corrupt_not_skipped,
             suite::verify_store_pages_through_the_whole_trail_and_names_the_first_bad_record,
             suite::two_logs_on_two_store_instances_make_one_chain,
+            suite::a_head_moved_by_an_honest_writer_is_accepted,
+            suite::a_head_rewritten_under_a_running_writer_fails_closed,
             tamper::tamper_changed_field_is_caught,
             tamper::tamper_changed_removed_or_moved_subject_is_caught,
             tamper::tamper_deleted_record_is_caught,

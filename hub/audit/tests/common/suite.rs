@@ -318,3 +318,63 @@ pub async fn two_logs_on_two_store_instances_make_one_chain(db: &dyn TestDb) {
     a.shutdown().await;
     b.shutdown().await;
 }
+
+/// Another writer's honest append is accepted: the writer re-reads the head, proves it
+/// continues the one it knew, and chains on.
+pub async fn a_head_moved_by_an_honest_writer_is_accepted(db: &dyn TestDb) {
+    let config = GroupCommitConfig::default();
+    let a = AuditLog::start(db.store(), config).await.unwrap();
+    for i in 1..=3 {
+        a.record(draft(i)).await.unwrap();
+    }
+    let b = AuditLog::start(db.another_store().await, config)
+        .await
+        .unwrap();
+    assert_eq!(b.record(draft(4)).await.unwrap().sequence, 4);
+    assert_eq!(b.record(draft(5)).await.unwrap().sequence, 5);
+    // `a` still believes the head is 3: its append conflicts, it checks 3..=5 and chains on.
+    assert_eq!(a.record(draft(6)).await.unwrap().sequence, 6);
+    assert_eq!(a.integrity_failure(), None);
+    assert_eq!(verify_store(db.store().as_ref(), 64).await.unwrap(), 6);
+    a.shutdown().await;
+    b.shutdown().await;
+}
+
+/// History rewritten under a running writer (the head record changed and re-hashed with raw
+/// SQL): the writer's re-read head no longer continues the one it knew, so it fails closed —
+/// this and every later record is refused with a typed integrity error, nothing is appended.
+pub async fn a_head_rewritten_under_a_running_writer_fails_closed(db: &dyn TestDb) {
+    let log = AuditLog::start(db.store(), GroupCommitConfig::default())
+        .await
+        .unwrap();
+    let mut watch = log.integrity_watch();
+    for i in 1..=3 {
+        log.record(draft(i)).await.unwrap();
+    }
+    let stored = all_records(db.store().as_ref()).await;
+    let mut changed = stored[2].draft.clone();
+    changed.account = "someone-else".into();
+    let forged = seal(3, &stored[1].hash, changed);
+    db.unlock().await;
+    db.sql(&format!(
+        "UPDATE access_record SET account = 'someone-else', hash = '{}', audit_id = '{}' \
+         WHERE sequence = 3",
+        forged.hash, forged.audit_id
+    ))
+    .await;
+    // The next append conflicts (the stored head hash moved), which forces the re-read.
+    for i in 4..=5 {
+        let err = log.record(draft(i)).await.unwrap_err();
+        assert!(
+            matches!(err, AuditError::Integrity { sequence: 3, .. }),
+            "{err}"
+        );
+    }
+    assert!(matches!(
+        log.integrity_failure(),
+        Some(AuditError::Integrity { .. })
+    ));
+    watch.wait_for(Option::is_some).await.unwrap();
+    assert_eq!(db.store().head().await.unwrap().map(|h| h.0), Some(3));
+    log.shutdown().await;
+}

@@ -8,8 +8,8 @@ use super::{all_records, draft, insert_sql};
 use minwon_audit::checkpoint::read_file;
 use minwon_audit::keys::generate_signing_key;
 use minwon_audit::{
-    AuditLog, CheckpointConfig, ExportFormat, GroupCommitConfig, SigningKey, VerifyReport, export,
-    seal, verify_bundle, verify_store_trail,
+    AuditLog, CheckpointConfig, ExportFormat, ExportRequest, GroupCommitConfig, SigningKey,
+    VerifyReport, export, seal, verify_bundle, verify_store_trail,
 };
 use std::path::PathBuf;
 
@@ -201,48 +201,37 @@ pub async fn an_exported_range_verifies_offline_in_both_formats(db: &dyn TestDb)
     let (from, to) = (draft(5).time, draft(15).time);
     for format in [ExportFormat::Jsonl, ExportFormat::Csv] {
         let dir = db.dir().join(format!("bundle-{format:?}"));
-        let manifest = export(
-            db.store().as_ref(),
-            Some(from),
-            Some(to),
-            format,
-            &key,
-            &dir,
-        )
-        .await
-        .unwrap();
+        let request = ExportRequest::new(Some(from), Some(to), format, &trail.key);
+        let manifest = export(db.store().as_ref(), &request, &dir).await.unwrap();
         assert_eq!(
             (manifest.first_sequence, manifest.last_sequence),
             (Some(5), Some(14))
         );
-        assert_eq!((manifest.record_count, manifest.checkpoint_count), (10, 2));
+        // The two stored checkpoints in the range, then the export's own at 14.
+        assert_eq!((manifest.record_count, manifest.checkpoint_count), (10, 3));
         let report = verify_bundle(&dir, &key).await.unwrap();
         assert!(report.ok, "{report:?}");
         assert_eq!(
             (report.records_checked, report.checkpoints_checked),
-            (10, 2)
+            (10, 3)
         );
         let text = std::fs::read_to_string(dir.join(format.records_file())).unwrap();
         assert!(text.contains("민원여권과"));
         assert_eq!(text.starts_with('\u{feff}'), format == ExportFormat::Csv);
         // A second export into the same directory is refused, not merged.
         assert!(
-            export(db.store().as_ref(), None, None, format, &key, &dir)
-                .await
-                .is_err()
+            export(
+                db.store().as_ref(),
+                &ExportRequest::new(None, None, format, &trail.key),
+                &dir
+            )
+            .await
+            .is_err()
         );
     }
     let whole = db.dir().join("bundle-all");
-    export(
-        db.store().as_ref(),
-        None,
-        None,
-        ExportFormat::Csv,
-        &key,
-        &whole,
-    )
-    .await
-    .unwrap();
+    let request = ExportRequest::new(None, None, ExportFormat::Csv, &trail.key);
+    export(db.store().as_ref(), &request, &whole).await.unwrap();
     let report = verify_bundle(&whole, &key).await.unwrap();
-    assert!(report.ok && report.records_checked == 20 && report.checkpoints_checked == 4);
+    assert!(report.ok && report.records_checked == 20 && report.checkpoints_checked == 5);
 }
