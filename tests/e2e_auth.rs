@@ -1,5 +1,9 @@
 //! End-to-end: authentication, authorization and input validation over real gRPC.
 
+#[path = "e2e_auth/issuers.rs"]
+mod issuers;
+#[path = "e2e_auth/self_service.rs"]
+mod self_service;
 mod support;
 
 use minwon_hub::auth::{Channel, Role, TokenMinter};
@@ -115,23 +119,37 @@ async fn auditors_get_no_case_data_and_the_refusal_is_recorded() {
     assert_eq!(outcome, "denied");
 }
 
+/// The chatbot no longer looks anyone up by keys it was given: PERMISSION_DENIED naming
+/// SelfService, and the refusal is recorded.
 #[tokio::test]
-async fn chatbot_sees_cases_without_personal_fields() {
+async fn chatbot_and_sms_look_up_no_one_by_arbitrary_keys() {
     let demo = Demo::start();
     let rrn = demo.full_citizen()["rrn"].as_str().unwrap().to_string();
     let mut client = CitizenCaseServiceClient::new(demo.channel().await);
-    let o = client
-        .get_citizen_overview(authed(query_rrn(&rrn), &demo.token("chatbot")))
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(!o.cases.is_empty());
-    for c in &o.cases {
-        assert_eq!(
-            c.personal.clone().unwrap_or_default(),
-            pb::PersonalFields::default()
+    for role in ["chatbot", "sms"] {
+        let e = client
+            .get_citizen_overview(authed(query_rrn(&rrn), &demo.token(role)))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), tonic::Code::PermissionDenied, "{role}");
+        assert!(
+            e.message().contains("minwon.v1.SelfService"),
+            "{}",
+            e.message()
         );
+        let e = client
+            .get_case(authed(
+                pb::GetCaseRequest {
+                    case_ref: "tax:1".into(),
+                    purpose: query_rrn(&rrn).purpose,
+                },
+                &demo.token(role),
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), tonic::Code::PermissionDenied, "{role} GetCase");
     }
+    assert_eq!(demo.access_record_count(), 4, "every refusal is recorded");
 }
 
 #[tokio::test]

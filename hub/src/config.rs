@@ -419,6 +419,7 @@ impl HubConfig {
         for issuer in &mut self.auth.issuers {
             for p in [
                 issuer.jwks_file.as_mut(),
+                issuer.demo_signing_key_file.as_mut(),
                 issuer.http.ca_file.as_mut(),
                 issuer.http.client_cert_file.as_mut(),
                 issuer.http.client_key_file.as_mut(),

@@ -106,10 +106,31 @@ fn ensure_keys(dir: &Path) -> Result<()> {
     if !subject.exists() {
         keys::generate_secret(&subject)?;
     }
+    // The stand-in identity-verification service: its private key, and its public key as the
+    // JWKS the hub reads like any citizen issuer's.
+    let verify = dir.join(CITIZEN_KEY_FILE);
+    if !verify.exists() {
+        let (public, key) = (
+            dir.join("citizen-verify-public.pem"),
+            keys::generate_signing_key(),
+        );
+        keys::write_signing_key(&key, &verify, &public)?;
+    }
+    let key = keys::read_signing_key(&verify)?;
+    write_atomic(
+        &dir.join("citizen-jwks.json"),
+        &crate::auth::keys::ed25519_jwks(&key.verifying_key()),
+    )?;
     Ok(())
 }
 
+/// The demo verification service's private key file.
+const CITIZEN_KEY_FILE: &str = "citizen-verify-signing.pem";
+/// The demo verification service's issuer name.
+pub const CITIZEN_ISSUER: &str = "minwon-demo-verification";
+
 fn config_text(listen: SocketAddr, sims: &[(&str, SimHandle)]) -> String {
+    let (citizen_issuer, citizen_key) = (CITIZEN_ISSUER, CITIZEN_KEY_FILE);
     let mut s = format!(
         r#"# Written by `minwon-hub demo`; paths are relative to this file.
 [server]
@@ -120,6 +141,18 @@ jwt_public_key_file = "jwt-public.pem"
 jwt_private_key_file = "jwt-signing.pem"
 # demo-tokens.json lives 7 days; outside the demo keep the 12 h default.
 max_token_lifetime_secs = 604800
+
+# A stand-in for the city's identity-verification service (PASS, 간편인증, joint
+# certificate): its assertions name a verified citizen for SelfService. Real assertions live
+# at most 10 minutes; the demo's citizen_token in demo-citizens.json lives 7 days.
+[[auth.issuers]]
+issuer = "{citizen_issuer}"
+audiences = ["minwon-hub"]
+kind = "citizen"
+jwks_file = "citizen-jwks.json"
+algorithms = ["EdDSA"]
+max_token_lifetime_secs = 604800
+demo_signing_key_file = "{citizen_key}"
 
 [audit]
 sqlite_path = "audit.db"
@@ -167,6 +200,29 @@ budget_ratio = 0.1
         ));
     }
     s
+}
+
+/// The minter of the demo's stand-in verification service, from the first citizen issuer
+/// with a `demo_signing_key_file`.
+pub fn citizen_minter(cfg: &HubConfig) -> Result<TokenMinter> {
+    let issuer = cfg
+        .auth
+        .issuers
+        .iter()
+        .find(|i| i.kind == crate::auth::IssuerKind::Citizen && i.demo_signing_key_file.is_some())
+        .context("no citizen issuer with a demo_signing_key_file in the config")?;
+    let key = keys::read_signing_key(
+        issuer
+            .demo_signing_key_file
+            .as_deref()
+            .expect("found with one"),
+    )?;
+    let audience = issuer
+        .audiences
+        .first()
+        .context("the issuer names an audience")?;
+    Ok(TokenMinter::new(&key, &issuer.issuer, audience)?
+        .with_kid(crate::auth::keys::ed25519_key_id(&key.verifying_key())))
 }
 
 /// Writes a file atomically (write then rename), so a reader never sees half of it.
@@ -228,7 +284,9 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
         "auditor": minter.mint("auditor-01", Role::Auditor, None, Channel::Web, ttl)?,
         "chatbot": minter.mint("chatbot-01", Role::Chatbot, None, Channel::Chatbot, ttl)?,
         "admin": minter.mint("admin-01", Role::Admin, None, Channel::Web, ttl)?,
+        "sms": minter.mint("sms-gateway-01", Role::Sms, None, Channel::Sms, ttl)?,
     });
+    let verifier = citizen_minter(&cfg)?;
     let names: Vec<&str> = sims.iter().map(|(n, _)| *n).collect();
     let descriptors: Vec<&Descriptor> = hub
         .registry
@@ -240,14 +298,21 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
         .citizens()
         .iter()
         .take(20)
-        .map(|c| {
-            json!({
+        .enumerate()
+        .map(|(i, c)| {
+            let mut v = json!({
                 "name": c.name, "rrn": c.rrn, "phone": c.phone, "address": c.address,
                 "district": c.district, "vehicle_numbers": c.vehicle_numbers,
                 "water_customer_no": c.water_customer_no, "sources": sources_of(&pop, c, &descriptors),
-            })
+            });
+            // A verified-citizen assertion for the first five, for SelfService.
+            if i < 5 {
+                let rrn = minwon_connector_sdk::Rrn::parse(&c.rrn)?;
+                v["citizen_token"] = json!(verifier.mint_citizen(&rrn, &["pass"], Channel::Web, ttl)?);
+            }
+            Ok(v)
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let endpoints = json!({
         "hub": hub_addr.to_string(),
         "metrics": metrics_url,

@@ -1,5 +1,5 @@
 //! gRPC health (`grpc.health.v1`) per service, kept true to what the hub can do: the case
-//! service and the audit service need the access trail, so they report NOT_SERVING while the
+//! service, self-service and the audit service need the access trail, so they report NOT_SERVING while the
 //! audit store does not answer, and for good once the audit writer found the stored trail
 //! rewritten under the running hub (an integrity failure); the knowledge service (public, not audited) and the overall
 //! status ("") stay SERVING. Kubernetes readiness probes ask for the case service.
@@ -17,7 +17,11 @@ pub const PROBE_INTERVAL: Duration = Duration::from_secs(2);
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Service names whose status follows the audit store.
-pub const AUDITED_SERVICES: [&str; 2] = ["minwon.v1.CitizenCaseService", "minwon.v1.AuditService"];
+pub const AUDITED_SERVICES: [&str; 3] = [
+    "minwon.v1.CitizenCaseService",
+    "minwon.v1.AuditService",
+    "minwon.v1.SelfService",
+];
 
 /// Sets every service's status, then follows the audit store until aborted.
 pub async fn watch(hub: Arc<Hub>, reporter: HealthReporter) {

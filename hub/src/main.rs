@@ -57,14 +57,20 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// Mint a bearer token with the configured private key.
+    /// Mint a bearer token with the configured private key, or (`--citizen-rrn`) a demo
+    /// verified-citizen assertion for SelfService.
     Token {
-        /// Role: counselor, officer, auditor, chatbot, admin.
-        #[arg(long, value_parser = parse_role)]
-        role: Role,
+        /// Role: counselor, officer, auditor, chatbot, sms, admin.
+        #[arg(long, value_parser = parse_role, required_unless_present = "citizen_rrn")]
+        role: Option<Role>,
         /// Account id (the `sub` claim).
-        #[arg(long)]
-        sub: String,
+        #[arg(long, required_unless_present = "citizen_rrn")]
+        sub: Option<String>,
+        /// Mint a verified-citizen assertion for this RRN instead, signed by the demo's
+        /// stand-in verification service (the config's citizen issuer with a
+        /// `demo_signing_key_file`); lives 10 minutes unless --ttl-secs says otherwise.
+        #[arg(long, conflicts_with_all = ["role", "sub", "dept"])]
+        citizen_rrn: Option<String>,
         /// Department (required for officers).
         #[arg(long)]
         dept: Option<String>,
@@ -143,8 +149,8 @@ enum AuditCommand {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    serde_json::from_value(serde_json::Value::String(s.to_string()))
-        .map_err(|_| "one of: counselor, officer, auditor, chatbot, admin".to_string())
+    Role::parse_staff(s)
+        .ok_or_else(|| "one of: counselor, officer, auditor, chatbot, sms, admin".to_string())
 }
 
 fn parse_channel(s: &str) -> Result<Channel, String> {
@@ -264,9 +270,22 @@ async fn main() -> Result<()> {
             channel,
             ttl_secs,
             config,
+            citizen_rrn,
         } => {
             telemetry::init(format, None)?;
             let cfg = HubConfig::load(&config)?;
+            if let Some(rrn) = citizen_rrn {
+                let rrn = minwon_connector_sdk::Rrn::parse(&rrn)
+                    .map_err(|e| anyhow::anyhow!("--citizen-rrn: {}", e.reason))?;
+                let minter = minwon_hub::demo::citizen_minter(&cfg)?;
+                let ttl = ttl_secs.unwrap_or(600);
+                println!("{}", minter.mint_citizen(&rrn, &["pass"], channel, ttl)?);
+                return Ok(());
+            }
+            let (role, sub) = (
+                role.context("--role is required")?,
+                sub.context("--sub is required")?,
+            );
             let key_file = cfg
                 .auth
                 .jwt_private_key_file

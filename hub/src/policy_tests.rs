@@ -63,15 +63,12 @@ fn counselor_masked_officer_clear_only_for_own_department() {
 
 #[test]
 fn chatbot_and_sms_get_no_personal_fields() {
-    for (role, ch) in [
-        (Role::Chatbot, Channel::Chatbot),
-        (Role::Counselor, Channel::Sms),
+    for (role, ch, purpose) in [
+        (Role::Chatbot, Channel::Chatbot, PurposeCode::SelfService),
+        (Role::Sms, Channel::Sms, PurposeCode::SelfService),
+        (Role::Counselor, Channel::Sms, PurposeCode::CitizenInquiry),
     ] {
-        let a = source_access(
-            &principal(role, None, ch),
-            PurposeCode::CitizenInquiry,
-            &tax(),
-        );
+        let a = source_access(&principal(role, None, ch), purpose, &tax());
         assert!(a.allowed);
         assert!(
             PersonalField::ALL
@@ -120,12 +117,13 @@ const CHANNELS: [Channel; 5] = [
     Channel::Dong,
     Channel::Web,
 ];
-const PURPOSES: [PurposeCode; 5] = [
+const PURPOSES: [PurposeCode; 6] = [
     PurposeCode::CitizenInquiry,
     PurposeCode::CaseHandling,
     PurposeCode::PaymentGuidance,
     PurposeCode::AuditReview,
     PurposeCode::SystemOperation,
+    PurposeCode::SelfService,
 ];
 
 /// Every role × channel × purpose against the rules the defaults promise.
@@ -143,14 +141,16 @@ fn every_combination_keeps_the_default_promises() {
                 let refused = case_access_refusal(&p, purpose);
                 let combo = format!("{role:?}/{channel:?}/{purpose:?}");
                 // Auditors and admins never see case data; neither does an unfitting purpose;
-                // the SMS gateway and citizens look up no one by arbitrary keys.
-                if matches!(
-                    role,
-                    Role::Auditor | Role::Admin | Role::Sms | Role::Citizen
-                ) || matches!(
-                    purpose,
-                    PurposeCode::AuditReview | PurposeCode::SystemOperation
-                ) {
+                // the chatbot, the SMS gateway and citizens look up no one by arbitrary keys,
+                // only through SelfService; staff never claim self-service.
+                let self_service_role = matches!(role, Role::Chatbot | Role::Sms | Role::Citizen);
+                if matches!(role, Role::Auditor | Role::Admin)
+                    || matches!(
+                        purpose,
+                        PurposeCode::AuditReview | PurposeCode::SystemOperation
+                    )
+                    || self_service_role != (purpose == PurposeCode::SelfService)
+                {
                     assert!(refused.is_some(), "{combo} must be refused");
                     continue;
                 }
@@ -161,7 +161,7 @@ fn every_combination_keeps_the_default_promises() {
                     for f in PersonalField::ALL {
                         let v = a.visibility(f);
                         if matches!(channel, Channel::Sms | Channel::Chatbot)
-                            || role == Role::Chatbot
+                            || matches!(role, Role::Chatbot | Role::Sms)
                         {
                             assert_eq!(
                                 v,
@@ -194,6 +194,12 @@ fn refusals_carry_the_policy_reason() {
     )
     .unwrap();
     assert_eq!(r, "the purpose does not fit a look-up of citizen cases");
+    let r = case_access_refusal(
+        &principal(Role::Chatbot, None, Channel::Chatbot),
+        PurposeCode::CitizenInquiry,
+    )
+    .unwrap();
+    assert!(r.contains("minwon.v1.SelfService"), "{r}");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Building the hub from its config and serving gRPC until a shutdown signal, then draining:
 //! in-flight calls finish (within the grace period) and the access trail is flushed.
 
-use crate::api::{AdminApi, AuditApi, CitizenApi, Hub, KnowledgeApi};
+use crate::api::{AdminApi, AuditApi, CitizenApi, Hub, KnowledgeApi, SelfApi};
 use crate::config::{HubConfig, ServerConfig};
 use crate::keys;
 use crate::registry::Registry;
@@ -128,6 +128,9 @@ pub async fn serve(
         ))
         .add_service(pb::audit_service_server::AuditServiceServer::new(
             AuditApi::new(hub.clone()),
+        ))
+        .add_service(pb::self_service_server::SelfServiceServer::new(
+            SelfApi::new(hub.clone()),
         ))
         .add_service(
             pb::connector_admin_service_server::ConnectorAdminServiceServer::new(AdminApi::new(

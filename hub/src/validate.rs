@@ -24,6 +24,8 @@ pub enum PurposeCode {
     AuditReview,
     /// Operating the system.
     SystemOperation,
+    /// A verified citizen's look at their own data (set by SelfService only).
+    SelfService,
 }
 
 impl PurposeCode {
@@ -35,6 +37,7 @@ impl PurposeCode {
             PurposeCode::PaymentGuidance => "payment_guidance",
             PurposeCode::AuditReview => "audit_review",
             PurposeCode::SystemOperation => "system_operation",
+            PurposeCode::SelfService => "self_service",
         }
     }
 
@@ -47,6 +50,7 @@ impl PurposeCode {
             pb::PurposeCode::PaymentGuidance => Some(PurposeCode::PaymentGuidance),
             pb::PurposeCode::AuditReview => Some(PurposeCode::AuditReview),
             pb::PurposeCode::SystemOperation => Some(PurposeCode::SystemOperation),
+            pb::PurposeCode::SelfService => Some(PurposeCode::SelfService),
         }
     }
 }
@@ -80,6 +84,12 @@ pub fn purpose(p: Option<&pb::Purpose>) -> Result<Purpose, Status> {
     let p = p.ok_or_else(|| invalid("purpose", "required: say why you look (purpose.code)"))?;
     let code = PurposeCode::from_pb(p.code)
         .ok_or_else(|| invalid("purpose.code", "required: one of the PurposeCode values"))?;
+    if code == PurposeCode::SelfService {
+        return Err(invalid(
+            "purpose.code",
+            "PURPOSE_CODE_SELF_SERVICE is set by minwon.v1.SelfService only",
+        ));
+    }
     if p.note.chars().count() > MAX_NOTE_CHARS {
         return Err(invalid("purpose.note", "at most 500 characters"));
     }
@@ -93,6 +103,28 @@ pub fn purpose(p: Option<&pb::Purpose>) -> Result<Purpose, Status> {
         code,
         note: p.note.clone(),
     })
+}
+
+/// Validates the sources a query asks for (empty = all): known names only, no duplicates.
+pub fn sources(asked: &[String], known_sources: &[&str]) -> Result<Vec<String>, Status> {
+    if asked.len() > MAX_SOURCES {
+        return Err(invalid("sources", "at most 32 names"));
+    }
+    let mut sources = Vec::new();
+    for s in asked {
+        if !known_sources.contains(&s.as_str()) {
+            // Source names are not personal data; showing the bad one helps the caller.
+            let shown: String = s.chars().take(40).collect();
+            return Err(Status::invalid_argument(format!(
+                "sources: unknown source {shown:?}; known sources: {}",
+                known_sources.join(", ")
+            )));
+        }
+        if !sources.contains(s) {
+            sources.push(s.clone());
+        }
+    }
+    Ok(sources)
 }
 
 /// Validates a citizen query against the known source names.
@@ -112,23 +144,7 @@ pub fn citizen_query(q: &pb::CitizenQuery, known_sources: &[&str]) -> Result<Val
         ));
     }
     let purpose = purpose(q.purpose.as_ref())?;
-    if q.sources.len() > MAX_SOURCES {
-        return Err(invalid("sources", "at most 32 names"));
-    }
-    let mut sources = Vec::new();
-    for s in &q.sources {
-        if !known_sources.contains(&s.as_str()) {
-            // Source names are not personal data; showing the bad one helps the caller.
-            let shown: String = s.chars().take(40).collect();
-            return Err(Status::invalid_argument(format!(
-                "sources: unknown source {shown:?}; known sources: {}",
-                known_sources.join(", ")
-            )));
-        }
-        if !sources.contains(s) {
-            sources.push(s.clone());
-        }
-    }
+    let sources = sources(&q.sources, known_sources)?;
     Ok(ValidQuery {
         keys,
         purpose,

@@ -239,3 +239,44 @@ def test_reflection_v1_describes_the_case_service(channel):
     files = [descriptor_pb2.FileDescriptorProto.FromString(b) for b in resp.file_descriptor_response.file_descriptor_proto]
     methods = {m.name for f in files for s in f.service if f"{f.package}.{s.name}" == CASE_SERVICE for m in s.method}
     assert {"GetCitizenOverview", "StreamCitizenOverview", "GetCase"} <= methods, methods
+
+
+def test_self_service_for_a_verified_citizen(protos, demo, channel):
+    """A citizen's own overview and access history through SelfService, with the demo's
+    verified-citizen assertion as the bearer token; and the chatbot presenting it."""
+    ss = importlib.import_module("minwon.v1.self_service_pb2")
+    ss_grpc = importlib.import_module("minwon.v1.self_service_pb2_grpc")
+    citizen = demo.citizens["citizens"][0]
+    assertion = citizen["citizen_token"]
+    stub = ss_grpc.SelfServiceStub(channel)
+    resp = stub.GetMyOverview(
+        ss.GetMyOverviewRequest(),
+        metadata=[("authorization", f"Bearer {assertion}")],
+        timeout=RPC_TIMEOUT_S,
+    )
+    assert resp.audit_id and len(resp.cases) > 0
+    assert citizen["rrn"] not in str(resp), "personal fields masked"
+    via_chatbot = stub.GetMyOverview(
+        ss.GetMyOverviewRequest(),
+        metadata=[
+            ("authorization", f"Bearer {demo.tokens['chatbot']}"),
+            ("x-minwon-citizen-token", assertion),
+        ],
+        timeout=RPC_TIMEOUT_S,
+    )
+    assert len(via_chatbot.cases) > 0
+    history = stub.ListMyAccessHistory(
+        ss.ListMyAccessHistoryRequest(limit=50),
+        metadata=[("authorization", f"Bearer {assertion}")],
+        timeout=RPC_TIMEOUT_S,
+    )
+    ops = [e.operation for e in history.entries]
+    assert ops[0] == "ListMyAccessHistory" and "GetMyOverview" in ops, ops
+    assert all(e.time_kst.endswith(" KST") for e in history.entries)
+    with pytest.raises(grpc.RpcError) as e:
+        stub.GetMyOverview(
+            ss.GetMyOverviewRequest(),
+            metadata=[("authorization", f"Bearer {demo.tokens['chatbot']}")],
+            timeout=RPC_TIMEOUT_S,
+        )
+    assert e.value.code() == grpc.StatusCode.PERMISSION_DENIED

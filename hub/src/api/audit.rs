@@ -33,6 +33,7 @@ fn purpose_pb(code: &str) -> pb::PurposeCode {
         "payment_guidance" => pb::PurposeCode::PaymentGuidance,
         "audit_review" => pb::PurposeCode::AuditReview,
         "system_operation" => pb::PurposeCode::SystemOperation,
+        "self_service" => pb::PurposeCode::SelfService,
         _ => pb::PurposeCode::Unspecified,
     }
 }

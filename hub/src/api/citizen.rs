@@ -29,7 +29,7 @@ impl CitizenApi {
 }
 
 /// Everything decided before any back-end is called.
-struct Prepared {
+pub(super) struct Prepared {
     principal: Principal,
     query: ValidQuery,
     trace: TraceCtx,
@@ -48,49 +48,115 @@ impl CitizenApi {
         let hub = &self.hub;
         let principal = hub.auth.authenticate(req).await?;
         let query = validate::citizen_query(req.get_ref(), &hub.registry.names())?;
-        let trace = TraceCtx::from_metadata(req.metadata());
-        let (deadline, budget) = hub.deadline_of(req.metadata());
-        let subjects = hub.subject_key.subjects_for_keys(&query.keys);
-        // Refused outright when the policy denies every source; otherwise denied sources are
-        // reported DENIED one by one.
-        let decisions: Vec<_> = hub
-            .registry
-            .connectors
-            .iter()
-            .map(|r| {
-                hub.policy
-                    .source_access(&principal, query.purpose.code, r.descriptor())
-            })
-            .collect();
-        let refusal = (!decisions.is_empty() && decisions.iter().all(|d| !d.allowed))
-            .then(|| decisions[0].reason.clone());
-        if let Some(reason) = refusal {
-            let draft = hub.draft(
-                &principal,
-                operation,
-                subjects,
-                vec![],
-                vec![],
-                &query.purpose,
-                Outcome::Denied,
-                &trace,
-            );
-            hub.record(draft).await?;
-            return Err(status::denied(&reason));
-        }
-        let plan = fanout::plan(&hub.registry.connectors, &query.keys, &query.sources, |r| {
+        prepare_query(hub, principal, query, req.metadata(), operation).await
+    }
+}
+
+/// Decides a validated query for `principal`: refused outright (and recorded) when the policy
+/// denies every source, otherwise the plan of calls, with denied sources reported DENIED one
+/// by one. Shared by the case service and SelfService.
+pub(super) async fn prepare_query(
+    hub: &Hub,
+    principal: Principal,
+    query: ValidQuery,
+    md: &tonic::metadata::MetadataMap,
+    operation: &str,
+) -> Result<Prepared, Status> {
+    let trace = TraceCtx::from_metadata(md);
+    let (deadline, budget) = hub.deadline_of(md);
+    let subjects = hub.subject_key.subjects_for_keys(&query.keys);
+    let decisions: Vec<_> = hub
+        .registry
+        .connectors
+        .iter()
+        .map(|r| {
             hub.policy
                 .source_access(&principal, query.purpose.code, r.descriptor())
-        });
-        Ok(Prepared {
-            fanout_deadline: deadline - Hub::reserve(budget),
-            principal,
-            query,
-            trace,
-            plan,
-            subjects,
         })
+        .collect();
+    let refusal = (!decisions.is_empty() && decisions.iter().all(|d| !d.allowed))
+        .then(|| decisions[0].reason.clone());
+    if let Some(reason) = refusal {
+        let draft = hub.draft(
+            &principal,
+            operation,
+            subjects,
+            vec![],
+            vec![],
+            &query.purpose,
+            Outcome::Denied,
+            &trace,
+        );
+        hub.record(draft).await?;
+        return Err(status::denied(&reason));
     }
+    let plan = fanout::plan(&hub.registry.connectors, &query.keys, &query.sources, |r| {
+        hub.policy
+            .source_access(&principal, query.purpose.code, r.descriptor())
+    });
+    Ok(Prepared {
+        fanout_deadline: deadline - Hub::reserve(budget),
+        principal,
+        query,
+        trace,
+        plan,
+        subjects,
+    })
+}
+
+/// Calls the planned sources while the access record commits, and answers once both are done.
+///
+/// The access record is committed while the sources are called, not after: it names every
+/// source called and every field the policy lets through in clear (an upper bound of what the
+/// answer shows, as for the stream), and nothing is released until it is durable. The commit
+/// then costs no latency, because the slowest source takes longer. If the audit store fails,
+/// `try_join` returns at once and dropping the fan-out aborts the source calls.
+pub(super) async fn answer_overview(
+    hub: &Hub,
+    p: Prepared,
+    operation: &str,
+) -> Result<pb::CitizenOverview, Status> {
+    let draft = hub.draft(
+        &p.principal,
+        operation,
+        p.subjects,
+        p.plan.called_sources(),
+        p.plan.clear_fields_allowed(),
+        &p.query.purpose,
+        Outcome::Allowed,
+        &p.trace,
+    );
+    let fetch = fanout::run(
+        p.plan.calls,
+        p.query.keys,
+        p.fanout_deadline,
+        Some(p.trace.outgoing),
+    )
+    .collect::<Vec<SourceOutcome>>()
+    .map(Ok);
+    let (receipt, mut outcomes) = futures::future::try_join(hub.record(draft), fetch).await?;
+    outcomes.extend(p.plan.settled);
+    // Registry order, so answers look the same every time.
+    let order = hub.registry.names();
+    outcomes.sort_by_key(|o| {
+        order
+            .iter()
+            .position(|n| *n == o.source)
+            .unwrap_or(usize::MAX)
+    });
+    let sources = outcomes.iter().map(convert::source_status).collect();
+    let cases = outcomes
+        .into_iter()
+        .flat_map(|o| {
+            let access = o.access.clone();
+            o.cases.into_iter().map(move |c| convert::case(c, &access))
+        })
+        .collect();
+    Ok(pb::CitizenOverview {
+        cases,
+        sources,
+        audit_id: receipt.audit_id,
+    })
 }
 
 type SourceStream = Pin<Box<dyn futures::Stream<Item = Result<pb::SourceResult, Status>> + Send>>;
@@ -100,55 +166,10 @@ impl CitizenApi {
         &self,
         req: Request<pb::CitizenQuery>,
     ) -> Result<Response<pb::CitizenOverview>, Status> {
-        let hub = &self.hub;
         let p = self.prepare(&req, "GetCitizenOverview").await?;
-        // The access record is committed while the sources are called, not after: it names
-        // every source called and every field the policy lets through in clear (an upper bound
-        // of what the answer shows, as for the stream), and nothing is released until it is
-        // durable. The commit then costs no latency, because the slowest source takes longer.
-        // If the audit store fails, `try_join` returns at once and dropping the fan-out aborts
-        // the source calls.
-        let draft = hub.draft(
-            &p.principal,
-            "GetCitizenOverview",
-            p.subjects,
-            p.plan.called_sources(),
-            p.plan.clear_fields_allowed(),
-            &p.query.purpose,
-            Outcome::Allowed,
-            &p.trace,
-        );
-        let fetch = fanout::run(
-            p.plan.calls,
-            p.query.keys,
-            p.fanout_deadline,
-            Some(p.trace.outgoing),
-        )
-        .collect::<Vec<SourceOutcome>>()
-        .map(Ok);
-        let (receipt, mut outcomes) = futures::future::try_join(hub.record(draft), fetch).await?;
-        outcomes.extend(p.plan.settled);
-        // Registry order, so answers look the same every time.
-        let order = hub.registry.names();
-        outcomes.sort_by_key(|o| {
-            order
-                .iter()
-                .position(|n| *n == o.source)
-                .unwrap_or(usize::MAX)
-        });
-        let sources = outcomes.iter().map(convert::source_status).collect();
-        let cases = outcomes
-            .into_iter()
-            .flat_map(|o| {
-                let access = o.access.clone();
-                o.cases.into_iter().map(move |c| convert::case(c, &access))
-            })
-            .collect();
-        Ok(Response::new(pb::CitizenOverview {
-            cases,
-            sources,
-            audit_id: receipt.audit_id,
-        }))
+        Ok(Response::new(
+            answer_overview(&self.hub, p, "GetCitizenOverview").await?,
+        ))
     }
 
     async fn stream_overview(

@@ -6,6 +6,7 @@ mod admin;
 mod audit;
 mod citizen;
 mod knowledge;
+mod self_service;
 mod status;
 mod subjects;
 
@@ -13,6 +14,7 @@ pub use admin::AdminApi;
 pub use audit::AuditApi;
 pub use citizen::CitizenApi;
 pub use knowledge::KnowledgeApi;
+pub use self_service::SelfApi;
 
 use crate::auth::{Authenticator, Principal};
 use crate::config::FanoutConfig;

@@ -77,6 +77,11 @@ pub struct IssuerConfig {
     /// TLS for `jwks_url` (`ca_file`, client certificate), as for back-ends.
     #[serde(default)]
     pub http: HttpSettings,
+    /// Demo only: the Ed25519 private key (PKCS#8 PEM) of the demo's stand-in verification
+    /// service, which `minwon-hub token --citizen-rrn` signs assertions with. A real
+    /// verification service keeps its own key; never set this in production.
+    #[serde(default)]
+    pub demo_signing_key_file: Option<PathBuf>,
 }
 
 fn default_algorithms() -> Vec<String> {

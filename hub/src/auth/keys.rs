@@ -29,6 +29,24 @@ pub fn parse_algorithm(name: &str) -> Option<Algorithm> {
     }
 }
 
+/// A short key id for an Ed25519 public key: the first 16 hex digits of its SHA-256.
+pub fn ed25519_key_id(key: &ed25519_dalek::VerifyingKey) -> String {
+    let digest = <sha2::Sha256 as sha2::Digest>::digest(key.as_bytes());
+    hex::encode(&digest[..8])
+}
+
+/// A JSON Web Key Set publishing one Ed25519 public key (the demo's stand-in verification
+/// service writes its key this way; the hub reads it as any issuer's `jwks_file`).
+pub fn ed25519_jwks(key: &ed25519_dalek::VerifyingKey) -> String {
+    use base64::Engine;
+    serde_json::json!({"keys": [{
+        "kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA",
+        "kid": ed25519_key_id(key),
+        "x": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.as_bytes()),
+    }]})
+    .to_string()
+}
+
 /// One verification key.
 #[derive(Clone)]
 pub struct VerifyKey {

@@ -187,11 +187,13 @@ pub struct Principal {
     pub citizen: Option<VerifiedCitizen>,
 }
 
-/// Mints tokens (the `token` command and the demo).
+/// Mints tokens (the `token` command and the demo): staff tokens of the local issuer, and
+/// citizen assertions of the demo's stand-in verification service.
 pub struct TokenMinter {
     key: EncodingKey,
     issuer: String,
     audience: String,
+    kid: Option<String>,
 }
 
 impl TokenMinter {
@@ -207,7 +209,38 @@ impl TokenMinter {
             key: EncodingKey::from_ed_der(der.as_bytes()),
             issuer: issuer.to_string(),
             audience: audience.to_string(),
+            kid: None,
         })
+    }
+
+    /// Names the signing key in the token header (`kid`), as a JWKS-published key needs.
+    pub fn with_kid(mut self, kid: String) -> Self {
+        self.kid = Some(kid);
+        self
+    }
+
+    fn header(&self) -> Header {
+        let mut h = Header::new(Algorithm::EdDSA);
+        h.kid = self.kid.clone();
+        h
+    }
+
+    /// A verified-citizen assertion for `rrn`, verified by `methods` (`amr`), valid
+    /// `ttl_secs` from now. Only the demo's stand-in verification service mints these.
+    pub fn mint_citizen(
+        &self,
+        rrn: &Rrn,
+        methods: &[&str],
+        channel: Channel,
+        ttl_secs: i64,
+    ) -> anyhow::Result<String> {
+        let now = chrono::Utc::now().timestamp();
+        let claims = serde_json::json!({
+            "iss": self.issuer, "aud": self.audience, "sub": "verified-citizen",
+            "rrn": rrn.expose(), "amr": methods, "channel": channel.as_str(),
+            "iat": now, "exp": now + ttl_secs,
+        });
+        Ok(jsonwebtoken::encode(&self.header(), &claims, &self.key)?)
     }
 
     /// A token for `sub` with `role`, `dept`, `channel`, valid `ttl_secs` from now.
@@ -230,11 +263,7 @@ impl TokenMinter {
             exp: (now + ttl_secs).max(0) as u64,
             iat: now.max(0) as u64,
         };
-        Ok(jsonwebtoken::encode(
-            &Header::new(Algorithm::EdDSA),
-            &claims,
-            &self.key,
-        )?)
+        Ok(jsonwebtoken::encode(&self.header(), &claims, &self.key)?)
     }
 }
 
