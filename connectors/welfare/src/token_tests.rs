@@ -2,6 +2,7 @@
 //! and single-flight rules on paused time (no network).
 
 use super::*;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn raw(status: u16, body: &str) -> RawResponse {
@@ -15,7 +16,7 @@ fn raw(status: u16, body: &str) -> RawResponse {
 
 fn issued(secs: u64) -> IssuedToken {
     IssuedToken {
-        access_token: format!("tok{secs}"),
+        access_token: format!("tok{secs}").into(),
         expires_in: Duration::from_secs(secs),
     }
 }
@@ -31,7 +32,7 @@ fn a_good_answer_gives_the_token_and_its_lifetime() {
         r#"{"access_token":"abc.DEF-1~+/=","token_type":"bearer","expires_in":300}"#,
     ))
     .unwrap();
-    assert_eq!(t.access_token, "abc.DEF-1~+/=");
+    assert_eq!(t.access_token.expose(), "abc.DEF-1~+/=");
     assert_eq!(t.expires_in, Duration::from_secs(300));
     let t = read_token_response(&raw(200, r#"{"access_token":"a","expires_in":"45"}"#)).unwrap();
     assert_eq!(t.expires_in, Duration::from_secs(45));
