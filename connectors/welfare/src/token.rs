@@ -49,23 +49,18 @@ pub struct IssuedToken {
     pub expires_in: Duration,
 }
 
+#[derive(Debug)]
 struct Cached {
     bearer: Bearer,
     refresh_at: Instant,
 }
 
-/// The current token and the lock that makes its refresh single-flight.
+/// The current token and the lock that makes its refresh single-flight. `Debug` shows the
+/// token only as `secrecy` does: `[REDACTED]`.
+#[derive(Debug)]
 pub struct TokenCache {
     slot: Mutex<(Option<Cached>, u64)>,
     skew: Duration,
-}
-
-impl std::fmt::Debug for TokenCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenCache")
-            .field("skew", &self.skew)
-            .finish_non_exhaustive()
-    }
 }
 
 impl TokenCache {
