@@ -68,3 +68,58 @@ fn deadline_rules() {
     .unwrap_err();
     assert!(e.to_string().contains("max_deadline_ms"), "{e}");
 }
+
+#[test]
+fn debug_of_the_whole_config_shows_no_secret() {
+    let text = format!(
+        "{MIN}\n[connectors.tax]\nbase_url = \"http://tax\"\nservice_key = \"TaxKey-5ecret\"\n\
+         [connectors.welfare]\nbase_url = \"http://welfare\"\nclient_secret = \"Welf-5ecret\"\n\
+         [connectors.parking]\nbase_url = \"http://parking\"\napi_key = \"Park-5ecret\"\n"
+    );
+    let c = HubConfig::from_toml_str(
+        &text,
+        env(&[
+            (
+                "MINWON_AUDIT__POSTGRES_URL",
+                "postgres://minwon:Pg-5ecret@db.city.internal:5432/audit?sslmode=verify-full",
+            ),
+            ("MINWON_CONNECTORS__TRAFFIC__SERVICE_KEY", "Traffic-5ecret"),
+            ("MINWON_CONNECTORS__TRAFFIC__BASE_URL", "http://traffic"),
+        ]),
+        None,
+    )
+    .unwrap();
+    for shown in [format!("{c:?}"), format!("{c:#?}")] {
+        for secret in [
+            "TaxKey-5ecret",
+            "Welf-5ecret",
+            "Park-5ecret",
+            "Pg-5ecret",
+            "Traffic-5ecret",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        // Still useful: which tables and keys are set.
+        assert!(shown.contains("service_key") && shown.contains("welfare"), "{shown}");
+    }
+    let url = c.audit.postgres_url.as_ref().unwrap();
+    assert_eq!(
+        redacted_url(url),
+        "postgres://minwon:***@db.city.internal:5432/audit?sslmode=verify-full"
+    );
+}
+
+#[test]
+fn the_postgres_ca_file_is_relative_to_the_config() {
+    let mut c = HubConfig::from_toml_str(
+        &MIN.replace("[audit]\n", "[audit]\npostgres_ca_file = \"city-ca.pem\"\n"),
+        env(&[]),
+        None,
+    )
+    .unwrap();
+    c.resolve_relative_to(Path::new("/etc/minwon"));
+    assert_eq!(
+        c.audit.postgres_ca_file.as_deref(),
+        Some(Path::new("/etc/minwon/city-ca.pem"))
+    );
+}
