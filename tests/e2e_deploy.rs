@@ -222,7 +222,9 @@ fn hub_probes_are_grpc_health_checks_on_the_plaintext_health_port() {
         listen.ends_with(&format!(":{grpc_port}")) && listen.starts_with("0.0.0.0:"),
         "server.listen = {listen}: must listen on all interfaces, port {grpc_port}"
     );
-    let tls = cfg["server"]["tls"].as_table().expect("[server.tls]: the gRPC port is TLS");
+    let tls = cfg["server"]["tls"]
+        .as_table()
+        .expect("[server.tls]: the gRPC port is TLS");
     for key in ["cert_file", "key_file"] {
         assert!(tls[key].as_str().is_some(), "server.tls.{key}");
     }
@@ -258,8 +260,16 @@ fn service_exposes_only_the_grpc_port() {
         let port = container_port(&c, name);
         for p in ports {
             assert_ne!(p["port"].as_u64(), Some(port), "{name} port on the Service");
-            assert_ne!(p["targetPort"].as_str(), Some(name), "{name} port on the Service");
-            assert_ne!(p["targetPort"].as_u64(), Some(port), "{name} port on the Service");
+            assert_ne!(
+                p["targetPort"].as_str(),
+                Some(name),
+                "{name} port on the Service"
+            );
+            assert_ne!(
+                p["targetPort"].as_u64(),
+                Some(port),
+                "{name} port on the Service"
+            );
         }
     }
     let grpc = ports
@@ -738,7 +748,10 @@ fn configmap_with_deployment_env_passes_check_config() {
         out.contains("audit store: PostgreSQL postgres://minwon:***@127.0.0.1:9/minwon_audit"),
         "{out}"
     );
-    assert!(!out.contains("placeholder"), "a credential in the output: {out}");
+    assert!(
+        !out.contains("placeholder"),
+        "a credential in the output: {out}"
+    );
 }
 
 #[test]

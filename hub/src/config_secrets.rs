@@ -96,7 +96,9 @@ mod tests {
     #[test]
     fn the_password_never_shows_in_any_url_form() {
         assert_eq!(
-            shown("postgres://minwon:pa55-w0rd@postgres.minwon:5432/minwon_audit?sslmode=verify-full"),
+            shown(
+                "postgres://minwon:pa55-w0rd@postgres.minwon:5432/minwon_audit?sslmode=verify-full"
+            ),
             "postgres://minwon:***@postgres.minwon:5432/minwon_audit?sslmode=verify-full"
         );
         assert_eq!(
@@ -108,7 +110,10 @@ mod tests {
             shown("postgresql://u:p@ss@db/audit"),
             "postgresql://u:***@db/audit"
         );
-        assert_eq!(shown("postgres://u:pa/ss@db/audit"), "postgres://u:***@db/audit");
+        assert_eq!(
+            shown("postgres://u:pa/ss@db/audit"),
+            "postgres://u:***@db/audit"
+        );
         assert_eq!(
             shown("postgres://u@db/audit?password=pa55-w0rd&sslmode=require"),
             "postgres://u@db/audit?password=***&sslmode=require"
@@ -128,7 +133,10 @@ mod tests {
         .map(ConnectorTables)
         .unwrap();
         for text in [format!("{tables:?}"), format!("{tables:#?}")] {
-            assert!(text.contains("service_key") && text.contains("tax"), "{text}");
+            assert!(
+                text.contains("service_key") && text.contains("tax"),
+                "{text}"
+            );
             assert!(!text.contains("svc-KEY-9z"), "{text}");
         }
     }

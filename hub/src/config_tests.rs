@@ -100,7 +100,10 @@ fn debug_of_the_whole_config_shows_no_secret() {
             assert!(!shown.contains(secret), "{secret} in {shown}");
         }
         // Still useful: which tables and keys are set.
-        assert!(shown.contains("service_key") && shown.contains("welfare"), "{shown}");
+        assert!(
+            shown.contains("service_key") && shown.contains("welfare"),
+            "{shown}"
+        );
     }
     let url = c.audit.postgres_url.as_ref().unwrap();
     assert_eq!(

@@ -71,7 +71,10 @@ pub fn read_secret(path: &Path) -> Result<SecretSlice<u8>> {
     };
     let len = bytes.expose_secret().len();
     if len < 32 {
-        bail!("{} holds {len} bytes; a key needs at least 32", path.display());
+        bail!(
+            "{} holds {len} bytes; a key needs at least 32",
+            path.display()
+        );
     }
     Ok(bytes)
 }

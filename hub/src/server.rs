@@ -9,8 +9,8 @@ use crate::registry::Registry;
 use crate::{health, web};
 use anyhow::{Context, Result};
 use minwon_audit::SubjectKey;
-use secrecy::ExposeSecret;
 use minwon_proto::v1 as pb;
+use secrecy::ExposeSecret;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,8 +30,9 @@ pub async fn build_hub(cfg: &HubConfig) -> Result<Arc<Hub>> {
         Duration::from_secs(cfg.auth.lockout_window_secs),
         Duration::from_secs(cfg.auth.lockout_secs),
     );
-    let subject_key = SubjectKey::from_bytes(keys::read_secret(&cfg.audit.subject_key_file)?.expose_secret())
-        .map_err(|e| anyhow::anyhow!("audit.subject_key_file: {e}"))?;
+    let subject_key =
+        SubjectKey::from_bytes(keys::read_secret(&cfg.audit.subject_key_file)?.expose_secret())
+            .map_err(|e| anyhow::anyhow!("audit.subject_key_file: {e}"))?;
     let registry = Registry::from_config(&cfg.connectors, &cfg.resilience)?;
     let policy = load_policy(cfg)?;
     let (audit, trail) = crate::trail::start(&cfg.audit).await?;
@@ -161,9 +162,11 @@ pub struct Listeners {
 /// Binds the health-only port if `[server] health_listen` is set.
 pub async fn bind_health(cfg: &HubConfig) -> Result<Option<TcpListener>> {
     match cfg.server.health_listen {
-        Some(addr) => Ok(Some(TcpListener::bind(addr).await.with_context(|| {
-            format!("binding the health port {addr}")
-        })?)),
+        Some(addr) => {
+            Ok(Some(TcpListener::bind(addr).await.with_context(|| {
+                format!("binding the health port {addr}")
+            })?))
+        }
         None => Ok(None),
     }
 }

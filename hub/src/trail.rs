@@ -4,10 +4,10 @@
 use crate::config::AuditConfig;
 use anyhow::{Context, Result};
 use ed25519_dalek::{SigningKey, VerifyingKey};
-use secrecy::ExposeSecret;
 use minwon_audit::{
     AuditLog, AuditStore, CheckpointConfig, GroupCommitConfig, PostgresStore, SqliteStore,
 };
+use secrecy::ExposeSecret;
 use std::path::PathBuf;
 use std::sync::Arc;
 

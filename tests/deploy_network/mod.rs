@@ -22,9 +22,9 @@ fn pod_labels(kind: &str, name: &str) -> serde_yaml::Mapping {
 
 /// Whether `selector`'s matchLabels all hold on `labels` (and it selects something).
 fn selects(selector: &Value, labels: &serde_yaml::Mapping) -> bool {
-    selector["matchLabels"].as_mapping().is_some_and(|m| {
-        !m.is_empty() && m.iter().all(|(k, v)| labels.get(k) == Some(v))
-    })
+    selector["matchLabels"]
+        .as_mapping()
+        .is_some_and(|m| !m.is_empty() && m.iter().all(|(k, v)| labels.get(k) == Some(v)))
 }
 
 /// `(port, protocol)` of every entry of a rule's `ports` (protocol TCP when unset).
@@ -50,7 +50,10 @@ fn peers<'a>(rule: &'a Value, key: &str) -> &'a Vec<Value> {
 fn the_hub_accepts_front_ends_and_prometheus_only() {
     let np = policy("minwon-hub");
     let hub = pod_labels("Deployment", "minwon-hub");
-    assert!(selects(&np["spec"]["podSelector"], &hub), "selects the hub's pods");
+    assert!(
+        selects(&np["spec"]["podSelector"], &hub),
+        "selects the hub's pods"
+    );
     let types: Vec<&str> = seq(&np["spec"]["policyTypes"], "policyTypes")
         .iter()
         .filter_map(Value::as_str)
@@ -76,10 +79,13 @@ fn the_hub_accepts_front_ends_and_prometheus_only() {
             grpc_rules += 1;
             assert_eq!(rule_ports, [grpc], "front-ends get the gRPC port only");
             for peer in peers(rule, "from") {
-                let labelled = ["namespaceSelector", "podSelector"].iter().any(|k| {
-                    peer[*k]["matchLabels"][FRONT_END_LABEL].as_str() == Some("true")
-                });
-                assert!(labelled, "every gRPC peer is a labelled front-end: {peer:?}");
+                let labelled = ["namespaceSelector", "podSelector"]
+                    .iter()
+                    .any(|k| peer[*k]["matchLabels"][FRONT_END_LABEL].as_str() == Some("true"));
+                assert!(
+                    labelled,
+                    "every gRPC peer is a labelled front-end: {peer:?}"
+                );
             }
         } else {
             assert_eq!(rule_ports, [metrics], "the only other ingress: Prometheus");
@@ -99,11 +105,14 @@ fn the_hub_reaches_only_dns_postgres_the_collector_and_the_back_ends() {
     let np = policy("minwon-hub");
     let postgres = pod_labels("StatefulSet", "postgres");
     let collector = pod_labels("Deployment", "otel-collector");
-    let collector_grpc = seq(&object("Service", "otel-collector")["spec"]["ports"], "ports")
-        .iter()
-        .find(|p| p["name"].as_str() == Some("otlp-grpc"))
-        .and_then(|p| p["port"].as_u64())
-        .expect("collector OTLP/gRPC port");
+    let collector_grpc = seq(
+        &object("Service", "otel-collector")["spec"]["ports"],
+        "ports",
+    )
+    .iter()
+    .find(|p| p["name"].as_str() == Some("otlp-grpc"))
+    .and_then(|p| p["port"].as_u64())
+    .expect("collector OTLP/gRPC port");
     let mut seen = BTreeSet::new();
     for rule in seq(&np["spec"]["egress"], "egress") {
         let to = peers(rule, "to");
@@ -113,7 +122,11 @@ fn the_hub_reaches_only_dns_postgres_the_collector_and_the_back_ends() {
             [53] => {
                 let protocols: BTreeSet<&str> =
                     rule_ports.iter().map(|(_, p)| p.as_str()).collect();
-                assert_eq!(protocols, BTreeSet::from(["TCP", "UDP"]), "DNS over UDP and TCP");
+                assert_eq!(
+                    protocols,
+                    BTreeSet::from(["TCP", "UDP"]),
+                    "DNS over UDP and TCP"
+                );
                 for peer in to {
                     assert_eq!(
                         peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
@@ -220,12 +233,19 @@ fn the_tls_certificate_comes_from_a_required_secret_cert_manager_can_issue() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    for svc in ["minwon-hub.minwon.svc", "minwon-hub.minwon.svc.cluster.local"] {
+    for svc in [
+        "minwon-hub.minwon.svc",
+        "minwon-hub.minwon.svc.cluster.local",
+    ] {
         assert!(names.contains(&svc), "{svc} in {names:?}");
     }
     assert!(cert["spec"]["issuerRef"]["name"].as_str().is_some());
     // Needs the cert-manager CRD: documented, not applied by default.
-    assert!(!kustomization_resources().iter().any(|r| r.contains("certificate")));
+    assert!(
+        !kustomization_resources()
+            .iter()
+            .any(|r| r.contains("certificate"))
+    );
     assert!(read(&repo().join("deploy/README.md")).contains("optional/certificate.yaml"));
 }
 
@@ -242,7 +262,11 @@ fn prometheus_scrapes_the_pods_not_the_service() {
     let port = str_at(&endpoint["port"], "endpoint port");
     assert_eq!(container_port(&c, port), 9464);
     assert_eq!(endpoint["path"].as_str(), Some("/metrics"));
-    assert!(!kustomization_resources().iter().any(|r| r.contains("podmonitor")));
+    assert!(
+        !kustomization_resources()
+            .iter()
+            .any(|r| r.contains("podmonitor"))
+    );
 }
 
 #[test]
@@ -260,7 +284,13 @@ fn trust_material_for_back_ends_is_mounted_where_the_commented_keys_point() {
             continue;
         };
         let key = key.trim();
-        if !["ca_file", "client_cert_file", "client_key_file", "postgres_ca_file"].contains(&key)
+        if ![
+            "ca_file",
+            "client_cert_file",
+            "client_key_file",
+            "postgres_ca_file",
+        ]
+        .contains(&key)
         {
             continue;
         }
@@ -275,11 +305,17 @@ fn trust_material_for_back_ends_is_mounted_where_the_commented_keys_point() {
             .iter()
             .find(|v| v["name"] == mount["name"])
             .expect("the mount's volume");
-        assert!(!volume["secret"]["secretName"].is_null(), "{path} from a Secret");
+        assert!(
+            !volume["secret"]["secretName"].is_null(),
+            "{path} from a Secret"
+        );
         // Optional: the pod starts before a city CA or client certificate exists.
         assert_eq!(volume["secret"]["optional"].as_bool(), Some(true), "{path}");
     }
-    assert!(found >= 4, "the trust keys are shown in the ConfigMap ({found})");
+    assert!(
+        found >= 4,
+        "the trust keys are shown in the ConfigMap ({found})"
+    );
 }
 
 #[test]
@@ -298,7 +334,10 @@ fn the_readme_documents_back_end_and_database_tls_and_the_audit_service_as_it_is
         "minwon-city-ca",
         "minwon-backend-client",
     ] {
-        assert!(section.contains(key), "the back-end TLS section names {key}");
+        assert!(
+            section.contains(key),
+            "the back-end TLS section names {key}"
+        );
     }
     let pg = readme
         .split("## PostgreSQL over TLS")
@@ -308,5 +347,8 @@ fn the_readme_documents_back_end_and_database_tls_and_the_audit_service_as_it_is
         assert!(pg.contains(word), "the PostgreSQL TLS section names {word}");
     }
     // AuditService answers; the README must not say otherwise.
-    assert!(!readme.contains("UNIMPLEMENTED` until"), "stale AuditService note");
+    assert!(
+        !readme.contains("UNIMPLEMENTED` until"),
+        "stale AuditService note"
+    );
 }

@@ -62,7 +62,11 @@ async fn tls_of(url: &str, ca: Option<&[u8]>) -> Result<bool, AuditError> {
 async fn disable_and_prefer_connect_and_verify_full_needs_the_servers_ca() {
     let Some(_admin) = admin().await else { return };
     let url = pg_url();
-    assert!(!tls_of(&with_mode(&url, Some("disable")), None).await.unwrap());
+    assert!(
+        !tls_of(&with_mode(&url, Some("disable")), None)
+            .await
+            .unwrap()
+    );
     // prefer (and libpq's default, no sslmode): TLS when it works, else plaintext — the
     // server's certificate is not one the webpki roots trust, or TLS is off.
     for mode in [None, Some("prefer"), Some("allow")] {
@@ -201,7 +205,9 @@ async fn verify_full_with_the_city_ca_encrypts_and_checks_the_host_name() {
     let Some((previous, dir)) = install(&admin, &pki).await else {
         return;
     };
-    let outcome = std::panic::AssertUnwindSafe(checks(&pki)).catch_unwind().await;
+    let outcome = std::panic::AssertUnwindSafe(checks(&pki))
+        .catch_unwind()
+        .await;
     restore(&admin, &previous).await;
     let _ = std::fs::remove_dir_all(&dir);
     let _ = admin
@@ -227,7 +233,11 @@ async fn checks(pki: &Pki) {
     }
     assert!(installed, "verify-full with the CA connects over TLS");
     for mode in [None, Some("prefer"), Some("require"), Some("verify-ca")] {
-        assert_eq!(tls_of(&with_mode(&url, mode), ca).await, Ok(true), "{mode:?}");
+        assert_eq!(
+            tls_of(&with_mode(&url, mode), ca).await,
+            Ok(true),
+            "{mode:?}"
+        );
     }
     assert_eq!(
         tls_of(&with_mode(&url, Some("disable")), ca).await,

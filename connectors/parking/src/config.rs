@@ -4,9 +4,9 @@
 use crate::NAME;
 use crate::connector::{ParkingConnector, ParkingHealth};
 use crate::protocol::DEMO_API_KEY;
-use minwon_connector_sdk::{BuiltConnector, Credential};
 use minwon_connector_sdk::config::{self, ConfigError, check_common};
 use minwon_connector_sdk::http::HttpSettings;
+use minwon_connector_sdk::{BuiltConnector, Credential};
 use serde::Deserialize;
 use std::sync::Arc;
 

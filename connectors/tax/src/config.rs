@@ -4,9 +4,9 @@
 use crate::NAME;
 use crate::connector::{TaxConnector, TaxHealth};
 use crate::protocol::DEMO_SERVICE_KEY;
-use minwon_connector_sdk::{BuiltConnector, Credential};
 use minwon_connector_sdk::config::{self, ConfigError, check_common};
 use minwon_connector_sdk::http::HttpSettings;
+use minwon_connector_sdk::{BuiltConnector, Credential};
 use serde::Deserialize;
 use std::sync::Arc;
 

@@ -5,9 +5,9 @@ use crate::NAME;
 use crate::bus::BusRouteClient;
 use crate::connector::{TrafficConnector, TrafficHealth};
 use crate::protocol::DEMO_SERVICE_KEY;
-use minwon_connector_sdk::{BuiltConnector, Credential};
 use minwon_connector_sdk::config::{self, ConfigError, check_common, check_url};
 use minwon_connector_sdk::http::HttpSettings;
+use minwon_connector_sdk::{BuiltConnector, Credential};
 use serde::Deserialize;
 use std::sync::Arc;
 

@@ -5,9 +5,9 @@
 use crate::NAME;
 use crate::connector::{WelfareConnector, WelfareHealth};
 use crate::protocol::{DEFAULT_SCOPE, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_PATH};
-use minwon_connector_sdk::{BuiltConnector, Credential};
 use minwon_connector_sdk::config::{self, ConfigError, check_common, check_url};
 use minwon_connector_sdk::http::HttpSettings;
+use minwon_connector_sdk::{BuiltConnector, Credential};
 use serde::Deserialize;
 use std::sync::Arc;
 

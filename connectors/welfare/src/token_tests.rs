@@ -113,7 +113,11 @@ async fn a_token_is_reused_until_shortly_before_expiry() {
     }
     assert_eq!(fetches.load(Ordering::SeqCst), 1);
     // The cached token and the issued one never show in Debug.
-    for text in [format!("{cache:?}"), format!("{first:#?}"), format!("{:?}", issued(300))] {
+    for text in [
+        format!("{cache:?}"),
+        format!("{first:#?}"),
+        format!("{:?}", issued(300)),
+    ] {
         assert!(!text.contains("tok300"), "{text}");
     }
     tokio::time::advance(Duration::from_secs(269)).await;
