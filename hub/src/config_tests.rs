@@ -126,3 +126,37 @@ fn the_postgres_ca_file_is_relative_to_the_config() {
         Some(Path::new("/etc/minwon/city-ca.pem"))
     );
 }
+
+#[test]
+fn a_bad_sslmode_or_ca_bundle_is_named_without_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("city-ca.pem");
+    std::fs::write(&ca, "not a certificate").unwrap();
+    let load = |url: &str, ca_file: Option<&Path>| {
+        let mut pairs = vec![("MINWON_AUDIT__POSTGRES_URL".to_string(), url.to_string())];
+        if let Some(f) = ca_file {
+            pairs.push((
+                "MINWON_AUDIT__POSTGRES_CA_FILE".to_string(),
+                f.display().to_string(),
+            ));
+        }
+        let c = HubConfig::from_toml_str(MIN, pairs, None).unwrap();
+        crate::trail::postgres_store(&c.audit).map(|s| s.is_some())
+    };
+    let e = load("postgres://u:Pg-5ecret@db/audit?sslmode=sometimes", None).unwrap_err();
+    let text = format!("{e:#}");
+    assert!(
+        text.contains("audit.postgres_url") && text.contains("verify-full"),
+        "{text}"
+    );
+    assert!(!text.contains("Pg-5ecret"), "{text}");
+    let e = load(
+        "postgres://u:Pg-5ecret@db/audit?sslmode=verify-full",
+        Some(&ca),
+    )
+    .unwrap_err();
+    let text = format!("{e:#}");
+    assert!(text.contains("audit.postgres_ca_file"), "{text}");
+    assert!(!text.contains("Pg-5ecret"), "{text}");
+    assert!(load("postgres://u:Pg-5ecret@db/audit?sslmode=verify-full", None).unwrap());
+}
