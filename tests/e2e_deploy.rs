@@ -1,8 +1,13 @@
 //! deploy/ checked against the code: every Kubernetes manifest parses and says what matters
-//! (gRPC probes on the health service, Secrets referenced and never inlined, non-root pods with
-//! resource requests), the ConfigMap's `hub.toml` and `hub/config/example.toml` pass the real
+//! (gRPC over TLS with the probes on a plaintext health-only port, Secrets referenced and never
+//! inlined, non-root pods with resource requests, the Service exposing the gRPC port only), the
+//! NetworkPolicies and the optional cert-manager / Prometheus Operator manifests
+//! ([`network`]), the ConfigMap's `hub.toml` and `hub/config/example.toml` pass the real
 //! `minwon-hub check-config`, and the Dockerfile builds, as a non-root image, the binary CI
 //! tests. No cluster and no Docker engine are needed: what can be checked here is checked.
+
+#[path = "deploy_network/mod.rs"]
+mod network;
 
 use serde::Deserialize;
 use serde_yaml::Value;
@@ -166,6 +171,7 @@ fn kustomization_lists_existing_parseable_manifests_and_nothing_is_left_out() {
         "PodDisruptionBudget",
         "HorizontalPodAutoscaler",
         "StatefulSet",
+        "NetworkPolicy",
     ] {
         assert!(
             all_objects()
@@ -179,15 +185,19 @@ fn kustomization_lists_existing_parseable_manifests_and_nothing_is_left_out() {
 // ─────────────────────────────────────────────────────────────────────────── probes
 
 #[test]
-fn hub_probes_are_grpc_health_checks_on_the_grpc_port() {
+fn hub_probes_are_grpc_health_checks_on_the_plaintext_health_port() {
     let dep = hub_deployment();
     let c = hub_container(&dep);
     let grpc_port = container_port(&c, "grpc");
     assert_eq!(grpc_port, 50051);
+    // The gRPC port serves TLS, which the kubelet's gRPC probe cannot speak: the probes ask
+    // the health-only plaintext port.
+    let health_port = container_port(&c, "health");
+    assert_ne!(health_port, grpc_port);
     let readiness = &c["readinessProbe"]["grpc"];
     assert_eq!(
         readiness["port"].as_u64(),
-        Some(grpc_port),
+        Some(health_port),
         "readiness probe port"
     );
     assert_eq!(
@@ -197,7 +207,7 @@ fn hub_probes_are_grpc_health_checks_on_the_grpc_port() {
     );
     for probe in ["livenessProbe", "startupProbe"] {
         let g = &c[probe]["grpc"];
-        assert_eq!(g["port"].as_u64(), Some(grpc_port), "{probe} port");
+        assert_eq!(g["port"].as_u64(), Some(health_port), "{probe} port");
         // "" is the server's overall status: liveness must not follow the audit store.
         assert_eq!(
             g["service"].as_str(),
@@ -212,6 +222,20 @@ fn hub_probes_are_grpc_health_checks_on_the_grpc_port() {
         listen.ends_with(&format!(":{grpc_port}")) && listen.starts_with("0.0.0.0:"),
         "server.listen = {listen}: must listen on all interfaces, port {grpc_port}"
     );
+    let tls = cfg["server"]["tls"]
+        .as_table()
+        .expect("[server.tls]: the gRPC port is TLS");
+    for key in ["cert_file", "key_file"] {
+        assert!(tls[key].as_str().is_some(), "server.tls.{key}");
+    }
+    let health = cfg["server"]["health_listen"]
+        .as_str()
+        .expect("server.health_listen: the probes' port");
+    assert_eq!(
+        health,
+        format!("0.0.0.0:{health_port}"),
+        "the kubelet reaches the health port on the pod's address"
+    );
     // Metrics: scrape annotations name the metrics port and path.
     let ann = &dep["spec"]["template"]["metadata"]["annotations"];
     let metrics_port = container_port(&c, "metrics");
@@ -225,9 +249,29 @@ fn hub_probes_are_grpc_health_checks_on_the_grpc_port() {
 }
 
 #[test]
-fn service_exposes_grpc_and_metrics() {
+fn service_exposes_only_the_grpc_port() {
     let svc = object("Service", "minwon-hub");
     let ports = seq(&svc["spec"]["ports"], "service ports");
+    // Not the admin/metrics port (Prometheus scrapes the pods) nor the plaintext probe port.
+    let names: Vec<&str> = ports.iter().filter_map(|p| p["name"].as_str()).collect();
+    assert_eq!(names, ["grpc"], "the Service's ports");
+    let c = hub_container(&hub_deployment());
+    for name in ["metrics", "health"] {
+        let port = container_port(&c, name);
+        for p in ports {
+            assert_ne!(p["port"].as_u64(), Some(port), "{name} port on the Service");
+            assert_ne!(
+                p["targetPort"].as_str(),
+                Some(name),
+                "{name} port on the Service"
+            );
+            assert_ne!(
+                p["targetPort"].as_u64(),
+                Some(port),
+                "{name} port on the Service"
+            );
+        }
+    }
     let grpc = ports
         .iter()
         .find(|p| p["name"].as_str() == Some("grpc"))
@@ -235,11 +279,6 @@ fn service_exposes_grpc_and_metrics() {
     assert_eq!(grpc["port"].as_u64(), Some(50051));
     assert_eq!(grpc["appProtocol"].as_str(), Some("grpc"));
     assert_eq!(grpc["targetPort"].as_str(), Some("grpc"));
-    let metrics = ports
-        .iter()
-        .find(|p| p["name"].as_str() == Some("metrics"))
-        .expect("metrics port");
-    assert_eq!(metrics["port"].as_u64(), Some(9464));
     // The selector picks the hub's pods.
     let dep = hub_deployment();
     let pod_labels = dep["spec"]["template"]["metadata"]["labels"]
@@ -586,6 +625,13 @@ impl FakeMounts {
             &dir.path().join("checkpoint-public.pem"),
         )
         .unwrap();
+        // Secret minwon-hub-tls, as cert-manager writes it.
+        let tls = dir.path().join("secrets/tls");
+        std::fs::create_dir_all(&tls).unwrap();
+        let cert =
+            rcgen::generate_simple_self_signed(vec!["minwon-hub.minwon.svc".to_string()]).unwrap();
+        std::fs::write(tls.join("tls.crt"), cert.cert.pem()).unwrap();
+        std::fs::write(tls.join("tls.key"), cert.signing_key.serialize_pem()).unwrap();
         FakeMounts { dir }
     }
 
@@ -696,6 +742,15 @@ fn configmap_with_deployment_env_passes_check_config() {
         ok,
         "check-config refused the ConfigMap with the Deployment's env {:?}:\n{out}",
         env.iter().map(|(k, _)| k).collect::<Vec<_>>()
+    );
+    // The store is named with its password masked; no credential is echoed.
+    assert!(
+        out.contains("audit store: PostgreSQL postgres://minwon:***@127.0.0.1:9/minwon_audit"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("placeholder"),
+        "a credential in the output: {out}"
     );
 }
 

@@ -1,8 +1,10 @@
 //! End-to-end: TLS on the gRPC port, mutual TLS for service-to-service callers, and HTTPS from
 //! the hub to back-ends (a city CA bundle, client certificates, refused certificates), with
 //! certificates made by the test (a private CA, a server certificate for localhost, a client
-//! certificate).
+//! certificate); the plaintext health-only port the kubelet's probes use beside a TLS port;
+//! and TLS to PostgreSQL ([`pg_tls`]).
 
+mod pg_tls;
 mod support;
 
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
@@ -275,4 +277,61 @@ async fn back_ends_over_https_with_the_city_ca_and_client_certificates() {
             );
         }
     }
+}
+
+async fn health_status(ch: Channel, service: &str) -> Result<i32, tonic::Status> {
+    HealthClient::new(ch)
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: service.to_string(),
+        })
+        .await
+        .map(|r| r.into_inner().status)
+}
+
+#[tokio::test]
+async fn probes_reach_a_plaintext_health_only_port_beside_the_tls_port() {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let pki = pki();
+    let (cert, key) = (
+        write(dir.path(), "hub.crt", &pki.server.0),
+        write(dir.path(), "hub.key", &pki.server.1),
+    );
+    let demo = Demo::start_with_env(&[
+        ("MINWON_SERVER__TLS__CERT_FILE", &cert),
+        ("MINWON_SERVER__TLS__KEY_FILE", &key),
+        ("MINWON_SERVER__HEALTH_LISTEN", "127.0.0.1:0"),
+    ]);
+    let health_addr = demo.endpoints["health"].as_str().unwrap().to_string();
+    assert!(!health_addr.is_empty(), "the demo names the health port");
+    let probe = Channel::from_shared(format!("http://{health_addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .expect("plaintext to the health port");
+    // The statuses the kubelet asks for, as on the TLS port.
+    let tls = tls_channel(&demo, &pki.ca, None).await.unwrap();
+    for service in ["", "minwon.v1.CitizenCaseService"] {
+        let plain = health_status(probe.clone(), service).await.unwrap();
+        assert_eq!(plain, ServingStatus::Serving as i32, "{service:?}");
+        assert_eq!(health_status(tls.clone(), service).await.unwrap(), plain);
+    }
+    // Nothing but health: no personal-data service, no reflection.
+    let mut cases =
+        minwon_proto::v1::citizen_case_service_client::CitizenCaseServiceClient::new(probe.clone());
+    let err = cases
+        .get_citizen_overview(support::authed(
+            support::query_rrn("900101-1234567"),
+            &demo.token("counselor"),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::Unimplemented, "{err:?}");
+    let mut knowledge =
+        minwon_proto::v1::knowledge_service_client::KnowledgeServiceClient::new(probe);
+    let err = knowledge
+        .search_knowledge(minwon_proto::v1::SearchKnowledgeRequest::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::Unimplemented, "{err:?}");
 }

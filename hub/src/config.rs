@@ -2,8 +2,9 @@
 //! environment overrides `MINWON_<SECTION>__<KEY>=value` (double underscore between levels,
 //! e.g. `MINWON_SERVER__LISTEN=0.0.0.0:50051`). Variables without `__` are not config.
 
+pub use crate::config_secrets::{ConnectorTables, redacted_url};
+use secrecy::SecretString;
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -32,9 +33,9 @@ pub struct HubConfig {
     #[serde(default)]
     pub policy: PolicyConfig,
     /// One table per connector, keyed by registry name (`saeol`, `tax`, …); each table is
-    /// validated by its connector's own config type.
+    /// validated by its connector's own config type. `Debug` shows no value of them.
     #[serde(default)]
-    pub connectors: BTreeMap<String, toml::Value>,
+    pub connectors: ConnectorTables,
 }
 
 /// `[server]`
@@ -52,6 +53,10 @@ pub struct ServerConfig {
     pub cors_allowed_origins: Vec<String>,
     /// TLS for the gRPC port; plaintext when absent.
     pub tls: Option<TlsConfig>,
+    /// A second, plaintext listener serving only `grpc.health.v1.Health` (the same statuses
+    /// as the gRPC port), for Kubernetes' gRPC probes, which cannot speak TLS; none when
+    /// unset. It answers nothing else: no data, no reflection.
+    pub health_listen: Option<SocketAddr>,
 }
 
 /// `[server.tls]`
@@ -95,6 +100,7 @@ impl Default for ServerConfig {
             grpc_web: true,
             cors_allowed_origins: Vec::new(),
             tls: None,
+            health_listen: None,
         }
     }
 }
@@ -166,10 +172,16 @@ pub struct AuditConfig {
     /// used when `postgres_url` is not set.
     #[serde(default)]
     pub sqlite_path: Option<PathBuf>,
-    /// PostgreSQL URL (`postgres://user@host:5432/db`); when set, the trail lives there and
-    /// hub replicas share it (appends are serialized in the database).
+    /// PostgreSQL URL (`postgres://user:password@host:5432/db?sslmode=verify-full`); when
+    /// set, the trail lives there and hub replicas share it (appends are serialized in the
+    /// database). `sslmode`: `disable`, `prefer` (default), `require`/`verify-ca`/`verify-full`
+    /// (TLS, certificate and host name verified). A secret: shown only as [`redacted_url`].
     #[serde(default)]
-    pub postgres_url: Option<String>,
+    pub postgres_url: Option<SecretString>,
+    /// PEM bundle of CA certificates trusted for PostgreSQL's TLS beside the webpki roots
+    /// (the city's CA).
+    #[serde(default)]
+    pub postgres_ca_file: Option<PathBuf>,
     /// PostgreSQL schema holding the trail's tables (created if missing); default `public`.
     #[serde(default)]
     pub postgres_schema: Option<String>,
@@ -437,6 +449,7 @@ impl HubConfig {
             self.audit.sqlite_path.as_mut(),
             self.audit.checkpoint_key_file.as_mut(),
             self.audit.checkpoint_file.as_mut(),
+            self.audit.postgres_ca_file.as_mut(),
         ]
         .into_iter()
         .flatten()

@@ -262,6 +262,11 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
     let telemetry = crate::telemetry::init(log_format, Some(&cfg.telemetry))?;
     let hub = server::build_hub(&cfg).await?;
     let metrics = server::bind_metrics(&cfg).await?;
+    let health = server::bind_health(&cfg).await?;
+    let health_addr = match &health {
+        Some(l) => l.local_addr()?.to_string(),
+        None => String::new(),
+    };
     let metrics_url = match &metrics {
         Some(l) => format!("http://{}/metrics", l.local_addr()?),
         None => String::new(),
@@ -316,6 +321,7 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
     let endpoints = json!({
         "hub": hub_addr.to_string(),
         "metrics": metrics_url,
+        "health": health_addr,
         "simulators": sims.iter().map(|(n, s)| (n.to_string(), s.base_url())).collect::<BTreeMap<_, _>>(),
         "fault_switch": "POST <simulator>/_sim/fault {\"mode\": \"none|hang|http_500|envelope_error|malformed|slow\", \"delay_ms\": N}",
     });
@@ -373,6 +379,7 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
     let listeners = server::Listeners {
         grpc: listener,
         metrics,
+        health,
     };
     let served = server::serve(hub, listeners, &cfg.server, server::shutdown_signal()).await;
     telemetry.shutdown();

@@ -1,12 +1,16 @@
 //! Key material on disk: the Ed25519 token-signing pair (PEM) and the subject HMAC key.
 //! Deployments provide these files (Kubernetes secrets); the demo generates its own once and
 //! reuses them, so its tokens and subject hashes stay valid across restarts.
+//!
+//! Secret material read from a file is held in `secrecy` types (zeroed when dropped, never
+//! printed) until it is parsed into the key it encodes.
 
 use anyhow::{Context, Result, bail};
 use ed25519_dalek::SigningKey;
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
 use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
 use rand::RngCore;
+use secrecy::{ExposeSecret, SecretSlice, SecretString};
 use std::path::Path;
 
 /// Generates a fresh Ed25519 signing key.
@@ -32,9 +36,8 @@ pub fn write_signing_key(key: &SigningKey, private: &Path, public: &Path) -> Res
 
 /// Reads a PKCS#8 PEM Ed25519 private key.
 pub fn read_signing_key(path: &Path) -> Result<SigningKey> {
-    let pem =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    SigningKey::from_pkcs8_pem(&pem)
+    let pem = read_secret_text(path)?;
+    SigningKey::from_pkcs8_pem(pem.expose_secret())
         .map_err(|_| anyhow::anyhow!("{} is not a PKCS#8 PEM Ed25519 private key", path.display()))
 }
 
@@ -47,19 +50,30 @@ pub fn read_public_key(path: &Path) -> Result<[u8; 32]> {
     Ok(key.to_bytes())
 }
 
+/// Reads a text file holding secret material (a private key PEM) as a `secrecy` secret.
+pub fn read_secret_text(path: &Path) -> Result<SecretString> {
+    std::fs::read_to_string(path)
+        .map(SecretString::from)
+        .with_context(|| format!("reading {}", path.display()))
+}
+
 /// Reads a secret key file: hex text (64+ hex digits) or at least 32 raw bytes.
-pub fn read_secret(path: &Path) -> Result<Vec<u8>> {
-    let raw = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let text = String::from_utf8_lossy(&raw);
-    let bytes = match hex::decode(text.trim()) {
-        Ok(b) => b,
-        Err(_) => raw,
+pub fn read_secret(path: &Path) -> Result<SecretSlice<u8>> {
+    let raw: SecretSlice<u8> = std::fs::read(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .into();
+    let decoded = std::str::from_utf8(raw.expose_secret())
+        .ok()
+        .and_then(|text| hex::decode(text.trim()).ok());
+    let bytes = match decoded {
+        Some(b) => SecretSlice::from(b),
+        None => raw,
     };
-    if bytes.len() < 32 {
+    let len = bytes.expose_secret().len();
+    if len < 32 {
         bail!(
-            "{} holds {} bytes; a key needs at least 32",
-            path.display(),
-            bytes.len()
+            "{} holds {len} bytes; a key needs at least 32",
+            path.display()
         );
     }
     Ok(bytes)
@@ -124,6 +138,6 @@ mod tests {
                 .contains("at least 32")
         );
         let key = generate_secret(&p).unwrap();
-        assert_eq!(read_secret(&p).unwrap(), key);
+        assert_eq!(read_secret(&p).unwrap().expose_secret(), &key[..]);
     }
 }

@@ -19,6 +19,7 @@ pub mod api;
 pub mod audit_cli;
 pub mod auth;
 pub mod config;
+mod config_secrets;
 pub mod convert;
 pub mod demo;
 pub mod fanout;

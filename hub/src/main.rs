@@ -188,10 +188,15 @@ async fn main() -> Result<()> {
                 .await
                 .with_context(|| format!("binding {}", cfg.server.listen))?;
             let metrics = server::bind_metrics(&cfg).await?;
+            let health = server::bind_health(&cfg).await?;
             tracing::info!(addr = %grpc.local_addr()?, "minwon-hub serving");
             let result = server::serve(
                 hub,
-                server::Listeners { grpc, metrics },
+                server::Listeners {
+                    grpc,
+                    metrics,
+                    health,
+                },
                 &cfg.server,
                 server::shutdown_signal(),
             )
@@ -255,6 +260,18 @@ async fn main() -> Result<()> {
             }
             for warning in cfg.warnings() {
                 eprintln!("warning: {warning}");
+            }
+            if let Some(tls) = &cfg.server.tls {
+                tls.load()?;
+            }
+            // The store as an operator may see it: the URL with its password masked.
+            if minwon_hub::trail::postgres_store(&cfg.audit)?.is_some()
+                && let Some(url) = &cfg.audit.postgres_url
+            {
+                println!(
+                    "audit store: PostgreSQL {}",
+                    minwon_hub::config::redacted_url(url)
+                );
             }
             println!(
                 "{}: OK ({} connector(s))",

@@ -9,6 +9,7 @@ use crate::{health, web};
 use anyhow::{Context, Result};
 use minwon_audit::SubjectKey;
 use minwon_proto::v1 as pb;
+use secrecy::ExposeSecret;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,8 +42,9 @@ pub async fn build_hub(cfg: &HubConfig) -> Result<Arc<Hub>> {
         Duration::from_secs(cfg.auth.lockout_secs),
     );
     auth.load_keys().await?;
-    let subject_key = SubjectKey::from_bytes(&keys::read_secret(&cfg.audit.subject_key_file)?)
-        .map_err(|e| anyhow::anyhow!("audit.subject_key_file: {e}"))?;
+    let subject_key =
+        SubjectKey::from_bytes(keys::read_secret(&cfg.audit.subject_key_file)?.expose_secret())
+            .map_err(|e| anyhow::anyhow!("audit.subject_key_file: {e}"))?;
     let registry = Registry::from_config(&cfg.connectors, &cfg.resilience)?;
     let policy = load_policy(cfg)?;
     let (audit, trail) = crate::trail::start(&cfg.audit).await?;
@@ -88,6 +90,16 @@ pub async fn serve(
         .metrics
         .map(|l| tokio::spawn(crate::telemetry::admin::serve(l, hub.clone())));
     let (reporter, health_service) = tonic_health::server::health_reporter();
+    // The probe port: the same health statuses in plaintext, and nothing else.
+    let health_port = listeners.health.map(|l| {
+        let incoming = tonic::transport::server::TcpIncoming::from(l).with_nodelay(Some(true));
+        let router = tonic::transport::Server::builder().add_service(health_service.clone());
+        tokio::spawn(async move {
+            if let Err(e) = router.serve_with_incoming(incoming).await {
+                tracing::error!(error = %e, "health port stopped");
+            }
+        })
+    });
     let watcher = tokio::spawn(health::watch(hub.clone(), reporter));
     let key_refresh = hub.auth.spawn_refresh();
     // Reflection in both versions: grpcurl speaks v1, while Python's grpcio-reflection,
@@ -147,6 +159,9 @@ pub async fn serve(
     if let Some(m) = metrics {
         m.abort();
     }
+    if let Some(h) = health_port {
+        h.abort();
+    }
     let _ = stop_tx.send(());
     let grace = Duration::from_millis(cfg.shutdown_grace_ms);
     match tokio::time::timeout(grace, server).await {
@@ -166,6 +181,20 @@ pub struct Listeners {
     pub grpc: TcpListener,
     /// The admin HTTP port with `/metrics`, when configured.
     pub metrics: Option<TcpListener>,
+    /// The plaintext health-only port (`[server] health_listen`), when configured.
+    pub health: Option<TcpListener>,
+}
+
+/// Binds the health-only port if `[server] health_listen` is set.
+pub async fn bind_health(cfg: &HubConfig) -> Result<Option<TcpListener>> {
+    match cfg.server.health_listen {
+        Some(addr) => {
+            Ok(Some(TcpListener::bind(addr).await.with_context(|| {
+                format!("binding the health port {addr}")
+            })?))
+        }
+        None => Ok(None),
+    }
 }
 
 /// Binds the metrics port if `[telemetry] metrics_listen` is set.

@@ -9,6 +9,7 @@ use ed25519_dalek::{SigningKey, VerifyingKey};
 use minwon_audit::{
     AuditLog, AuditStore, CheckpointConfig, GroupCommitConfig, PostgresStore, SqliteStore,
 };
+use secrecy::ExposeSecret;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -21,16 +22,40 @@ pub struct TrailKeys {
     pub checkpoint_file: Option<PathBuf>,
 }
 
+/// The PostgreSQL store `[audit]` names, built without contacting the server (so
+/// `check-config` validates the URL, its `sslmode` and the CA bundle offline); `None` when
+/// the trail is in SQLite.
+pub fn postgres_store(cfg: &AuditConfig) -> Result<Option<PostgresStore>> {
+    let Some(url) = &cfg.postgres_url else {
+        return Ok(None);
+    };
+    let ca = match &cfg.postgres_ca_file {
+        Some(path) => {
+            let pem = std::fs::read(path)
+                .with_context(|| format!("audit.postgres_ca_file: reading {}", path.display()))?;
+            minwon_audit::postgres::tls::client_config(Some(&pem))
+                .map_err(|e| anyhow::anyhow!("audit.postgres_ca_file {}: {e}", path.display()))?;
+            Some(pem)
+        }
+        None => None,
+    };
+    let store = PostgresStore::connect_lazy_with_ca(
+        url.expose_secret(),
+        cfg.postgres_schema.as_deref(),
+        cfg.postgres_pool_size,
+        ca.as_deref(),
+    )
+    .map_err(|e| anyhow::anyhow!("audit.postgres_url: {e}"))?;
+    Ok(Some(store))
+}
+
 /// Opens the configured store. PostgreSQL connects lazily: a hub whose database is briefly
 /// away starts, reports NOT_SERVING and fails closed until it answers.
 pub async fn open_store(cfg: &AuditConfig) -> Result<Arc<dyn AuditStore>> {
-    if let Some(url) = &cfg.postgres_url {
-        let store = PostgresStore::connect_lazy(
-            url,
-            cfg.postgres_schema.as_deref(),
-            cfg.postgres_pool_size,
-        )
-        .map_err(|e| anyhow::anyhow!("audit.postgres_url: {e}"))?;
+    if let Some(store) = postgres_store(cfg)? {
+        if let Some(url) = &cfg.postgres_url {
+            tracing::info!(url = %crate::config::redacted_url(url), "audit store: PostgreSQL");
+        }
         return Ok(Arc::new(store));
     }
     let path = cfg
@@ -52,9 +77,8 @@ pub fn checkpoint_key(cfg: &AuditConfig) -> Result<Option<SigningKey>> {
     let Some(path) = &cfg.checkpoint_key_file else {
         return Ok(None);
     };
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let key = minwon_audit::keys::parse_signing_key(&text)
+    let text = crate::keys::read_secret_text(path)?;
+    let key = minwon_audit::keys::parse_signing_key(text.expose_secret())
         .map_err(|e| anyhow::anyhow!("audit.checkpoint_key_file: {e}"))?;
     Ok(Some(key))
 }

@@ -4,9 +4,9 @@
 use crate::NAME;
 use crate::connector::{ParkingConnector, ParkingHealth};
 use crate::protocol::DEMO_API_KEY;
-use minwon_connector_sdk::BuiltConnector;
 use minwon_connector_sdk::config::{self, ConfigError, check_common};
 use minwon_connector_sdk::http::HttpSettings;
+use minwon_connector_sdk::{BuiltConnector, Credential};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -18,15 +18,16 @@ pub const MAX_MAX_PAGES: u32 = 10_000;
 pub const MAX_MAX_ITEMS: usize = 100_000;
 
 /// Configuration of the parking violation and towing connector.
-#[derive(Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ParkingConfig {
     /// Base URL of the parking enforcement service, e.g. `https://parking.example.go.kr`; the
     /// API paths `/api/parking/v1/…` are appended.
     pub base_url: String,
     /// API key sent in the `X-API-Key` header. Defaults to the demo key the simulator accepts.
+    /// Never printed.
     #[serde(default = "default_api_key")]
-    pub api_key: String,
+    pub api_key: Credential,
     /// Items asked per page (`limit`), 1 to 500; the back-end may serve fewer, never more.
     #[serde(default = "default_page_size")]
     pub page_size: u32,
@@ -50,8 +51,8 @@ pub struct ParkingConfig {
     pub http: HttpSettings,
 }
 
-fn default_api_key() -> String {
-    DEMO_API_KEY.to_string()
+fn default_api_key() -> Credential {
+    Credential::new(DEMO_API_KEY)
 }
 fn default_page_size() -> u32 {
     20
@@ -67,22 +68,6 @@ fn default_deadline_margin_ms() -> u64 {
 }
 fn default_department() -> String {
     "주차관리과".to_string()
-}
-
-impl std::fmt::Debug for ParkingConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The API key is a credential: never printed.
-        f.debug_struct("ParkingConfig")
-            .field("base_url", &self.base_url)
-            .field("api_key", &"<redacted>")
-            .field("page_size", &self.page_size)
-            .field("max_pages", &self.max_pages)
-            .field("max_items", &self.max_items)
-            .field("deadline_margin_ms", &self.deadline_margin_ms)
-            .field("department", &self.department)
-            .field("http", &self.http)
-            .finish()
-    }
 }
 
 impl ParkingConfig {
@@ -111,8 +96,8 @@ impl ParkingConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let err = |m: String| Err(ConfigError::new(NAME, m));
         check_common(NAME, &self.base_url, &self.department, &self.http)?;
-        let key_ok =
-            !self.api_key.trim().is_empty() && self.api_key.bytes().all(|b| b.is_ascii_graphic());
+        let key = self.api_key.expose();
+        let key_ok = !key.trim().is_empty() && key.bytes().all(|b| b.is_ascii_graphic());
         if !key_ok {
             return err("api_key: must be non-empty visible ASCII".into());
         }
@@ -161,7 +146,7 @@ mod tests {
         let c = ParkingConfig::from_toml_str("base_url = \"http://127.0.0.1:8080\"").unwrap();
         assert_eq!(c, ParkingConfig::new("http://127.0.0.1:8080"));
         assert_eq!((c.page_size, c.max_pages, c.max_items), (20, 50, 1000));
-        assert_eq!(c.api_key, DEMO_API_KEY);
+        assert_eq!(c.api_key.expose(), DEMO_API_KEY);
         assert_eq!(c.department, "주차관리과");
     }
 
@@ -219,6 +204,8 @@ mod tests {
     fn debug_hides_the_api_key() {
         let mut c = ParkingConfig::new("http://x");
         c.api_key = "secret-key-123".into();
-        assert!(!format!("{c:?}").contains("secret-key-123"));
+        for text in [format!("{c:?}"), format!("{c:#?}")] {
+            assert!(!text.contains("secret-key-123"), "{text}");
+        }
     }
 }

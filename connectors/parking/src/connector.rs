@@ -27,21 +27,15 @@ pub const HEALTH_PROBE_TICKET_NO: &str = "0";
 /// Longest ticket number accepted by `get_case`.
 const MAX_TICKET_NO_LEN: usize = 64;
 
-/// The parking violation and towing connector.
+/// The parking violation and towing connector. `Debug` shows the config, whose API key is
+/// a `secrecy` secret.
+#[derive(Debug)]
 pub struct ParkingConnector {
     config: ParkingConfig,
     client: BackendClient,
     descriptor: Descriptor,
     search_url: String,
     detail_url: String,
-}
-
-impl std::fmt::Debug for ParkingConnector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ParkingConnector")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
 }
 
 impl ParkingConnector {
@@ -191,7 +185,7 @@ impl ParkingConnector {
     }
 
     fn request(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        req.header(API_KEY_HEADER, &self.config.api_key)
+        req.header(API_KEY_HEADER, self.config.api_key.expose())
             .header(reqwest::header::ACCEPT, "application/json")
             .header(reqwest::header::CONTENT_TYPE, JSON_CONTENT_TYPE)
     }

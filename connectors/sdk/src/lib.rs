@@ -15,7 +15,8 @@
 //! - [`portal`] — the public-data-portal XML envelope and its result codes; [`paging`] — the
 //!   guarded loop that fetches every page; [`form`] — form-encoded request bodies.
 //! - [`mask`] — masked forms of personal values (used by `Debug` impls and the hub).
-//! - [`config`] — loading a connector's TOML config table strictly.
+//! - [`config`] — loading a connector's TOML config table strictly; [`secret`] — the
+//!   [`Credential`] type of service keys, API keys and client secrets (`secrecy`).
 //! - `sim` (feature `sim`) — simulator plumbing: the fault switch, the synthetic population.
 //! - `conformance` (feature `conformance`) — the kit every connector passes.
 
@@ -30,6 +31,7 @@ pub mod mask;
 pub mod model;
 pub mod paging;
 pub mod portal;
+pub mod secret;
 pub mod tls;
 
 #[cfg(feature = "sim")]
@@ -45,3 +47,4 @@ pub use connector::{
 pub use error::{ConnectorError, ErrorKind};
 pub use keys::{CitizenKeys, KeyError, KeyKind, Rrn, VehicleNumber, WaterCustomerNo};
 pub use model::{Case, CaseKind, CaseStatus, PersonalData};
+pub use secret::Credential;

@@ -4,9 +4,9 @@
 use crate::NAME;
 use crate::connector::{TaxConnector, TaxHealth};
 use crate::protocol::DEMO_SERVICE_KEY;
-use minwon_connector_sdk::BuiltConnector;
 use minwon_connector_sdk::config::{self, ConfigError, check_common};
 use minwon_connector_sdk::http::HttpSettings;
+use minwon_connector_sdk::{BuiltConnector, Credential};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -16,16 +16,16 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 pub const MAX_MAX_PAGES: u32 = 10_000;
 
 /// Configuration of the local tax connector.
-#[derive(Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TaxConfig {
     /// Base URL of the local tax service, e.g. `https://apis.example.go.kr`; the service path
     /// `/1741000/LocalTaxService` is appended.
     pub base_url: String,
     /// Public-data-portal service key (the decoded form; it is percent-encoded on the wire).
-    /// Defaults to the demo key the simulator accepts.
+    /// Defaults to the demo key the simulator accepts. Never printed.
     #[serde(default = "default_service_key")]
-    pub service_key: String,
+    pub service_key: Credential,
     /// Bills asked per page (`numOfRows`), 1 to 1000.
     #[serde(default = "default_page_size")]
     pub page_size: u32,
@@ -41,8 +41,8 @@ pub struct TaxConfig {
     pub http: HttpSettings,
 }
 
-fn default_service_key() -> String {
-    DEMO_SERVICE_KEY.to_string()
+fn default_service_key() -> Credential {
+    Credential::new(DEMO_SERVICE_KEY)
 }
 fn default_page_size() -> u32 {
     10
@@ -52,20 +52,6 @@ fn default_max_pages() -> u32 {
 }
 fn default_department() -> String {
     "세정과".to_string()
-}
-
-impl std::fmt::Debug for TaxConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The service key is a credential: never printed.
-        f.debug_struct("TaxConfig")
-            .field("base_url", &self.base_url)
-            .field("service_key", &"<redacted>")
-            .field("page_size", &self.page_size)
-            .field("max_pages", &self.max_pages)
-            .field("department", &self.department)
-            .field("http", &self.http)
-            .finish()
-    }
 }
 
 impl TaxConfig {
@@ -92,7 +78,7 @@ impl TaxConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let err = |m: String| Err(ConfigError::new(NAME, m));
         check_common(NAME, &self.base_url, &self.department, &self.http)?;
-        if self.service_key.trim().is_empty() {
+        if self.service_key.expose().trim().is_empty() {
             return err("service_key: must not be empty".into());
         }
         if !(1..=MAX_PAGE_SIZE).contains(&self.page_size) {
@@ -128,7 +114,7 @@ mod tests {
         let c = TaxConfig::from_toml_str("base_url = \"http://127.0.0.1:8080\"").unwrap();
         assert_eq!(c, TaxConfig::new("http://127.0.0.1:8080"));
         assert_eq!((c.page_size, c.max_pages), (10, 100));
-        assert_eq!(c.service_key, DEMO_SERVICE_KEY);
+        assert_eq!(c.service_key.expose(), DEMO_SERVICE_KEY);
         assert_eq!(c.department, "세정과");
     }
 
@@ -179,6 +165,8 @@ mod tests {
     fn debug_hides_the_service_key() {
         let mut c = TaxConfig::new("http://x");
         c.service_key = "secret-key-123".into();
-        assert!(!format!("{c:?}").contains("secret-key-123"));
+        for text in [format!("{c:?}"), format!("{c:#?}")] {
+            assert!(!text.contains("secret-key-123"), "{text}");
+        }
     }
 }

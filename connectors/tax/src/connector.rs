@@ -9,6 +9,7 @@ use minwon_connector_sdk::encoding::decode_body;
 use minwon_connector_sdk::http::{BackendClient, RawResponse, classify_status};
 use minwon_connector_sdk::paging::{PagingLimits, fetch_all};
 use minwon_connector_sdk::portal::{PortalPage, parse_page};
+use minwon_connector_sdk::secret::{ExposeSecret, SecretString};
 use minwon_connector_sdk::{
     CallContext, Case, CitizenKeys, Connector, ConnectorError, Descriptor, ErrorKind, HealthCheck,
     KeyKind, PersonalField,
@@ -21,21 +22,14 @@ use std::sync::Arc;
 pub const HEALTH_PROBE_BILL_NO: &str = "0";
 
 /// The local tax connector.
+#[derive(Debug)]
 pub struct TaxConnector {
     config: TaxConfig,
     client: BackendClient,
     descriptor: Descriptor,
-    list_url: String,
-    detail_url: String,
-}
-
-impl std::fmt::Debug for TaxConnector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The URLs carry the service key; show the config, which redacts it.
-        f.debug_struct("TaxConnector")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
+    /// The URLs carry the service key: secrets too, so `Debug` shows neither.
+    list_url: SecretString,
+    detail_url: SecretString,
 }
 
 impl TaxConnector {
@@ -43,7 +37,7 @@ impl TaxConnector {
     pub fn new(config: TaxConfig) -> Result<Self, ConnectorError> {
         let client = BackendClient::new(&config.http)?;
         let base = config.base_url.trim_end_matches('/');
-        let key = form_encode(&[(param::SERVICE_KEY, &config.service_key)]);
+        let key = form_encode(&[(param::SERVICE_KEY, config.service_key.expose())]);
         let url = |op: &str| format!("{base}{SERVICE_PATH}/{op}?{key}");
         let descriptor = Descriptor {
             name: NAME.to_string(),
@@ -59,8 +53,8 @@ impl TaxConnector {
             ],
         };
         Ok(TaxConnector {
-            list_url: url(OP_LIST),
-            detail_url: url(OP_DETAIL),
+            list_url: url(OP_LIST).into(),
+            detail_url: url(OP_DETAIL).into(),
             config,
             client,
             descriptor,
@@ -84,7 +78,7 @@ impl TaxConnector {
     /// Asks for one bill by number (NODATA comes back as a NotFound error).
     async fn detail(&self, bill_no: &str, ctx: &CallContext) -> Result<PortalPage, ConnectorError> {
         let form = form_encode(&[(param::TAX_BILL_NO, bill_no)]);
-        self.post(&self.detail_url, form, ctx).await
+        self.post(self.detail_url.expose_secret(), form, ctx).await
     }
 }
 
@@ -148,7 +142,7 @@ impl Connector for TaxConnector {
                 (param::NUM_OF_ROWS, &page_size),
                 (param::PAGE_NO, &page_no.to_string()),
             ]);
-            async move { self.post(&self.list_url, form, ctx).await }
+            async move { self.post(self.list_url.expose_secret(), form, ctx).await }
         })
         .await?;
         let cases = items_to_cases(&items, &self.config.department)?;

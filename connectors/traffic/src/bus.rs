@@ -13,7 +13,7 @@ use chrono::NaiveTime;
 use minwon_connector_sdk::http::{BackendClient, HttpSettings};
 use minwon_connector_sdk::paging::{PagingLimits, fetch_all};
 use minwon_connector_sdk::portal::{Item, PortalPage};
-use minwon_connector_sdk::{CallContext, ConnectorError, ErrorKind};
+use minwon_connector_sdk::{CallContext, ConnectorError, Credential, ErrorKind};
 use serde::Serialize;
 
 /// What the error messages call one item.
@@ -117,7 +117,7 @@ pub struct BusRoute {
 pub struct BusRouteClient {
     client: BackendClient,
     base: String,
-    service_key: String,
+    service_key: Credential,
 }
 
 /// A route number as the service knows it: spaces dropped, letters upper-cased. `None` when
@@ -145,7 +145,7 @@ impl BusRouteClient {
         Ok(BusRouteClient {
             client: BackendClient::new(http)?,
             base: format!("{}{BUS_SERVICE_PATH}", base_url.trim_end_matches('/')),
-            service_key: service_key.to_string(),
+            service_key: Credential::new(service_key),
         })
     }
 
@@ -155,7 +155,7 @@ impl BusRouteClient {
         params: &[(&str, &str)],
         ctx: &CallContext,
     ) -> Result<PortalPage, ConnectorError> {
-        let mut pairs = vec![(param::SERVICE_KEY, self.service_key.as_str())];
+        let mut pairs = vec![(param::SERVICE_KEY, self.service_key.expose())];
         pairs.extend_from_slice(params);
         let url = format!("{}/{op}?{}", self.base, form_encode(&pairs));
         let req = self

@@ -5,9 +5,9 @@ use crate::NAME;
 use crate::bus::BusRouteClient;
 use crate::connector::{TrafficConnector, TrafficHealth};
 use crate::protocol::DEMO_SERVICE_KEY;
-use minwon_connector_sdk::BuiltConnector;
 use minwon_connector_sdk::config::{self, ConfigError, check_common, check_url};
 use minwon_connector_sdk::http::HttpSettings;
+use minwon_connector_sdk::{BuiltConnector, Credential};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -17,7 +17,7 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 pub const MAX_MAX_PAGES: u32 = 10_000;
 
 /// Configuration of the traffic fine connector and of its bus route client.
-#[derive(Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct TrafficConfig {
     /// Base URL of the traffic services, e.g. `https://apis.example.go.kr`; the service paths
@@ -27,9 +27,9 @@ pub struct TrafficConfig {
     #[serde(default)]
     pub bus_base_url: Option<String>,
     /// Public-data-portal service key (the decoded form; percent-encoded on the wire), used by
-    /// both services. Defaults to the demo key the simulator accepts.
+    /// both services. Defaults to the demo key the simulator accepts. Never printed.
     #[serde(default = "default_service_key")]
-    pub service_key: String,
+    pub service_key: Credential,
     /// Fines asked per page (`numOfRows`), 1 to 1000.
     #[serde(default = "default_page_size")]
     pub page_size: u32,
@@ -45,8 +45,8 @@ pub struct TrafficConfig {
     pub http: HttpSettings,
 }
 
-fn default_service_key() -> String {
-    DEMO_SERVICE_KEY.to_string()
+fn default_service_key() -> Credential {
+    Credential::new(DEMO_SERVICE_KEY)
 }
 fn default_page_size() -> u32 {
     10
@@ -56,21 +56,6 @@ fn default_max_pages() -> u32 {
 }
 fn default_department() -> String {
     "교통행정과".to_string()
-}
-
-impl std::fmt::Debug for TrafficConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The service key is a credential: never printed.
-        f.debug_struct("TrafficConfig")
-            .field("base_url", &self.base_url)
-            .field("bus_base_url", &self.bus_base_url)
-            .field("service_key", &"<redacted>")
-            .field("page_size", &self.page_size)
-            .field("max_pages", &self.max_pages)
-            .field("department", &self.department)
-            .field("http", &self.http)
-            .finish()
-    }
 }
 
 impl TrafficConfig {
@@ -102,7 +87,7 @@ impl TrafficConfig {
             check_url(NAME, "bus_base_url", bus)?;
             config::check_plaintext(NAME, "bus_base_url", bus, &self.http)?;
         }
-        if self.service_key.trim().is_empty() {
+        if self.service_key.expose().trim().is_empty() {
             return err("service_key: must not be empty".into());
         }
         if !(1..=MAX_PAGE_SIZE).contains(&self.page_size) {
@@ -139,7 +124,7 @@ impl TrafficConfig {
     /// Validates and builds the public bus route client (no personal data).
     pub fn bus_client(&self) -> Result<BusRouteClient, ConfigError> {
         self.validate()?;
-        BusRouteClient::new(self.bus_base_url(), &self.service_key, &self.http)
+        BusRouteClient::new(self.bus_base_url(), self.service_key.expose(), &self.http)
             .map_err(|e| ConfigError::new(NAME, format!("http: {}", e.message)))
     }
 }
@@ -153,7 +138,7 @@ mod tests {
         let c = TrafficConfig::from_toml_str("base_url = \"http://127.0.0.1:8080\"").unwrap();
         assert_eq!(c, TrafficConfig::new("http://127.0.0.1:8080"));
         assert_eq!((c.page_size, c.max_pages), (10, 100));
-        assert_eq!(c.service_key, DEMO_SERVICE_KEY);
+        assert_eq!(c.service_key.expose(), DEMO_SERVICE_KEY);
         assert_eq!(c.department, "교통행정과");
         assert_eq!(c.bus_base_url(), "http://127.0.0.1:8080");
     }

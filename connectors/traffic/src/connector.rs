@@ -11,6 +11,7 @@ use minwon_connector_sdk::encoding::decode_body;
 use minwon_connector_sdk::http::{BackendClient, RawResponse, classify_status};
 use minwon_connector_sdk::paging::{PagingLimits, fetch_all};
 use minwon_connector_sdk::portal::{PortalPage, parse_page};
+use minwon_connector_sdk::secret::{ExposeSecret, SecretString};
 use minwon_connector_sdk::{
     CallContext, Case, CitizenKeys, Connector, ConnectorError, Descriptor, ErrorKind, HealthCheck,
     KeyKind, PersonalField, VehicleNumber,
@@ -23,21 +24,14 @@ use std::sync::Arc;
 pub const HEALTH_PROBE_FINE_NO: &str = "0";
 
 /// The traffic fine connector.
+#[derive(Debug)]
 pub struct TrafficConnector {
     config: TrafficConfig,
     client: BackendClient,
     descriptor: Descriptor,
-    list_url: String,
-    detail_url: String,
-}
-
-impl std::fmt::Debug for TrafficConnector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The URLs carry the service key; show the config, which redacts it.
-        f.debug_struct("TrafficConnector")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
+    /// The URLs carry the service key: secrets too, so `Debug` shows neither.
+    list_url: SecretString,
+    detail_url: SecretString,
 }
 
 /// Reads a response as a portal page: the HTTP status, the charset, then the envelope.
@@ -92,7 +86,7 @@ impl TrafficConnector {
     pub fn new(config: TrafficConfig) -> Result<Self, ConnectorError> {
         let client = BackendClient::new(&config.http)?;
         let base = config.base_url.trim_end_matches('/');
-        let key = form_encode(&[(param::SERVICE_KEY, &config.service_key)]);
+        let key = form_encode(&[(param::SERVICE_KEY, config.service_key.expose())]);
         let url = |op: &str| format!("{base}{FINE_SERVICE_PATH}/{op}?{key}");
         let descriptor = Descriptor {
             name: NAME.to_string(),
@@ -107,8 +101,8 @@ impl TrafficConnector {
             ],
         };
         Ok(TrafficConnector {
-            list_url: url(OP_FINE_LIST),
-            detail_url: url(OP_FINE_DETAIL),
+            list_url: url(OP_FINE_LIST).into(),
+            detail_url: url(OP_FINE_DETAIL).into(),
             config,
             client,
             descriptor,
@@ -147,7 +141,7 @@ impl TrafficConnector {
                 (param::NUM_OF_ROWS, &page_size),
                 (param::PAGE_NO, &page_no.to_string()),
             ]);
-            async move { self.post(&self.list_url, form, ctx).await }
+            async move { self.post(self.list_url.expose_secret(), form, ctx).await }
         })
         .await
     }
@@ -155,7 +149,7 @@ impl TrafficConnector {
     /// Asks for one fine by number (NODATA comes back as a NotFound error).
     async fn detail(&self, fine_no: &str, ctx: &CallContext) -> Result<PortalPage, ConnectorError> {
         let form = form_encode(&[(param::FINE_NO, fine_no)]);
-        self.post(&self.detail_url, form, ctx).await
+        self.post(self.detail_url.expose_secret(), form, ctx).await
     }
 }
 

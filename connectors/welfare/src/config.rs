@@ -5,37 +5,18 @@
 use crate::NAME;
 use crate::connector::{WelfareConnector, WelfareHealth};
 use crate::protocol::{DEFAULT_SCOPE, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_PATH};
-use minwon_connector_sdk::BuiltConnector;
 use minwon_connector_sdk::config::{self, ConfigError, check_common, check_url};
 use minwon_connector_sdk::http::HttpSettings;
+use minwon_connector_sdk::{BuiltConnector, Credential};
 use serde::Deserialize;
 use std::sync::Arc;
 
 /// Largest `token_expiry_skew_ms` accepted (one hour).
 pub const MAX_SKEW_MS: u64 = 3_600_000;
 
-/// An OAuth2 client secret: `Debug` prints `<redacted>`, and no error message ever carries it.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
-pub struct ClientSecret(String);
-
-impl ClientSecret {
-    /// Wraps a secret.
-    pub fn new(secret: impl Into<String>) -> Self {
-        ClientSecret(secret.into())
-    }
-
-    /// The secret itself, to send to the token endpoint only.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for ClientSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
+/// An OAuth2 client secret: the SDK's [`Credential`] (a `secrecy` secret), whose `Debug`
+/// prints `[REDACTED]`; no error message ever carries it.
+pub type ClientSecret = Credential;
 
 /// How the connector authenticates itself to the token endpoint (RFC 6749 §2.3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -291,7 +272,9 @@ mod tests {
     fn the_secret_never_shows_in_debug_or_errors() {
         let mut c = WelfareConfig::new("http://x");
         c.client_secret = ClientSecret::new("TopSecret-42");
-        assert!(!format!("{c:?}").contains("TopSecret-42"));
+        for text in [format!("{c:?}"), format!("{c:#?}")] {
+            assert!(!text.contains("TopSecret-42"), "{text}");
+        }
         c.client_secret = ClientSecret::new("TopSecret-42\n");
         let e = c.validate().unwrap_err();
         assert!(!e.to_string().contains("TopSecret"), "{e}");

@@ -13,25 +13,25 @@ use crate::protocol::{DEFAULT_EXPIRES_IN_SECS, FORM_CONTENT_TYPE, MAX_EXPIRES_IN
 use base64::Engine;
 use minwon_connector_sdk::form::form_encode;
 use minwon_connector_sdk::http::{BackendClient, RawResponse};
-use minwon_connector_sdk::{CallContext, ConnectorError, ErrorKind};
+use minwon_connector_sdk::{CallContext, ConnectorError, Credential, ErrorKind};
 use serde_json::Value;
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
-/// An access token as sent in `Authorization: Bearer`. `Debug` never shows the value.
-#[derive(Clone, PartialEq, Eq)]
+/// An access token as sent in `Authorization: Bearer`. `Debug` never shows the value (it is
+/// a `secrecy` secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Bearer {
-    value: Arc<str>,
+    value: Credential,
     generation: u64,
 }
 
 impl Bearer {
     /// The token, for the `Authorization` header only.
     pub fn expose(&self) -> &str {
-        &self.value
+        self.value.expose()
     }
 
     /// Which issuance this is, counted by the cache (1 for the first token).
@@ -40,47 +40,27 @@ impl Bearer {
     }
 }
 
-impl std::fmt::Debug for Bearer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Bearer(<redacted>, generation {})", self.generation)
-    }
-}
-
 /// A token as the token endpoint issued it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedToken {
-    /// The access token.
-    pub access_token: String,
+    /// The access token (never printed).
+    pub access_token: Credential,
     /// Its lifetime (capped at [`MAX_EXPIRES_IN_SECS`]).
     pub expires_in: Duration,
 }
 
-impl std::fmt::Debug for IssuedToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IssuedToken")
-            .field("access_token", &"<redacted>")
-            .field("expires_in", &self.expires_in)
-            .finish()
-    }
-}
-
+#[derive(Debug)]
 struct Cached {
     bearer: Bearer,
     refresh_at: Instant,
 }
 
-/// The current token and the lock that makes its refresh single-flight.
+/// The current token and the lock that makes its refresh single-flight. `Debug` shows the
+/// token only as `secrecy` does: `[REDACTED]`.
+#[derive(Debug)]
 pub struct TokenCache {
     slot: Mutex<(Option<Cached>, u64)>,
     skew: Duration,
-}
-
-impl std::fmt::Debug for TokenCache {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenCache")
-            .field("skew", &self.skew)
-            .finish_non_exhaustive()
-    }
 }
 
 impl TokenCache {
@@ -120,7 +100,7 @@ impl TokenCache {
         let skew = self.skew.min(issued.expires_in / 2);
         slot.1 += 1;
         let bearer = Bearer {
-            value: issued.access_token.into(),
+            value: issued.access_token,
             generation: slot.1,
         };
         slot.0 = Some(Cached {
@@ -304,7 +284,7 @@ fn parse_token(json: &Value) -> Result<IssuedToken, ConnectorError> {
         Some(_) => return Err(bad("expires_in is not a number of seconds")),
     };
     Ok(IssuedToken {
-        access_token: token.to_string(),
+        access_token: Credential::new(token),
         expires_in: Duration::from_secs(secs.min(MAX_EXPIRES_IN_SECS)),
     })
 }

@@ -2,6 +2,7 @@
 //! and single-flight rules on paused time (no network).
 
 use super::*;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 fn raw(status: u16, body: &str) -> RawResponse {
@@ -15,7 +16,7 @@ fn raw(status: u16, body: &str) -> RawResponse {
 
 fn issued(secs: u64) -> IssuedToken {
     IssuedToken {
-        access_token: format!("tok{secs}"),
+        access_token: format!("tok{secs}").into(),
         expires_in: Duration::from_secs(secs),
     }
 }
@@ -31,7 +32,7 @@ fn a_good_answer_gives_the_token_and_its_lifetime() {
         r#"{"access_token":"abc.DEF-1~+/=","token_type":"bearer","expires_in":300}"#,
     ))
     .unwrap();
-    assert_eq!(t.access_token, "abc.DEF-1~+/=");
+    assert_eq!(t.access_token.expose(), "abc.DEF-1~+/=");
     assert_eq!(t.expires_in, Duration::from_secs(300));
     let t = read_token_response(&raw(200, r#"{"access_token":"a","expires_in":"45"}"#)).unwrap();
     assert_eq!(t.expires_in, Duration::from_secs(45));
@@ -111,6 +112,14 @@ async fn a_token_is_reused_until_shortly_before_expiry() {
         assert_eq!(cache.get(far(), None, fetch).await.unwrap(), first);
     }
     assert_eq!(fetches.load(Ordering::SeqCst), 1);
+    // The cached token and the issued one never show in Debug.
+    for text in [
+        format!("{cache:?}"),
+        format!("{first:#?}"),
+        format!("{:?}", issued(300)),
+    ] {
+        assert!(!text.contains("tok300"), "{text}");
+    }
     tokio::time::advance(Duration::from_secs(269)).await;
     assert_eq!(cache.get(far(), None, fetch).await.unwrap(), first);
     tokio::time::advance(Duration::from_secs(2)).await; // 271 s: inside the 30 s skew

@@ -166,6 +166,7 @@ pub async fn serve(dir: &Path) -> Result<()> {
         Listeners {
             grpc: listener,
             metrics: None,
+            health: None,
         },
         &cfg.server,
         crate::pin::stdin_closed(),

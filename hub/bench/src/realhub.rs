@@ -75,6 +75,7 @@ pub async fn serve_hub(config: &Path) -> Result<()> {
     let listeners = minwon_hub::server::Listeners {
         grpc: listener,
         metrics: None,
+        health: None,
     };
     let served =
         minwon_hub::server::serve(hub, listeners, &cfg.server, crate::pin::stdin_closed()).await;

@@ -20,6 +20,12 @@
 //! server yields [`AuditError::Unavailable`] quickly; the pool re-creates connections on the
 //! next call, so the store recovers by itself when the server is back.
 //!
+//! # TLS
+//!
+//! The URL's `sslmode` is honoured with rustls ([`tls`]): `disable`, `prefer` (the default:
+//! TLS, else plaintext), `require`/`verify-ca`/`verify-full` (TLS with the server's
+//! certificate and host name verified against the webpki roots plus an optional CA bundle).
+//!
 //! # Schema
 //!
 //! Created or migrated on first contact ([`schema::MIGRATIONS`], versioned in
@@ -28,6 +34,7 @@
 
 mod rows;
 mod schema;
+pub mod tls;
 
 pub use schema::{LOCK_TIMEOUT, MIGRATIONS, STATEMENT_TIMEOUT};
 
@@ -40,7 +47,6 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::OnceCell;
-use tokio_postgres::NoTls;
 use tokio_postgres::types::ToSql;
 
 /// Longest wait for a TCP connection and the PostgreSQL handshake.
@@ -67,7 +73,7 @@ impl std::fmt::Debug for PostgresStore {
 }
 
 impl PostgresStore {
-    /// Connects to `url` (e.g. `postgres://user@host:5432/db`, no TLS) with at most
+    /// Connects to `url` (e.g. `postgres://user@host:5432/db?sslmode=verify-full`) with at most
     /// `pool_size` connections, and creates or migrates the schema. Fails with
     /// [`AuditError::Unavailable`] if the server cannot be reached within the timeouts.
     pub async fn connect(url: &str, pool_size: usize) -> Result<Self, AuditError> {
@@ -90,18 +96,30 @@ impl PostgresStore {
 
     /// Builds the store without contacting the server: the schema is created or migrated on
     /// the first call that reaches it. Lets a hub start (failing closed) while the database is
-    /// down. Fails only for a malformed URL or schema name.
+    /// down. Fails only for a malformed URL (or `sslmode`) or schema name. TLS trusts the
+    /// webpki roots.
     pub fn connect_lazy(
         url: &str,
         schema: Option<&str>,
         pool_size: usize,
     ) -> Result<Self, AuditError> {
+        Self::connect_lazy_with_ca(url, schema, pool_size, None)
+    }
+
+    /// Like [`PostgresStore::connect_lazy`], with TLS also trusting every certificate of the
+    /// PEM bundle `ca_pem` (the city's CA). Fails for a malformed URL, `sslmode`, schema name
+    /// or bundle.
+    pub fn connect_lazy_with_ca(
+        url: &str,
+        schema: Option<&str>,
+        pool_size: usize,
+        ca_pem: Option<&[u8]>,
+    ) -> Result<Self, AuditError> {
         if let Some(schema) = schema {
             schema::check_schema_name(schema)?;
         }
-        let mut config: tokio_postgres::Config = url
-            .parse()
-            .map_err(|_| AuditError::Unavailable("postgres: malformed connection URL".into()))?;
+        let mut config = tls::parse_url(url)?;
+        let connector = tls::TlsConnector::new(ca_pem)?;
         let options = schema::session_options(config.get_options(), schema);
         config
             .options(options)
@@ -109,9 +127,9 @@ impl PostgresStore {
             .keepalives_idle(Duration::from_secs(30))
             .tcp_user_timeout(Duration::from_secs(30))
             .application_name("minwon-audit");
-        let manager = Manager::from_config(
+        let manager = Manager::from_connect(
             config,
-            NoTls,
+            connector,
             ManagerConfig {
                 // A broken connection is found and replaced before it is handed out.
                 recycling_method: RecyclingMethod::Verified,
@@ -150,6 +168,20 @@ impl PostgresStore {
         let client = self.client().await?;
         let row = client
             .query_one(&format!("SHOW {name}"), &[])
+            .await
+            .map_err(pg_error)?;
+        row.try_get(0).map_err(pg_error)
+    }
+
+    /// Whether a pooled connection is encrypted (PostgreSQL's own view, `pg_stat_ssl`): for
+    /// start-up logs, health checks and tests of the `sslmode` handling.
+    pub async fn session_uses_tls(&self) -> Result<bool, AuditError> {
+        let client = self.client().await?;
+        let row = client
+            .query_one(
+                "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+                &[],
+            )
             .await
             .map_err(pg_error)?;
         row.try_get(0).map_err(pg_error)
