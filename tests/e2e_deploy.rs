@@ -8,6 +8,8 @@
 
 #[path = "deploy_network/mod.rs"]
 mod network;
+#[path = "e2e_deploy/keycloak.rs"]
+mod keycloak;
 
 use serde::Deserialize;
 use serde_yaml::Value;

@@ -164,9 +164,9 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named() {
-        let e = ParkingConfig::from_toml_str("base_url = \"http://x\"\npagesize = 5").unwrap_err();
+        let e = ParkingConfig::from_toml_str("base_url = \"https://x\"\npagesize = 5").unwrap_err();
         assert!(e.to_string().contains("pagesize"), "{e}");
-        let e = ParkingConfig::from_toml_str("base_url = \"http://x\"\n[http]\ntimeout = 5")
+        let e = ParkingConfig::from_toml_str("base_url = \"https://x\"\n[http]\ntimeout = 5")
             .unwrap_err();
         assert!(e.to_string().contains("timeout"), "{e}");
     }
@@ -176,18 +176,18 @@ mod tests {
         for (toml, key) in [
             ("base_url = \"ftp://x\"", "base_url"),
             ("base_url = \"/relative\"", "base_url"),
-            ("base_url = \"http://x\"\npage_size = 0", "page_size"),
-            ("base_url = \"http://x\"\npage_size = 501", "page_size"),
-            ("base_url = \"http://x\"\nmax_pages = 0", "max_pages"),
-            ("base_url = \"http://x\"\nmax_items = 0", "max_items"),
+            ("base_url = \"https://x\"\npage_size = 0", "page_size"),
+            ("base_url = \"https://x\"\npage_size = 501", "page_size"),
+            ("base_url = \"https://x\"\nmax_pages = 0", "max_pages"),
+            ("base_url = \"https://x\"\nmax_items = 0", "max_items"),
             (
-                "base_url = \"http://x\"\ndeadline_margin_ms = 60000",
+                "base_url = \"https://x\"\ndeadline_margin_ms = 60000",
                 "deadline_margin_ms",
             ),
-            ("base_url = \"http://x\"\napi_key = \"a b\"", "api_key"),
-            ("base_url = \"http://x\"\ndepartment = \" \"", "department"),
+            ("base_url = \"https://x\"\napi_key = \"a b\"", "api_key"),
+            ("base_url = \"https://x\"\ndepartment = \" \"", "department"),
             (
-                "base_url = \"http://x\"\n[http]\nmax_body_bytes = 0",
+                "base_url = \"https://x\"\n[http]\nmax_body_bytes = 0",
                 "max_body_bytes",
             ),
         ] {

@@ -140,10 +140,10 @@ mod tests {
             c.endpoint(),
             "http://127.0.0.1:1/saeol/services/MinwonService"
         );
-        let e = SaeolConfig::from_toml_str("base_url = \"http://x\"\norg_cd = \"1\"").unwrap_err();
+        let e = SaeolConfig::from_toml_str("base_url = \"https://x\"\norg_cd = \"1\"").unwrap_err();
         assert!(e.to_string().contains("org_cd"), "{e}");
         let e =
-            SaeolConfig::from_toml_str("base_url = \"http://x\"\n[http]\ntimeout = 1").unwrap_err();
+            SaeolConfig::from_toml_str("base_url = \"https://x\"\n[http]\ntimeout = 1").unwrap_err();
         assert!(e.to_string().contains("timeout"), "{e}");
     }
 
@@ -151,10 +151,10 @@ mod tests {
     fn values_are_validated() {
         assert!(SaeolConfig::from_toml_str("base_url = \"ftp://x\"").is_err());
         assert!(
-            SaeolConfig::from_toml_str("base_url = \"http://x\"\norg_code = \"41570\"").is_err()
+            SaeolConfig::from_toml_str("base_url = \"https://x\"\norg_code = \"41570\"").is_err()
         );
         assert!(
-            SaeolConfig::from_toml_str("base_url = \"http://x\"\nservice_path = \"svc\"").is_err()
+            SaeolConfig::from_toml_str("base_url = \"https://x\"\nservice_path = \"svc\"").is_err()
         );
         let built = SaeolConfig::new("http://127.0.0.1:1").build().unwrap();
         let d = built.connector.descriptor();

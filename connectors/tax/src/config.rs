@@ -131,10 +131,10 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named() {
-        let e = TaxConfig::from_toml_str("base_url = \"http://x\"\npagesize = 5").unwrap_err();
+        let e = TaxConfig::from_toml_str("base_url = \"https://x\"\npagesize = 5").unwrap_err();
         assert!(e.to_string().contains("pagesize"), "{e}");
         let e =
-            TaxConfig::from_toml_str("base_url = \"http://x\"\n[http]\ntimeout = 5").unwrap_err();
+            TaxConfig::from_toml_str("base_url = \"https://x\"\n[http]\ntimeout = 5").unwrap_err();
         assert!(e.to_string().contains("timeout"), "{e}");
     }
 
@@ -143,14 +143,14 @@ mod tests {
         for (toml, key) in [
             ("base_url = \"ftp://x\"", "base_url"),
             ("base_url = \"not a url\"", "base_url"),
-            ("base_url = \"http://x\"\npage_size = 0", "page_size"),
-            ("base_url = \"http://x\"\npage_size = 1001", "page_size"),
-            ("base_url = \"http://x\"\nmax_pages = 0", "max_pages"),
+            ("base_url = \"https://x\"\npage_size = 0", "page_size"),
+            ("base_url = \"https://x\"\npage_size = 1001", "page_size"),
+            ("base_url = \"https://x\"\nmax_pages = 0", "max_pages"),
             (
-                "base_url = \"http://x\"\nservice_key = \" \"",
+                "base_url = \"https://x\"\nservice_key = \" \"",
                 "service_key",
             ),
-            ("base_url = \"http://x\"\ndepartment = \"\"", "department"),
+            ("base_url = \"https://x\"\ndepartment = \"\"", "department"),
         ] {
             let e = TaxConfig::from_toml_str(toml).unwrap_err();
             assert!(e.to_string().contains(key), "{toml}: {e}");

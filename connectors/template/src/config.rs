@@ -110,14 +110,14 @@ mod tests {
     fn unknown_keys_and_bad_values_name_their_key() {
         for (toml, key) in [
             (
-                "base_url = \"http://x\"\ndepartmnet = \"환경과\"",
+                "base_url = \"https://x\"\ndepartmnet = \"환경과\"",
                 "departmnet",
             ),
-            ("base_url = \"http://x\"\n[http]\ntimeout = 5", "timeout"),
+            ("base_url = \"https://x\"\n[http]\ntimeout = 5", "timeout"),
             ("base_url = \"ftp://x\"", "base_url"),
-            ("base_url = \"http://x\"\ndepartment = \" \"", "department"),
+            ("base_url = \"https://x\"\ndepartment = \" \"", "department"),
             (
-                "base_url = \"http://x\"\n[http]\nmax_body_bytes = 0",
+                "base_url = \"https://x\"\n[http]\nmax_body_bytes = 0",
                 "max_body_bytes",
             ),
             ("department = \"환경과\"", "base_url"),

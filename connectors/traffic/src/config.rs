@@ -160,9 +160,9 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named() {
-        let e = TrafficConfig::from_toml_str("base_url = \"http://x\"\npagesize = 5").unwrap_err();
+        let e = TrafficConfig::from_toml_str("base_url = \"https://x\"\npagesize = 5").unwrap_err();
         assert!(e.to_string().contains("pagesize"), "{e}");
-        let e = TrafficConfig::from_toml_str("base_url = \"http://x\"\n[http]\ntimeout = 5")
+        let e = TrafficConfig::from_toml_str("base_url = \"https://x\"\n[http]\ntimeout = 5")
             .unwrap_err();
         assert!(e.to_string().contains("timeout"), "{e}");
     }
@@ -173,19 +173,19 @@ mod tests {
             ("base_url = \"ftp://x\"", "base_url"),
             ("base_url = \"not a url\"", "base_url"),
             (
-                "base_url = \"http://x\"\nbus_base_url = \"x\"",
+                "base_url = \"https://x\"\nbus_base_url = \"x\"",
                 "bus_base_url",
             ),
-            ("base_url = \"http://x\"\npage_size = 0", "page_size"),
-            ("base_url = \"http://x\"\npage_size = 1001", "page_size"),
-            ("base_url = \"http://x\"\nmax_pages = 0", "max_pages"),
+            ("base_url = \"https://x\"\npage_size = 0", "page_size"),
+            ("base_url = \"https://x\"\npage_size = 1001", "page_size"),
+            ("base_url = \"https://x\"\nmax_pages = 0", "max_pages"),
             (
-                "base_url = \"http://x\"\nservice_key = \" \"",
+                "base_url = \"https://x\"\nservice_key = \" \"",
                 "service_key",
             ),
-            ("base_url = \"http://x\"\ndepartment = \"\"", "department"),
+            ("base_url = \"https://x\"\ndepartment = \"\"", "department"),
             (
-                "base_url = \"http://x\"\n[http]\nmax_body_bytes = 0",
+                "base_url = \"https://x\"\n[http]\nmax_body_bytes = 0",
                 "max_body_bytes",
             ),
         ] {

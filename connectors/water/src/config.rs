@@ -165,10 +165,10 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named() {
-        let e = WaterConfig::from_toml_str("base_url = \"http://x\"\nmonth = 5").unwrap_err();
+        let e = WaterConfig::from_toml_str("base_url = \"https://x\"\nmonth = 5").unwrap_err();
         assert!(e.to_string().contains("month"), "{e}");
         let e =
-            WaterConfig::from_toml_str("base_url = \"http://x\"\n[http]\ntimeout = 5").unwrap_err();
+            WaterConfig::from_toml_str("base_url = \"https://x\"\n[http]\ntimeout = 5").unwrap_err();
         assert!(e.to_string().contains("timeout"), "{e}");
     }
 
@@ -177,20 +177,20 @@ mod tests {
         for (toml, key) in [
             ("base_url = \"ftp://x\"", "base_url"),
             ("base_url = \"not a url\"", "base_url"),
-            ("base_url = \"http://x\"\ndepartment = \" \"", "department"),
-            ("base_url = \"http://x\"\nmonths = 0", "months"),
-            ("base_url = \"http://x\"\nmonths = 61", "months"),
-            ("base_url = \"http://x\"\nmax_retries = 6", "max_retries"),
+            ("base_url = \"https://x\"\ndepartment = \" \"", "department"),
+            ("base_url = \"https://x\"\nmonths = 0", "months"),
+            ("base_url = \"https://x\"\nmonths = 61", "months"),
+            ("base_url = \"https://x\"\nmax_retries = 6", "max_retries"),
             (
-                "base_url = \"http://x\"\nretry_default_backoff_ms = 0",
+                "base_url = \"https://x\"\nretry_default_backoff_ms = 0",
                 "retry_default_backoff_ms",
             ),
             (
-                "base_url = \"http://x\"\nretry_margin_ms = 10001",
+                "base_url = \"https://x\"\nretry_margin_ms = 10001",
                 "retry_margin_ms",
             ),
             (
-                "base_url = \"http://x\"\n[http]\nmax_body_bytes = 0",
+                "base_url = \"https://x\"\n[http]\nmax_body_bytes = 0",
                 "max_body_bytes",
             ),
         ] {

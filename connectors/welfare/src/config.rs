@@ -219,10 +219,10 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named() {
-        let e = WelfareConfig::from_toml_str("base_url = \"http://x\"\nclient_secrett = \"a\"")
+        let e = WelfareConfig::from_toml_str("base_url = \"https://x\"\nclient_secrett = \"a\"")
             .unwrap_err();
         assert!(e.to_string().contains("client_secrett"), "{e}");
-        let e = WelfareConfig::from_toml_str("base_url = \"http://x\"\ntoken_auth = \"jwt\"")
+        let e = WelfareConfig::from_toml_str("base_url = \"https://x\"\ntoken_auth = \"jwt\"")
             .unwrap_err();
         assert!(
             e.to_string().contains("token_auth") || e.to_string().contains("jwt"),
@@ -235,27 +235,27 @@ mod tests {
         for (toml, key) in [
             ("base_url = \"ftp://x\"", "base_url"),
             (
-                "base_url = \"http://x\"\ntoken_url = \"/token\"",
+                "base_url = \"https://x\"\ntoken_url = \"/token\"",
                 "token_url",
             ),
-            ("base_url = \"http://x\"\nclient_id = \" \"", "client_id"),
+            ("base_url = \"https://x\"\nclient_id = \" \"", "client_id"),
             (
-                "base_url = \"http://x\"\nclient_secret = \"\"",
+                "base_url = \"https://x\"\nclient_secret = \"\"",
                 "client_secret",
             ),
-            ("base_url = \"http://x\"\nscope = \"a\\\"b\"", "scope"),
-            ("base_url = \"http://x\"\nscope = \"읽기\"", "scope"),
+            ("base_url = \"https://x\"\nscope = \"a\\\"b\"", "scope"),
+            ("base_url = \"https://x\"\nscope = \"읽기\"", "scope"),
             (
-                "base_url = \"http://x\"\ntoken_expiry_skew_ms = 3600001",
+                "base_url = \"https://x\"\ntoken_expiry_skew_ms = 3600001",
                 "token_expiry_skew_ms",
             ),
             (
-                "base_url = \"http://x\"\ntoken_expiry_skew_ms = -1",
+                "base_url = \"https://x\"\ntoken_expiry_skew_ms = -1",
                 "token_expiry_skew_ms",
             ),
-            ("base_url = \"http://x\"\ndepartment = \"\"", "department"),
+            ("base_url = \"https://x\"\ndepartment = \"\"", "department"),
             (
-                "base_url = \"http://x\"\n[http]\nmax_body_bytes = 0",
+                "base_url = \"https://x\"\n[http]\nmax_body_bytes = 0",
                 "max_body_bytes",
             ),
         ] {
@@ -279,9 +279,9 @@ mod tests {
         let e = c.validate().unwrap_err();
         assert!(!e.to_string().contains("TopSecret"), "{e}");
         for toml in [
-            "base_url = \"http://x\"\nclient_secret = \"TopSecret-42\" junk\n",
-            "base_url = \"http://x\"\nclient_secret = TopSecret-42\n",
-            "base_url = \"http://x\"\n\"client_secret\" = [\"TopSecret-42\"]\n",
+            "base_url = \"https://x\"\nclient_secret = \"TopSecret-42\" junk\n",
+            "base_url = \"https://x\"\nclient_secret = TopSecret-42\n",
+            "base_url = \"https://x\"\n\"client_secret\" = [\"TopSecret-42\"]\n",
         ] {
             let e = WelfareConfig::from_toml_str(toml).unwrap_err();
             assert!(!e.to_string().contains("TopSecret"), "{e}");
