@@ -127,6 +127,8 @@ pub async fn serve(
         .layer(tower::util::option_layer(
             cfg.grpc_web.then(tonic_web::GrpcWebLayer::new),
         ))
+        // Authentication, the RPC span and its metrics, once for every minwon.v1 service.
+        .layer(crate::api::AuthLayer::new(hub.clone()))
         .add_service(health_service)
         .add_service(reflection)
         .add_service(reflection_v1alpha)

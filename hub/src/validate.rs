@@ -4,7 +4,6 @@
 
 use minwon_connector_sdk::CitizenKeys;
 use minwon_proto::v1 as pb;
-use tonic::Status;
 
 /// Longest purpose note accepted, in characters.
 pub const MAX_NOTE_CHARS: usize = 500;
@@ -75,12 +74,33 @@ pub struct ValidQuery {
     pub sources: Vec<String>,
 }
 
-fn invalid(field: &str, rule: &str) -> Status {
-    Status::invalid_argument(format!("{field}: {rule}"))
+/// An input that breaks a rule: the field's path and the rule, never the value (it may be an
+/// RRN). `api::status` makes it INVALID_ARGUMENT.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {rule}")]
+pub struct Invalid {
+    /// The field's path, e.g. `citizen.rrn`.
+    pub field: String,
+    /// What is wrong, phrased so a person can fix it.
+    pub rule: String,
+}
+
+impl Invalid {
+    /// `field` breaks `rule`.
+    pub fn new(field: &str, rule: impl Into<String>) -> Self {
+        Invalid {
+            field: field.to_string(),
+            rule: rule.into(),
+        }
+    }
+}
+
+fn invalid(field: &str, rule: &str) -> Invalid {
+    Invalid::new(field, rule)
 }
 
 /// Validates a purpose; it is required wherever personal data may be revealed.
-pub fn purpose(p: Option<&pb::Purpose>) -> Result<Purpose, Status> {
+pub fn purpose(p: Option<&pb::Purpose>) -> Result<Purpose, Invalid> {
     let p = p.ok_or_else(|| invalid("purpose", "required: say why you look (purpose.code)"))?;
     let code = PurposeCode::from_pb(p.code)
         .ok_or_else(|| invalid("purpose.code", "required: one of the PurposeCode values"))?;
@@ -106,7 +126,7 @@ pub fn purpose(p: Option<&pb::Purpose>) -> Result<Purpose, Status> {
 }
 
 /// Validates the sources a query asks for (empty = all): known names only, no duplicates.
-pub fn sources(asked: &[String], known_sources: &[&str]) -> Result<Vec<String>, Status> {
+pub fn sources(asked: &[String], known_sources: &[&str]) -> Result<Vec<String>, Invalid> {
     if asked.len() > MAX_SOURCES {
         return Err(invalid("sources", "at most 32 names"));
     }
@@ -115,10 +135,13 @@ pub fn sources(asked: &[String], known_sources: &[&str]) -> Result<Vec<String>, 
         if !known_sources.contains(&s.as_str()) {
             // Source names are not personal data; showing the bad one helps the caller.
             let shown: String = s.chars().take(40).collect();
-            return Err(Status::invalid_argument(format!(
-                "sources: unknown source {shown:?}; known sources: {}",
-                known_sources.join(", ")
-            )));
+            return Err(Invalid::new(
+                "sources",
+                format!(
+                    "unknown source {shown:?}; known sources: {}",
+                    known_sources.join(", ")
+                ),
+            ));
         }
         if !sources.contains(s) {
             sources.push(s.clone());
@@ -128,7 +151,7 @@ pub fn sources(asked: &[String], known_sources: &[&str]) -> Result<Vec<String>, 
 }
 
 /// Validates a citizen query against the known source names.
-pub fn citizen_query(q: &pb::CitizenQuery, known_sources: &[&str]) -> Result<ValidQuery, Status> {
+pub fn citizen_query(q: &pb::CitizenQuery, known_sources: &[&str]) -> Result<ValidQuery, Invalid> {
     let c = q.citizen.as_ref().ok_or_else(|| {
         invalid(
             "citizen",
@@ -173,9 +196,11 @@ mod tests {
     #[test]
     fn bad_rrn_names_the_field_not_the_value() {
         let e = citizen_query(&query("901399-1234567"), &["saeol"]).unwrap_err();
-        assert_eq!(e.code(), tonic::Code::InvalidArgument);
-        assert!(e.message().starts_with("citizen.rrn"));
-        assert!(!e.message().contains("901399"));
+        assert_eq!(e.field, "citizen.rrn");
+        assert!(!e.to_string().contains("901399"));
+        let status = tonic::Status::from(e);
+        assert_eq!(status.code(), tonic::Code::InvalidArgument);
+        assert!(status.message().starts_with("citizen.rrn"));
     }
 
     #[test]
@@ -185,14 +210,14 @@ mod tests {
         assert!(
             citizen_query(&q, &[])
                 .unwrap_err()
-                .message()
+                .to_string()
                 .starts_with("purpose")
         );
         q.purpose = Some(pb::Purpose::default());
         assert!(
             citizen_query(&q, &[])
                 .unwrap_err()
-                .message()
+                .to_string()
                 .starts_with("purpose.code")
         );
     }
@@ -202,12 +227,12 @@ mod tests {
         let mut q = query("900101-1234567");
         q.sources = vec!["saeol".into(), "nope".into()];
         let e = citizen_query(&q, &["saeol", "tax"]).unwrap_err();
-        assert!(e.message().contains("known sources: saeol, tax"));
+        assert!(e.to_string().contains("known sources: saeol, tax"));
     }
 
     #[test]
     fn no_keys_at_all() {
         let e = citizen_query(&query(""), &[]).unwrap_err();
-        assert!(e.message().starts_with("citizen"));
+        assert!(e.to_string().starts_with("citizen"));
     }
 }

@@ -101,7 +101,7 @@ impl AdminApi {
         &self,
         req: Request<pb::ListConnectorsRequest>,
     ) -> Result<Response<pb::ListConnectorsResponse>, Status> {
-        let principal = self.hub.auth.authenticate(&req).await?;
+        let principal = super::layer::principal(&req)?;
         if !policy::may_administer(&principal) {
             return Err(status::denied("ListConnectors needs the admin role"));
         }
@@ -119,29 +119,31 @@ impl AdminApi {
         req: Request<pb::SetBreakerRequest>,
     ) -> Result<Response<pb::ConnectorInfo>, Status> {
         let hub = &self.hub;
-        let principal = hub.auth.authenticate(&req).await?;
+        let principal = super::layer::principal(&req)?;
         let trace = TraceCtx::from_metadata(req.metadata());
         let r = req.get_ref();
         let target = hub.registry.get(&r.name).ok_or_else(|| {
-            Status::invalid_argument(format!(
-                "name: unknown connector; known connectors: {}",
-                hub.registry.names().join(", ")
-            ))
+            status::invalid(
+                "name",
+                &format!(
+                    "unknown connector; known connectors: {}",
+                    hub.registry.names().join(", ")
+                ),
+            )
         })?;
         let mode = match pb::BreakerMode::try_from(r.mode) {
             Ok(pb::BreakerMode::Auto) => Override::Auto,
             Ok(pb::BreakerMode::ForceOpen) => Override::ForceOpen,
             Ok(pb::BreakerMode::ForceClosed) => Override::ForceClosed,
             _ => {
-                return Err(Status::invalid_argument(
-                    "mode: AUTO, FORCE_OPEN or FORCE_CLOSED",
-                ));
+                return Err(status::invalid("mode", "AUTO, FORCE_OPEN or FORCE_CLOSED"));
             }
         };
         let reason = r.reason.trim();
         if reason.is_empty() || reason.chars().count() > 500 {
-            return Err(Status::invalid_argument(
-                "reason: required, at most 500 characters",
+            return Err(status::invalid(
+                "reason",
+                "required, at most 500 characters",
             ));
         }
         let purpose = Purpose {
@@ -187,22 +189,13 @@ impl ConnectorAdminService for AdminApi {
         &self,
         req: Request<pb::ListConnectorsRequest>,
     ) -> Result<Response<pb::ListConnectorsResponse>, Status> {
-        crate::telemetry::rpc(
-            "minwon.v1.ConnectorAdminService",
-            "ListConnectors",
-            req,
-            |r| self.list(r),
-        )
-        .await
+        self.list(req).await
     }
 
     async fn set_breaker(
         &self,
         req: Request<pb::SetBreakerRequest>,
     ) -> Result<Response<pb::ConnectorInfo>, Status> {
-        crate::telemetry::rpc("minwon.v1.ConnectorAdminService", "SetBreaker", req, |r| {
-            self.breaker(r)
-        })
-        .await
+        self.breaker(req).await
     }
 }

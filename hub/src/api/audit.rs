@@ -114,7 +114,7 @@ impl AuditApi {
         operation: &str,
     ) -> Result<crate::auth::Principal, Status> {
         let hub = &self.hub;
-        let p = hub.auth.authenticate(req).await?;
+        let p = super::layer::principal(req)?;
         if !policy::may_audit(&p) {
             let purpose = Purpose {
                 code: PurposeCode::AuditReview,
@@ -276,19 +276,13 @@ impl AuditService for AuditApi {
         &self,
         req: Request<pb::QueryAccessRecordsRequest>,
     ) -> Result<Response<Self::QueryAccessRecordsStream>, Status> {
-        crate::telemetry::rpc("minwon.v1.AuditService", "QueryAccessRecords", req, |r| {
-            self.query(r)
-        })
-        .await
+        self.query(req).await
     }
 
     async fn verify_audit_log(
         &self,
         req: Request<pb::VerifyAuditLogRequest>,
     ) -> Result<Response<pb::VerifyAuditLogResponse>, Status> {
-        crate::telemetry::rpc("minwon.v1.AuditService", "VerifyAuditLog", req, |r| {
-            self.verify(r)
-        })
-        .await
+        self.verify(req).await
     }
 }

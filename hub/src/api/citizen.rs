@@ -46,7 +46,7 @@ impl CitizenApi {
         operation: &str,
     ) -> Result<Prepared, Status> {
         let hub = &self.hub;
-        let principal = hub.auth.authenticate(req).await?;
+        let principal = super::layer::principal(req)?;
         let query = validate::citizen_query(req.get_ref(), &hub.registry.names())?;
         prepare_query(hub, principal, query, req.metadata(), operation).await
     }
@@ -218,19 +218,22 @@ impl CitizenApi {
 
     async fn case(&self, req: Request<pb::GetCaseRequest>) -> Result<Response<pb::Case>, Status> {
         let hub = &self.hub;
-        let principal = hub.auth.authenticate(&req).await?;
+        let principal = super::layer::principal(&req)?;
         let r = req.get_ref();
         if r.case_ref.len() > 200 {
-            return Err(Status::invalid_argument("case_ref: at most 200 characters"));
+            return Err(status::invalid("case_ref", "at most 200 characters"));
         }
         let (source, native_id) = split_case_ref(&r.case_ref)
-            .ok_or_else(|| Status::invalid_argument("case_ref: must be `<source>:<native id>`"))?;
+            .ok_or_else(|| status::invalid("case_ref", "must be `<source>:<native id>`"))?;
         let purpose: Purpose = validate::purpose(r.purpose.as_ref())?;
         let target = hub.registry.get(source).ok_or_else(|| {
-            Status::invalid_argument(format!(
-                "case_ref: unknown source; known sources: {}",
-                hub.registry.names().join(", ")
-            ))
+            status::invalid(
+                "case_ref",
+                &format!(
+                    "unknown source; known sources: {}",
+                    hub.registry.names().join(", ")
+                ),
+            )
         })?;
         let trace = TraceCtx::from_metadata(req.metadata());
         // Until the case is seen its citizen is unknown: the reference names the subject, by
@@ -317,35 +320,20 @@ impl CitizenCaseService for CitizenApi {
         &self,
         req: Request<pb::CitizenQuery>,
     ) -> Result<Response<pb::CitizenOverview>, Status> {
-        crate::telemetry::rpc(
-            "minwon.v1.CitizenCaseService",
-            "GetCitizenOverview",
-            req,
-            |r| self.overview(r),
-        )
-        .await
+        self.overview(req).await
     }
 
     async fn stream_citizen_overview(
         &self,
         req: Request<pb::CitizenQuery>,
     ) -> Result<Response<Self::StreamCitizenOverviewStream>, Status> {
-        crate::telemetry::rpc(
-            "minwon.v1.CitizenCaseService",
-            "StreamCitizenOverview",
-            req,
-            |r| self.stream_overview(r),
-        )
-        .await
+        self.stream_overview(req).await
     }
 
     async fn get_case(
         &self,
         req: Request<pb::GetCaseRequest>,
     ) -> Result<Response<pb::Case>, Status> {
-        crate::telemetry::rpc("minwon.v1.CitizenCaseService", "GetCase", req, |r| {
-            self.case(r)
-        })
-        .await
+        self.case(req).await
     }
 }

@@ -33,7 +33,7 @@ impl KnowledgeApi {
         req: Request<pb::SearchKnowledgeRequest>,
     ) -> Result<Response<pb::SearchKnowledgeResponse>, Status> {
         let hub = &self.hub;
-        hub.auth.authenticate(&req).await?;
+        super::layer::principal(&req)?;
         let r = req.get_ref();
         let query = r.query.trim();
         let n = query.chars().count();
@@ -108,9 +108,6 @@ impl KnowledgeService for KnowledgeApi {
         &self,
         req: Request<pb::SearchKnowledgeRequest>,
     ) -> Result<Response<pb::SearchKnowledgeResponse>, Status> {
-        crate::telemetry::rpc("minwon.v1.KnowledgeService", "SearchKnowledge", req, |r| {
-            self.search(r)
-        })
-        .await
+        self.search(req).await
     }
 }

@@ -6,6 +6,7 @@ mod admin;
 mod audit;
 mod citizen;
 mod knowledge;
+mod layer;
 mod self_service;
 mod status;
 mod subjects;
@@ -14,6 +15,7 @@ pub use admin::AdminApi;
 pub use audit::AuditApi;
 pub use citizen::CitizenApi;
 pub use knowledge::KnowledgeApi;
+pub use layer::{AuthLayer, principal};
 pub use self_service::SelfApi;
 
 use crate::auth::{Authenticator, Principal};

@@ -82,9 +82,8 @@ fn time_of(
 ) -> Result<Option<DateTime<Utc>>, Status> {
     t.as_ref()
         .map(|ts| {
-            DateTime::from_timestamp(ts.seconds, ts.nanos.max(0) as u32).ok_or_else(|| {
-                Status::invalid_argument(format!("{field}: not a representable time"))
-            })
+            DateTime::from_timestamp(ts.seconds, ts.nanos.max(0) as u32)
+                .ok_or_else(|| status::invalid(field, "not a representable time"))
         })
         .transpose()
 }
@@ -128,13 +127,13 @@ impl SelfApi {
         req: Request<pb::ListMyAccessHistoryRequest>,
     ) -> Result<Response<pb::ListMyAccessHistoryResponse>, Status> {
         let hub = &self.hub;
-        let principal = hub.auth.authenticate(&req).await?;
+        let principal = super::layer::principal(&req)?;
         let citizen = citizen_of(&principal)?.clone();
         let r = req.get_ref();
         let limit = match r.limit {
             0 => DEFAULT_ENTRIES,
             l if l <= MAX_ENTRIES => l,
-            _ => return Err(Status::invalid_argument("limit: 1 to 1000 (0 means 100)")),
+            _ => return Err(status::invalid("limit", "1 to 1000 (0 means 100)")),
         } as usize;
         let to = time_of("to", &r.to)?;
         let from = time_of("from", &r.from)?
@@ -142,7 +141,7 @@ impl SelfApi {
         if let (Some(f), Some(t)) = (from, to)
             && f >= t
         {
-            return Err(Status::invalid_argument("from: must be before to"));
+            return Err(status::invalid("from", "must be before to"));
         }
         let subject = hub.subject_key.subject_for_rrn(&citizen.rrn);
         // The listing is itself an access to the citizen's data: recorded first.
@@ -203,7 +202,7 @@ impl SelfApi {
         req: Request<pb::GetMyOverviewRequest>,
     ) -> Result<Response<pb::CitizenOverview>, Status> {
         let hub = &self.hub;
-        let principal = hub.auth.authenticate(&req).await?;
+        let principal = super::layer::principal(&req)?;
         let citizen = citizen_of(&principal)?;
         let query = ValidQuery {
             keys: CitizenKeys {
@@ -226,20 +225,14 @@ impl SelfService for SelfApi {
         &self,
         req: Request<pb::GetMyOverviewRequest>,
     ) -> Result<Response<pb::CitizenOverview>, Status> {
-        crate::telemetry::rpc("minwon.v1.SelfService", "GetMyOverview", req, |r| {
-            self.overview(r)
-        })
-        .await
+        self.overview(req).await
     }
 
     async fn list_my_access_history(
         &self,
         req: Request<pb::ListMyAccessHistoryRequest>,
     ) -> Result<Response<pb::ListMyAccessHistoryResponse>, Status> {
-        crate::telemetry::rpc("minwon.v1.SelfService", "ListMyAccessHistory", req, |r| {
-            self.history(r)
-        })
-        .await
+        self.history(req).await
     }
 }
 

@@ -1,7 +1,9 @@
 //! The one place internal errors become `tonic::Status`. Messages say what to do next and
 //! never carry personal data (connector messages are built without it, see the SDK).
 
+use crate::auth::AuthError;
 use crate::resilience::GuardError;
+use crate::validate::Invalid;
 use minwon_connector_sdk::{ConnectorError, ErrorKind};
 use tonic::Status;
 
@@ -36,6 +38,32 @@ pub fn from_guard(source: &str, e: &GuardError) -> Status {
         }
         GuardError::Failed(c) => from_connector(source, c),
     }
+}
+
+/// A caller that could not be authenticated: UNAUTHENTICATED with what to fix, or
+/// RESOURCE_EXHAUSTED for a throttled client address.
+pub fn from_auth(e: &AuthError) -> Status {
+    match e {
+        AuthError::Unauthenticated(_) => Status::unauthenticated(e.to_string()),
+        AuthError::Throttled { .. } => Status::resource_exhausted(e.to_string()),
+    }
+}
+
+impl From<Invalid> for Status {
+    /// INVALID_ARGUMENT naming the field and the rule, never the value.
+    fn from(e: Invalid) -> Self {
+        Status::invalid_argument(e.to_string())
+    }
+}
+
+/// INVALID_ARGUMENT for `field`, with the rule it breaks; never the value.
+pub fn invalid(field: &str, rule: &str) -> Status {
+    Invalid::new(field, rule).into()
+}
+
+/// A principal the layer did not set: a service mounted without it (a bug of the hub).
+pub fn unauthenticated_by_layer() -> Status {
+    Status::internal("the request was not authenticated by the hub's layer")
 }
 
 /// The access trail cannot be written: personal data is not released.

@@ -63,8 +63,7 @@ pub fn of_audit_query(
     key: &SubjectKey,
     r: &pb::QueryAccessRecordsRequest,
 ) -> Result<Vec<Subject>, Status> {
-    let invalid =
-        |field: &str, e: KeyError| Status::invalid_argument(format!("{field}: {}", e.reason));
+    let invalid = |field: &str, e: KeyError| super::status::invalid(field, e.reason);
     let mut out = Vec::new();
     if !r.subject_rrn.is_empty() {
         let rrn = Rrn::parse(&r.subject_rrn).map_err(|e| invalid("subject_rrn", e))?;

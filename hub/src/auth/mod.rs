@@ -19,7 +19,19 @@ pub mod throttle;
 mod verify;
 
 pub use issuer::{Issuer, IssuerConfig, IssuerKind};
-pub use verify::{Authenticator, CITIZEN_TOKEN_HEADER};
+pub use verify::{AuthError, Authenticator, CITIZEN_TOKEN_HEADER};
+
+/// The client address of a request, from the connection info tonic's server puts into every
+/// request's extensions (plain TCP or TLS).
+pub fn peer_of(ext: &http::Extensions) -> Option<std::net::SocketAddr> {
+    use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
+    ext.get::<TcpConnectInfo>()
+        .and_then(TcpConnectInfo::remote_addr)
+        .or_else(|| {
+            ext.get::<TlsConnectInfo<TcpConnectInfo>>()
+                .and_then(|t| t.get_ref().remote_addr())
+        })
+}
 
 /// Limits of token verification, for config validation.
 pub mod verify_limits {

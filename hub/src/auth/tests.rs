@@ -93,10 +93,10 @@ async fn alg_none_and_hs256_keyed_with_the_public_key_are_refused() {
             &EncodingKey::from_secret(&secret),
         )
         .unwrap();
-        assert_eq!(
-            a.verify(&hs, String::new()).await.unwrap_err().code(),
-            tonic::Code::Unauthenticated
-        );
+        assert!(matches!(
+            a.verify(&hs, String::new()).await.unwrap_err(),
+            AuthError::Unauthenticated(_)
+        ));
     }
 }
 
@@ -300,10 +300,10 @@ async fn keycloak_tokens_of_every_allowed_algorithm_map_to_the_principal() {
     assert!(err(&only_ed, &t).await.contains("allowed"));
     // A token signed by a key under another key's kid.
     let t = p.sign(Algorithm::ES256, "rsa-1", &keycloak_claims(&["counselor"]));
-    assert_eq!(
-        a.verify(&t, String::new()).await.unwrap_err().code(),
-        tonic::Code::Unauthenticated
-    );
+    assert!(matches!(
+        a.verify(&t, String::new()).await.unwrap_err(),
+        AuthError::Unauthenticated(_)
+    ));
     // Wrong audience.
     let mut c = keycloak_claims(&["counselor"]);
     c["aud"] = json!("account");
@@ -368,12 +368,13 @@ async fn forged_tokens_naming_an_account_never_lock_it() {
     let other = m
         .mint("counselor-02", Role::Counselor, None, Channel::Phone, 60)
         .unwrap();
-    assert_eq!(
-        a.verify_from(&other, Some(attacker), String::new())
-            .await
-            .unwrap_err()
-            .code(),
-        tonic::Code::ResourceExhausted,
+    assert!(
+        matches!(
+            a.verify_from(&other, Some(attacker), String::new())
+                .await
+                .unwrap_err(),
+            AuthError::Throttled { .. }
+        ),
         "new tokens from the throttled address are not checked"
     );
 }

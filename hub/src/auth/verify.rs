@@ -12,7 +12,28 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
-use tonic::Status;
+
+/// Why a caller is not authenticated. The message tells the caller how to fix the token and
+/// never echoes it; `api::status` turns it into UNAUTHENTICATED or RESOURCE_EXHAUSTED.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// The token (or its absence) is not acceptable.
+    #[error("{0}")]
+    Unauthenticated(std::borrow::Cow<'static, str>),
+    /// The client address sent too many invalid tokens.
+    #[error("too many invalid tokens from this address; try again in {retry_after_secs} s")]
+    Throttled {
+        /// When a new token will be checked again.
+        retry_after_secs: u64,
+    },
+}
+
+impl AuthError {
+    /// The message (as the caller reads it).
+    pub fn message(&self) -> String {
+        self.to_string()
+    }
+}
 
 /// The header a chatbot or SMS gateway uses to present the citizen's verified assertion.
 pub const CITIZEN_TOKEN_HEADER: &str = "x-minwon-citizen-token";
@@ -65,8 +86,8 @@ impl VerifiedCache {
     }
 }
 
-fn unauthenticated(why: &str) -> Status {
-    Status::unauthenticated(why.to_string())
+fn unauthenticated(why: &'static str) -> AuthError {
+    AuthError::Unauthenticated(why.into())
 }
 
 fn now_secs() -> u64 {
@@ -166,12 +187,16 @@ impl Authenticator {
 
     /// Authenticates a request from its metadata and peer address; a chatbot or SMS service
     /// may add the citizen's assertion as [`CITIZEN_TOKEN_HEADER`].
-    pub async fn authenticate<T>(&self, req: &tonic::Request<T>) -> Result<Principal, Status> {
-        let token = bearer(req.metadata())?;
-        let ip = req.remote_addr().map(|a| a.ip());
+    pub async fn authenticate_parts(
+        &self,
+        md: &tonic::metadata::MetadataMap,
+        peer: Option<std::net::SocketAddr>,
+    ) -> Result<Principal, AuthError> {
+        let token = bearer(md)?;
+        let ip = peer.map(|a| a.ip());
         let addr = ip.map_or_else(|| "unknown".to_string(), |i| i.to_string());
         let mut principal = self.verify_from(token, ip, addr).await?;
-        if let Some(v) = req.metadata().get(CITIZEN_TOKEN_HEADER) {
+        if let Some(v) = md.get(CITIZEN_TOKEN_HEADER) {
             let assertion = v
                 .to_str()
                 .map_err(|_| unauthenticated("x-minwon-citizen-token metadata is not ASCII"))?;
@@ -194,7 +219,11 @@ impl Authenticator {
     }
 
     /// Verifies a token string (tests and tools; no throttle).
-    pub async fn verify(&self, token: &str, client_address: String) -> Result<Principal, Status> {
+    pub async fn verify(
+        &self,
+        token: &str,
+        client_address: String,
+    ) -> Result<Principal, AuthError> {
         self.verify_token(token, client_address).await
     }
 
@@ -203,20 +232,19 @@ impl Authenticator {
         token: &str,
         ip: Option<IpAddr>,
         client_address: String,
-    ) -> Result<Principal, Status> {
+    ) -> Result<Principal, AuthError> {
         if let Some(p) = self.cached(token, &client_address) {
             return Ok(p);
         }
         if let Some(wait) = self.throttle.throttled_for(ip) {
-            return Err(Status::resource_exhausted(format!(
-                "too many invalid tokens from this address; try again in {} s",
-                wait.as_secs().max(1)
-            )));
+            return Err(AuthError::Throttled {
+                retry_after_secs: wait.as_secs().max(1),
+            });
         }
         let result = self.verify_token(token, client_address).await;
         if let Err(e) = &result {
             // Only the address is counted: the token's claims are unverified.
-            tracing::info!(client = ?ip, reason = e.message(), "authentication failed");
+            tracing::info!(client = ?ip, reason = %e, "authentication failed");
             if self.throttle.failure(ip) {
                 tracing::warn!(client = ?ip, "client address throttled after repeated invalid tokens");
                 crate::telemetry::metrics::global()
@@ -240,7 +268,11 @@ impl Authenticator {
         Some(p)
     }
 
-    async fn verify_token(&self, token: &str, client_address: String) -> Result<Principal, Status> {
+    async fn verify_token(
+        &self,
+        token: &str,
+        client_address: String,
+    ) -> Result<Principal, AuthError> {
         use jsonwebtoken::errors::ErrorKind as K;
         let header = jsonwebtoken::decode_header(token).map_err(|e| {
             // `none` is not even an algorithm to the token library: its header fails to parse.
@@ -312,7 +344,7 @@ impl Authenticator {
     }
 
     /// The issuer whose `iss` the token names.
-    fn issuer_of(&self, token: &str) -> Result<(usize, &Arc<Issuer>), Status> {
+    fn issuer_of(&self, token: &str) -> Result<(usize, &Arc<Issuer>), AuthError> {
         let iss = unverified_issuer(token).ok_or_else(|| unauthenticated("token is malformed"))?;
         self.issuers
             .iter()
@@ -323,7 +355,7 @@ impl Authenticator {
 
     /// `iat` not in the future, and `exp - iat` (or `exp - now` without `iat`) within the
     /// issuer's maximum lifetime. Returns `exp`.
-    fn check_times(&self, issuer: &Issuer, claims: &Value) -> Result<u64, Status> {
+    fn check_times(&self, issuer: &Issuer, claims: &Value) -> Result<u64, AuthError> {
         let now = now_secs();
         let exp = claims
             .get("exp")
@@ -342,17 +374,20 @@ impl Authenticator {
             }
         };
         if exp.saturating_sub(start) > issuer.max_lifetime_secs {
-            return Err(Status::unauthenticated(format!(
-                "token lifetime exceeds the {} s its issuer allows",
-                issuer.max_lifetime_secs
-            )));
+            return Err(AuthError::Unauthenticated(
+                format!(
+                    "token lifetime exceeds the {} s its issuer allows",
+                    issuer.max_lifetime_secs
+                )
+                .into(),
+            ));
         }
         Ok(exp)
     }
 }
 
 /// The bearer token of a request.
-fn bearer(md: &tonic::metadata::MetadataMap) -> Result<&str, Status> {
+fn bearer(md: &tonic::metadata::MetadataMap) -> Result<&str, AuthError> {
     let header = md
         .get("authorization")
         .ok_or_else(|| unauthenticated("missing `authorization: Bearer <token>` metadata"))?;
@@ -392,7 +427,7 @@ fn principal_of(
     issuer: &Issuer,
     claims: &Value,
     client_address: String,
-) -> Result<Principal, Status> {
+) -> Result<Principal, AuthError> {
     let m = &issuer.mapping;
     if issuer.kind == IssuerKind::Citizen {
         let rrn = claim_str(claims, "rrn")

@@ -16,11 +16,8 @@ use opentelemetry::propagation::{Extractor, TextMapPropagator};
 use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
 use opentelemetry_sdk::propagation::TraceContextPropagator;
 use serde::Deserialize;
-use std::future::Future;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
-use tonic::{Response, Status};
-use tracing::Instrument;
+use std::time::Duration;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -113,35 +110,24 @@ pub fn init(format: LogFormat, cfg: Option<&TelemetryConfig>) -> Result<Telemetr
 
 use tracing_subscriber::Layer as _;
 
-struct MetadataExtractor<'a>(&'a tonic::metadata::MetadataMap);
+struct HeaderExtractor<'a>(&'a http::HeaderMap);
 
-impl Extractor for MetadataExtractor<'_> {
+impl Extractor for HeaderExtractor<'_> {
     fn get(&self, key: &str) -> Option<&str> {
         self.0.get(key).and_then(|v| v.to_str().ok())
     }
     fn keys(&self) -> Vec<&str> {
-        self.0
-            .keys()
-            .filter_map(|k| match k {
-                tonic::metadata::KeyRef::Ascii(k) => Some(k.as_str()),
-                tonic::metadata::KeyRef::Binary(_) => None,
-            })
-            .collect()
+        self.0.keys().map(http::HeaderName::as_str).collect()
     }
 }
 
-/// Runs one RPC handler inside its server span (continuing the caller's `traceparent`) and
-/// counts it.
-pub async fn rpc<Req, T, F, Fut>(
+/// The server span of one RPC, continuing the caller's `traceparent` from `headers`; the
+/// hub's auth layer runs the whole call inside it.
+pub fn rpc_span(
     service: &'static str,
     method: &'static str,
-    req: tonic::Request<Req>,
-    handler: F,
-) -> Result<Response<T>, Status>
-where
-    F: FnOnce(tonic::Request<Req>) -> Fut,
-    Fut: Future<Output = Result<Response<T>, Status>>,
-{
+    headers: &http::HeaderMap,
+) -> tracing::Span {
     let span = tracing::info_span!(
         "rpc",
         otel.name = %format!("{service}/{method}"),
@@ -151,21 +137,35 @@ where
         rpc.method = method,
         rpc.grpc.status_code = tracing::field::Empty,
     );
-    let parent = TraceContextPropagator::new().extract(&MetadataExtractor(req.metadata()));
-    if parent.span().span_context().is_valid() {
-        let _ = span.set_parent(parent);
+    if !span.is_disabled() {
+        let parent = TraceContextPropagator::new().extract(&HeaderExtractor(headers));
+        if parent.span().span_context().is_valid() {
+            let _ = span.set_parent(parent);
+        }
     }
-    let start = Instant::now();
-    let result = handler(req).instrument(span.clone()).await;
-    let code = match &result {
-        Ok(_) => tonic::Code::Ok,
-        Err(s) => s.code(),
-    };
-    span.record("rpc.grpc.status_code", code as i64);
+    span
+}
+
+/// The gRPC status of a response as far as its headers tell: an error answered before any
+/// message carries `grpc-status` in the headers (trailers-only); otherwise the call is OK so
+/// far (a stream's later error is not counted here, as the handler had answered).
+fn status_of<B>(response: &http::Response<B>) -> tonic::Code {
+    response
+        .headers()
+        .get("grpc-status")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i32>().ok())
+        .map_or(tonic::Code::Ok, tonic::Code::from_i32)
+}
+
+/// Counts one RPC (requests by method and code, duration by method) and records its code on
+/// the current span.
+pub fn count_rpc<B>(method: &'static str, response: &http::Response<B>, elapsed: Duration) {
+    let code = status_of(response);
+    tracing::Span::current().record("rpc.grpc.status_code", code as i64);
     let m = metrics::global();
     m.rpc_requests.add(&[method, code_label(code)], 1);
-    m.rpc_duration.observe(&[method], start.elapsed());
-    result
+    m.rpc_duration.observe(&[method], elapsed);
 }
 
 /// The status code's name as its `Debug` form spells it, without formatting on every call.
