@@ -37,6 +37,7 @@ fn status(s: CaseStatus) -> pb::CaseStatus {
         CaseStatus::Overdue => pb::CaseStatus::Overdue,
         CaseStatus::ObjectionFiled => pb::CaseStatus::ObjectionFiled,
         CaseStatus::Cancelled => pb::CaseStatus::Cancelled,
+        CaseStatus::Transferred => pb::CaseStatus::Transferred,
         CaseStatus::Unknown => pb::CaseStatus::Unspecified,
     }
 }
