@@ -1,6 +1,6 @@
 //! gRPC health (`grpc.health.v1`) per service, kept true to what the hub can do: the case
 //! service and the audit service need the access trail, so they report NOT_SERVING while the
-//! audit store does not answer; the knowledge service (public, not audited) and the overall
+//! audit store does not answer; the knowledge and directory services (not audited) and the overall
 //! status ("") stay SERVING. Kubernetes readiness probes ask for the case service.
 
 use crate::api::Hub;
@@ -25,6 +25,7 @@ pub async fn watch(hub: Arc<Hub>, reporter: HealthReporter) {
         "",
         <pb::knowledge_service_server::KnowledgeServiceServer<crate::api::KnowledgeApi> as NamedService>::NAME,
         <pb::connector_admin_service_server::ConnectorAdminServiceServer<crate::api::AdminApi> as NamedService>::NAME,
+        <pb::directory_service_server::DirectoryServiceServer<crate::api::DirectoryApi> as NamedService>::NAME,
     ] {
         reporter.set_service_status(name, ServingStatus::Serving).await;
     }

@@ -5,6 +5,8 @@
 mod admin;
 mod audit;
 mod citizen;
+mod directory;
+mod gaps;
 mod knowledge;
 mod status;
 mod subjects;
@@ -12,6 +14,7 @@ mod subjects;
 pub use admin::AdminApi;
 pub use audit::AuditApi;
 pub use citizen::CitizenApi;
+pub use directory::DirectoryApi;
 pub use knowledge::KnowledgeApi;
 
 use crate::auth::{Authenticator, Principal};
@@ -41,6 +44,8 @@ pub struct Hub {
     pub fanout: FanoutConfig,
     /// How long a call waits for its access record.
     pub audit_timeout: Duration,
+    /// The knowledge-gap counter and its store.
+    pub gaps: crate::gaps::GapRecorder,
 }
 
 /// Trace context of one request: the caller's W3C `traceparent` continued, or a new trace.
