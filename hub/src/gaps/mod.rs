@@ -17,6 +17,7 @@
 //!   implement [`GapStore`] with their own tables ([`store::CREATE_TABLES`]).
 //! - [`report`] renders the report as HTML and CSV for `minwon-hub knowledge gaps`.
 
+pub mod cli;
 pub mod postgres;
 pub mod report;
 pub mod scrub;
