@@ -146,7 +146,12 @@ async fn unanswered_searches_become_a_scrubbed_gap_report_that_admins_read_and_c
     let q = format!("우주정거장   견학 {phone} 문의");
     search(&demo, &q, &demo.token("counselor")).await;
     search(&demo, &q, &demo.token("chatbot")).await;
-    search(&demo, "우주정거장 견학 010-9876-5432 문의", &demo.token("chatbot")).await;
+    search(
+        &demo,
+        "우주정거장 견학 010-9876-5432 문의",
+        &demo.token("chatbot"),
+    )
+    .await;
     let mut kb = pb::knowledge_service_client::KnowledgeServiceClient::new(demo.channel().await);
     let ask = |limit| pb::GetKnowledgeGapsRequest {
         from: None,
@@ -172,13 +177,20 @@ async fn unanswered_searches_become_a_scrubbed_gap_report_that_admins_read_and_c
         .find(|g| g.normalized_query == "우주정거장 견학 [전화번호] 문의")
         .unwrap_or_else(|| panic!("the gap: {:?}", report.gaps));
     assert_eq!(gap.count, 3, "both phone numbers scrub to the same query");
-    let mut channels: Vec<(&str, u64)> =
-        gap.channels.iter().map(|c| (c.channel.as_str(), c.count)).collect();
+    let mut channels: Vec<(&str, u64)> = gap
+        .channels
+        .iter()
+        .map(|c| (c.channel.as_str(), c.count))
+        .collect();
     channels.sort();
     assert_eq!(channels, vec![("chatbot", 2), ("phone", 1)]);
     assert!(gap.first_seen.is_some() && gap.last_seen.is_some());
     for g in &report.gaps {
-        assert!(!g.normalized_query.contains("2345"), "{}", g.normalized_query);
+        assert!(
+            !g.normalized_query.contains("2345"),
+            "{}",
+            g.normalized_query
+        );
     }
     // The store holds no phone number either.
     let db = std::fs::read(demo.audit_db()).unwrap();
@@ -202,7 +214,11 @@ async fn unanswered_searches_become_a_scrubbed_gap_report_that_admins_read_and_c
         .arg(&out)
         .output()
         .unwrap();
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     let html = std::fs::read_to_string(out.join("knowledge-gaps.html")).unwrap();
     assert!(html.contains("우주정거장 견학 [전화번호] 문의") && html.contains("lang=\"ko\""));
     let csv = std::fs::read_to_string(out.join("knowledge-gaps.csv")).unwrap();
@@ -214,7 +230,10 @@ async fn unanswered_searches_become_a_scrubbed_gap_report_that_admins_read_and_c
         entry_id: entry.into(),
     };
     let e = kb
-        .mark_knowledge_gap_answered(authed(mark(&gap.normalized_query, "KB-1"), &demo.token("counselor")))
+        .mark_knowledge_gap_answered(authed(
+            mark(&gap.normalized_query, "KB-1"),
+            &demo.token("counselor"),
+        ))
         .await
         .unwrap_err();
     assert_eq!(e.code(), tonic::Code::PermissionDenied);
@@ -237,7 +256,10 @@ async fn unanswered_searches_become_a_scrubbed_gap_report_that_admins_read_and_c
         .unwrap()
         .into_inner();
     assert!(
-        after.gaps.iter().all(|g| g.normalized_query != gap.normalized_query),
+        after
+            .gaps
+            .iter()
+            .all(|g| g.normalized_query != gap.normalized_query),
         "{:?}",
         after.gaps
     );
@@ -252,19 +274,28 @@ async fn find_office_routes_an_address_for_staff_and_never_echoes_it() {
     };
     for role in ["counselor", "officer", "admin"] {
         let r = dir
-            .find_office(authed(find("경기도 김포시 사우중로87번길 12"), &demo.token(role)))
+            .find_office(authed(
+                find("경기도 김포시 사우중로87번길 12"),
+                &demo.token(role),
+            ))
             .await
             .unwrap_or_else(|e| panic!("{role}: {e}"))
             .into_inner();
         let office = r.office.unwrap();
-        assert_eq!((office.name.as_str(), office.kind.as_str()), ("사우동", "동"));
+        assert_eq!(
+            (office.name.as_str(), office.kind.as_str()),
+            ("사우동", "동")
+        );
         assert_eq!(office.display_name, "사우동 행정복지센터");
         assert!(office.sample && !office.phone.is_empty() && !office.hours.is_empty());
         assert_eq!(r.r#match, pb::OfficeMatch::RoadName as i32);
         assert_eq!(r.matched_name, "사우중로");
     }
     let r = dir
-        .find_office(authed(find("김포시 통진읍 마송리 312-4"), &demo.token("counselor")))
+        .find_office(authed(
+            find("김포시 통진읍 마송리 312-4"),
+            &demo.token("counselor"),
+        ))
         .await
         .unwrap()
         .into_inner();
@@ -287,7 +318,10 @@ async fn find_office_routes_an_address_for_staff_and_never_echoes_it() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), tonic::Code::InvalidArgument);
-    assert!(!demo.log().contains("비밀로"), "the address is never logged");
+    assert!(
+        !demo.log().contains("비밀로"),
+        "the address is never logged"
+    );
 }
 
 #[tokio::test]

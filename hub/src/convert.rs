@@ -220,16 +220,25 @@ mod tests {
 
     #[test]
     fn the_handling_office_comes_from_the_address_even_when_it_is_hidden() {
-        assert_eq!(case(sample(), &access(Visibility::Hidden)).handling_office, "사우동");
+        assert_eq!(
+            case(sample(), &access(Visibility::Hidden)).handling_office,
+            "사우동"
+        );
         let mut road = sample();
         road.personal.address = Some("경기도 김포시 태장로 5".into());
-        assert_eq!(case(road, &access(Visibility::Masked)).handling_office, "장기동");
+        assert_eq!(
+            case(road, &access(Visibility::Masked)).handling_office,
+            "장기동"
+        );
         let mut none = sample();
         none.personal.address = None;
         assert_eq!(case(none, &access(Visibility::Clear)).handling_office, "");
         let mut elsewhere = sample();
         elsewhere.personal.address = Some("서울특별시 강서구 화곡동 1".into());
-        assert_eq!(case(elsewhere, &access(Visibility::Clear)).handling_office, "");
+        assert_eq!(
+            case(elsewhere, &access(Visibility::Clear)).handling_office,
+            ""
+        );
     }
 
     #[test]

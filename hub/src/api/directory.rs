@@ -55,7 +55,10 @@ impl DirectoryApi {
         req: Request<pb::FindOfficeRequest>,
     ) -> Result<Response<pb::FindOfficeResponse>, Status> {
         let principal = self.hub.auth.authenticate(&req).await?;
-        if !matches!(principal.role, Role::Counselor | Role::Officer | Role::Admin) {
+        if !matches!(
+            principal.role,
+            Role::Counselor | Role::Officer | Role::Admin
+        ) {
             return Err(status::denied(
                 "FindOffice is for staff: the counselor, officer or admin role",
             ));

@@ -96,8 +96,12 @@ impl KnowledgeApi {
         entries.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
         entries.truncate(limit as usize);
         // Knowledge-gap report (scrubbed, fire-and-forget; see crate::gaps).
-        hub.gaps
-            .observe(query, principal.channel, total, entries.first().map(|e| e.score));
+        hub.gaps.observe(
+            query,
+            principal.channel,
+            total,
+            entries.first().map(|e| e.score),
+        );
         Ok(Response::new(pb::SearchKnowledgeResponse {
             entries: entries.into_iter().map(convert::knowledge_entry).collect(),
             total_matches: total.min(u32::MAX as usize) as u32,

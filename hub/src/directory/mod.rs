@@ -95,7 +95,8 @@ impl Directory {
 
     /// Parses and checks a table: every field filled, every routing name in one office only.
     pub fn from_toml(text: &str) -> Result<Directory, DirectoryError> {
-        let table: Table = toml::from_str(text).map_err(|e| DirectoryError::Parse(e.to_string()))?;
+        let table: Table =
+            toml::from_str(text).map_err(|e| DirectoryError::Parse(e.to_string()))?;
         let mut dir = Directory {
             offices: Vec::new(),
             by_name: HashMap::new(),

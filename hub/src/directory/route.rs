@@ -38,12 +38,17 @@ fn words(address: &str) -> impl Iterator<Item = &str> {
 /// A word that names a city, county or district other than Gimpo (`서울특별시`, `강서구`).
 fn elsewhere(word: &str) -> bool {
     let local = matches!(word, "김포시" | "김포" | "경기도" | "경기");
-    !local && word.chars().count() >= 2 && (word.ends_with('시') || word.ends_with('군') || word.ends_with('구'))
+    !local
+        && word.chars().count() >= 2
+        && (word.ends_with('시') || word.ends_with('군') || word.ends_with('구'))
 }
 
 /// `사우중로87번길` → `사우중로`, `마송1로` stays: a numbered side street belongs to its road.
 fn base_road(word: &str) -> &str {
-    let Some(rest) = word.strip_suffix("번길").or_else(|| word.strip_suffix('길')) else {
+    let Some(rest) = word
+        .strip_suffix("번길")
+        .or_else(|| word.strip_suffix('길'))
+    else {
         return word;
     };
     let trimmed = rest.trim_end_matches(|c: char| c.is_ascii_digit());
@@ -73,7 +78,9 @@ impl Directory {
         };
         words(address)
             .find_map(|w| hit(&self.by_name, MatchKind::AdministrativeDong, w))
-            .or_else(|| words(address).find_map(|w| hit(&self.by_road, MatchKind::RoadName, base_road(w))))
+            .or_else(|| {
+                words(address).find_map(|w| hit(&self.by_road, MatchKind::RoadName, base_road(w)))
+            })
             .or_else(|| words(address).find_map(|w| hit(&self.by_legal, MatchKind::LegalDong, w)))
     }
 }

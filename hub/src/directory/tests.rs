@@ -13,8 +13,20 @@ fn routed(address: &str) -> Option<(&'static str, MatchKind, &'static str)> {
 }
 
 const FOURTEEN: [&str; 14] = [
-    "통진읍", "고촌읍", "양촌읍", "대곶면", "월곶면", "하성면", "김포본동", "장기본동", "사우동",
-    "풍무동", "장기동", "구래동", "마산동", "운양동",
+    "통진읍",
+    "고촌읍",
+    "양촌읍",
+    "대곶면",
+    "월곶면",
+    "하성면",
+    "김포본동",
+    "장기본동",
+    "사우동",
+    "풍무동",
+    "장기동",
+    "구래동",
+    "마산동",
+    "운양동",
 ];
 
 #[test]
@@ -34,7 +46,11 @@ fn every_office_is_reachable_by_its_dong_name_and_by_a_road_name() {
     for o in dir().offices() {
         assert_eq!(
             routed(&format!("경기도 김포시 {} 123-4", o.name)),
-            Some((o.name.as_str(), MatchKind::AdministrativeDong, o.name.as_str())),
+            Some((
+                o.name.as_str(),
+                MatchKind::AdministrativeDong,
+                o.name.as_str()
+            )),
             "{}",
             o.name
         );
@@ -61,7 +77,10 @@ fn legal_dongs_and_ri_route_to_their_office() {
     );
     for o in dir().offices() {
         for l in o.legal_dongs.iter().filter(|l| **l != o.name) {
-            assert_eq!(routed(&format!("김포시 {l} 1")).map(|r| r.0), Some(o.name.as_str()));
+            assert_eq!(
+                routed(&format!("김포시 {l} 1")).map(|r| r.0),
+                Some(o.name.as_str())
+            );
         }
     }
 }

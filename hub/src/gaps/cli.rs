@@ -23,7 +23,9 @@ pub fn parse_time(value: &str, name: &str) -> Result<i64> {
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .and_then(|t| kst.from_local_datetime(&t).single())
         .map(|t| t.timestamp_millis())
-        .with_context(|| format!("--{name}: use YYYY-MM-DD (KST) or RFC 3339 (2026-11-01T00:00:00+09:00)"))
+        .with_context(|| {
+            format!("--{name}: use YYYY-MM-DD (KST) or RFC 3339 (2026-11-01T00:00:00+09:00)")
+        })
 }
 
 /// Writes the report for `[from, to)` (most frequent `limit` gaps) into `out` (created).
@@ -36,8 +38,14 @@ pub async fn export(
 ) -> Result<()> {
     let cfg = HubConfig::load(config)?;
     let range = GapRange {
-        from_ms: from.map(|v| parse_time(v, "from")).transpose()?.unwrap_or(i64::MIN),
-        to_ms: to.map(|v| parse_time(v, "to")).transpose()?.unwrap_or(i64::MAX),
+        from_ms: from
+            .map(|v| parse_time(v, "from"))
+            .transpose()?
+            .unwrap_or(i64::MIN),
+        to_ms: to
+            .map(|v| parse_time(v, "to"))
+            .transpose()?
+            .unwrap_or(i64::MAX),
     };
     if range.from_ms >= range.to_ms {
         anyhow::bail!("--from must be before --to");
@@ -70,7 +78,10 @@ mod tests {
     #[test]
     fn dates_are_korean_midnight_and_bad_ones_name_the_flag() {
         // 2026-12-01 00:00 KST = 2026-11-30T15:00Z.
-        assert_eq!(parse_time("2026-12-01", "from").unwrap(), 1_796_083_200_000 - 9 * 3_600_000);
+        assert_eq!(
+            parse_time("2026-12-01", "from").unwrap(),
+            1_796_083_200_000 - 9 * 3_600_000
+        );
         assert_eq!(
             parse_time("2026-12-01T00:00:00Z", "to").unwrap(),
             1_796_083_200_000

@@ -70,8 +70,9 @@ impl Default for GapsConfig {
 pub async fn open_store(audit: &AuditConfig) -> anyhow::Result<Arc<dyn GapStore>> {
     use anyhow::Context;
     if let Some(url) = &audit.postgres_url {
-        let store = postgres::PostgresGapStore::connect_lazy(url, audit.postgres_schema.as_deref(), 2)
-            .map_err(|e| anyhow::anyhow!("audit.postgres_url (knowledge gaps): {e}"))?;
+        let store =
+            postgres::PostgresGapStore::connect_lazy(url, audit.postgres_schema.as_deref(), 2)
+                .map_err(|e| anyhow::anyhow!("audit.postgres_url (knowledge gaps): {e}"))?;
         return Ok(Arc::new(store));
     }
     let path = audit
@@ -283,7 +284,10 @@ async fn write(store: &dyn GapStore, pending: &mut HashMap<Key, GapHit>) {
         Ok(Err(e)) => {
             tracing::warn!(error = %e, queries = batch.len(), "knowledge gaps not written; dropped")
         }
-        Err(_) => tracing::warn!(queries = batch.len(), "knowledge-gap write timed out; dropped"),
+        Err(_) => tracing::warn!(
+            queries = batch.len(),
+            "knowledge-gap write timed out; dropped"
+        ),
     }
 }
 

@@ -3,7 +3,9 @@
 //! dropped, searches go on). Tables are created on first contact under an advisory lock, so
 //! replicas starting together do not race.
 
-use super::store::{CREATE_TABLES, ChannelRow, GapError, GapHit, GapRange, GapStore, MAX_REPORT_ROWS};
+use super::store::{
+    CREATE_TABLES, ChannelRow, GapError, GapHit, GapRange, GapStore, MAX_REPORT_ROWS,
+};
 use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use std::sync::Arc;
@@ -38,19 +40,29 @@ fn pg(e: tokio_postgres::Error) -> GapError {
 
 /// `[a-z_][a-z0-9_]*`, as the trail's store requires.
 fn check_schema(s: &str) -> Result<(), GapError> {
-    let ok = s.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    let ok = s
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if ok {
         Ok(())
     } else {
-        Err(GapError::Config("postgres schema must match [a-z_][a-z0-9_]*".into()))
+        Err(GapError::Config(
+            "postgres schema must match [a-z_][a-z0-9_]*".into(),
+        ))
     }
 }
 
 impl PostgresGapStore {
     /// Builds the store without contacting the server; `schema` (created if missing) holds
     /// the tables, as it holds the trail's.
-    pub fn connect_lazy(url: &str, schema: Option<&str>, pool_size: usize) -> Result<Self, GapError> {
+    pub fn connect_lazy(
+        url: &str,
+        schema: Option<&str>,
+        pool_size: usize,
+    ) -> Result<Self, GapError> {
         if let Some(s) = schema {
             check_schema(s)?;
         }
@@ -134,7 +146,15 @@ impl GapStore for PostgresGapStore {
             let (count, no_hit) = (h.count as i64, h.no_hit as i64);
             tx.execute(
                 &st,
-                &[&h.query, &h.channel, &h.day, &count, &no_hit, &h.first_ms, &h.last_ms],
+                &[
+                    &h.query,
+                    &h.channel,
+                    &h.day,
+                    &count,
+                    &no_hit,
+                    &h.first_ms,
+                    &h.last_ms,
+                ],
             )
             .await
             .map_err(pg)?;

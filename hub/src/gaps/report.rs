@@ -90,10 +90,10 @@ pub fn html(gaps: &[Gap], total: usize, range: GapRange, generated_ms: i64) -> S
             Some(e) => format!("<br><small>답변 등록 후 다시 발생: {}</small>", escape(e)),
             None => String::new(),
         };
-        let _ = write!(
+        let _ = writeln!(
             rows,
             "<tr><td class=n>{}</td><td>{}{}</td><td class=n>{}</td><td class=n>{}</td>\
-             <td>{}</td><td>{}</td><td>{}</td></tr>\n",
+             <td>{}</td><td>{}</td><td>{}</td></tr>",
             i + 1,
             escape(&g.query),
             answered,
@@ -167,11 +167,18 @@ mod tests {
         assert!(text.starts_with('\u{feff}'));
         let lines: Vec<&str> = text.trim_start_matches('\u{feff}').split("\r\n").collect();
         assert_eq!(lines[0], CSV_HEADER.join(","));
-        assert!(lines[1].starts_with("1,\"'=HYPERLINK(\"\"x\"\")\",3,1,"), "{}", lines[1]);
+        assert!(
+            lines[1].starts_with("1,\"'=HYPERLINK(\"\"x\"\")\",3,1,"),
+            "{}",
+            lines[1]
+        );
         assert!(lines[2].contains("\"여권, 분실\""));
         assert!(lines[1].contains("2026-12-01 09:00"), "KST");
         let parsed = minwon_audit::csv::parse(text.trim_start_matches('\u{feff}')).unwrap();
-        assert_eq!(parsed[1][1], "=HYPERLINK(\"x\")", "the guard reads back exact");
+        assert_eq!(
+            parsed[1][1], "=HYPERLINK(\"x\")",
+            "the guard reads back exact"
+        );
     }
 
     #[test]
@@ -180,7 +187,10 @@ mod tests {
         assert!(page.contains("<html lang=\"ko\">"));
         assert!(page.contains("&lt;script&gt;"));
         assert!(!page.contains("<script>"));
-        assert!(!page.contains("http://") && !page.contains("https://"), "no outside assets");
+        assert!(
+            !page.contains("http://") && !page.contains("https://"),
+            "no outside assets"
+        );
         assert!(page.contains("@media print"));
         assert!(page.contains("처음 ~ 현재"));
         let empty = html(&[], 0, GapRange::ALL, 0);

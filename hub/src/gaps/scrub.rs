@@ -27,7 +27,13 @@ pub fn scrub(query: &str) -> Option<String> {
     let ascii: String = query.chars().map(ascii_digit).collect();
     let words: Vec<String> = ascii
         .split_whitespace()
-        .map(|w| if w.contains('@') { "[이메일]".to_string() } else { w.to_string() })
+        .map(|w| {
+            if w.contains('@') {
+                "[이메일]".to_string()
+            } else {
+                w.to_string()
+            }
+        })
         .collect();
     let joined = words.join(" ");
     let plates = replace_plates(&joined.chars().collect::<Vec<_>>());
@@ -176,14 +182,23 @@ mod tests {
         let cases = [
             ("주민번호 900101-1234567 조회", "주민번호 [주민번호] 조회"),
             ("9001011234567", "[주민번호]"),
-            ("제 번호 010-1234-5678 로 연락", "제 번호 [전화번호] 로 연락"),
+            (
+                "제 번호 010-1234-5678 로 연락",
+                "제 번호 [전화번호] 로 연락",
+            ),
             ("01012345678", "[전화번호]"),
             ("031 980 2114", "[전화번호]"),
             ("1588-1234", "[전화번호]"),
-            ("카드 1234-5678-9012-3456 결제취소", "카드 [카드번호] 결제취소"),
+            (
+                "카드 1234-5678-9012-3456 결제취소",
+                "카드 [카드번호] 결제취소",
+            ),
             ("국민은행 123-45-678901 환불", "국민은행 [번호] 환불"),
             ("고객번호 202012345678", "고객번호 [번호]"),
-            ("hong.gildong@example.com 로 보내주세요", "[이메일] 로 보내주세요"),
+            (
+                "hong.gildong@example.com 로 보내주세요",
+                "[이메일] 로 보내주세요",
+            ),
             ("12가3456 과태료", "[차량번호] 과태료"),
             ("서울 123 가 4567 견인", "서울 [차량번호] 견인"),
             ("서울12가3456", "서울[차량번호]"),
@@ -192,13 +207,22 @@ mod tests {
             assert_eq!(scrub(input).as_deref(), Some(want), "{input}");
         }
         // Full-width digits are digits.
-        assert_eq!(scrub("０１０１２３４５６７８").as_deref(), Some("[전화번호]"));
+        assert_eq!(
+            scrub("０１０１２３４５６７８").as_deref(),
+            Some("[전화번호]")
+        );
     }
 
     #[test]
     fn short_numbers_and_words_are_kept_and_normalized() {
-        assert_eq!(scrub("  60-3번   버스 어디 가요 ").as_deref(), Some("60-3번 버스 어디 가요"));
-        assert_eq!(scrub("2026년 자동차세 연납").as_deref(), Some("2026년 자동차세 연납"));
+        assert_eq!(
+            scrub("  60-3번   버스 어디 가요 ").as_deref(),
+            Some("60-3번 버스 어디 가요")
+        );
+        assert_eq!(
+            scrub("2026년 자동차세 연납").as_deref(),
+            Some("2026년 자동차세 연납")
+        );
         assert_eq!(scrub("KTX 시간표").as_deref(), Some("ktx 시간표"));
         assert_eq!(scrub("과태료 40000원").as_deref(), Some("과태료 40000원"));
         assert_eq!(scrub("   "), None);

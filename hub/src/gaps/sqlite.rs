@@ -2,7 +2,9 @@
 //! One connection behind a mutex, used on the blocking thread pool: gap writes are few
 //! batches a second at most, and a search never waits for them.
 
-use super::store::{CREATE_TABLES, ChannelRow, GapError, GapHit, GapRange, GapStore, MAX_REPORT_ROWS};
+use super::store::{
+    CREATE_TABLES, ChannelRow, GapError, GapHit, GapRange, GapStore, MAX_REPORT_ROWS,
+};
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::Path;
@@ -35,7 +37,8 @@ impl SqliteGapStore {
         let conn = Connection::open(path).map_err(db)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(db)?;
         // WAL, as the trail's store uses, so neither blocks the other's readers.
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
         conn.execute_batch(CREATE_TABLES).map_err(db)?;
         Ok(SqliteGapStore {
             conn: Arc::new(Mutex::new(conn)),

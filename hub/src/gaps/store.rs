@@ -127,8 +127,12 @@ pub trait GapStore: Send + Sync + std::fmt::Debug {
     /// [`MAX_REPORT_ROWS`].
     async fn channel_rows(&self, range: GapRange) -> Result<Vec<ChannelRow>, GapError>;
     /// Marks `query` answered by `entry_id` at `at_ms`; `false` when no gap has that query.
-    async fn mark_answered(&self, query: &str, entry_id: &str, at_ms: i64)
-    -> Result<bool, GapError>;
+    async fn mark_answered(
+        &self,
+        query: &str,
+        entry_id: &str,
+        at_ms: i64,
+    ) -> Result<bool, GapError>;
 }
 
 /// The report: rows grouped by query, answered ones left out, most frequent first; returns

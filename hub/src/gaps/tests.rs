@@ -57,7 +57,11 @@ async fn suite(store: &dyn GapStore) {
         vec![("chatbot".to_string(), 3), ("phone".to_string(), 3)]
     );
     assert_eq!(gaps[1].count, 2);
-    assert_eq!(report(store, GapRange::ALL, 1).await.unwrap().0.len(), 1, "limit");
+    assert_eq!(
+        report(store, GapRange::ALL, 1).await.unwrap().0.len(),
+        1,
+        "limit"
+    );
 
     // A range keeps the rows it overlaps.
     let early = GapRange {
@@ -75,8 +79,18 @@ async fn suite(store: &dyn GapStore) {
     assert_eq!((total, gaps[0].query.as_str()), (1, "택시 불친절"));
 
     // Answered: drops out; unknown queries are refused.
-    assert!(!store.mark_answered("없는 질문", "KB-1", T0 + 10_000).await.unwrap());
-    assert!(store.mark_answered("여권 분실", "KB-7", T0 + 10_000).await.unwrap());
+    assert!(
+        !store
+            .mark_answered("없는 질문", "KB-1", T0 + 10_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .mark_answered("여권 분실", "KB-7", T0 + 10_000)
+            .await
+            .unwrap()
+    );
     let (gaps, total) = report(store, GapRange::ALL, 10).await.unwrap();
     assert_eq!((total, gaps[0].query.as_str()), (1, "택시 불친절"));
     // Missed again after the answer: back, naming the entry that did not help.
@@ -88,7 +102,12 @@ async fn suite(store: &dyn GapStore) {
     let passport = gaps.iter().find(|g| g.query == "여권 분실").unwrap();
     assert_eq!(passport.answered_entry_id.as_deref(), Some("KB-7"));
     // Marked again later: gone again.
-    assert!(store.mark_answered("여권 분실", "KB-8", T0 + 30_000).await.unwrap());
+    assert!(
+        store
+            .mark_answered("여권 분실", "KB-8", T0 + 30_000)
+            .await
+            .unwrap()
+    );
     let (_, total) = report(store, GapRange::ALL, 10).await.unwrap();
     assert_eq!(total, 1);
 }
@@ -145,7 +164,9 @@ async fn pg_raw(url: &str) -> Option<tokio_postgres::Client> {
 #[tokio::test]
 async fn postgres_store_passes_the_suite() {
     let url = pg_url();
-    let Some(raw) = pg_raw(&url).await else { return };
+    let Some(raw) = pg_raw(&url).await else {
+        return;
+    };
     let schema = format!("minwon_gap_test_{:016x}", rand::random::<u64>());
     let store = PostgresGapStore::connect_lazy(&url, Some(&schema), 2).unwrap();
     suite(&store).await;
@@ -164,8 +185,8 @@ async fn postgres_store_refuses_a_bad_schema_and_reports_a_dead_server() {
         Err(GapError::Config(_))
     ));
     // Port 1: nothing listens; the error comes back, it does not hang or panic.
-    let dead = PostgresGapStore::connect_lazy("postgres://postgres@127.0.0.1:1/test", None, 1)
-        .unwrap();
+    let dead =
+        PostgresGapStore::connect_lazy("postgres://postgres@127.0.0.1:1/test", None, 1).unwrap();
     assert!(matches!(
         dead.record(&[hit("q", "phone", T0, 1, 1)]).await,
         Err(GapError::Unavailable(_))
@@ -187,7 +208,8 @@ fn weak_means_no_hit_or_best_score_below_the_threshold() {
 #[tokio::test]
 async fn the_recorder_scrubs_sums_and_writes_in_the_background() {
     let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn GapStore> = Arc::new(SqliteGapStore::open(&dir.path().join("g.db")).unwrap());
+    let store: Arc<dyn GapStore> =
+        Arc::new(SqliteGapStore::open(&dir.path().join("g.db")).unwrap());
     let r = GapRecorder::start(store.clone(), &GapsConfig::default());
     r.observe("  여권   분실 010-1234-5678 ", Channel::Phone, 0, None);
     r.observe("여권 분실 010-9999-0000", Channel::Phone, 2, Some(400.0));
