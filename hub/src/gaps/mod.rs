@@ -15,7 +15,9 @@
 //!   entry holds all its words. A hub-side index with another scale needs its own value.
 //! - Stored in the access trail's database but not in the trail: [`sqlite`] and [`postgres`]
 //!   implement [`GapStore`] with their own tables ([`store::CREATE_TABLES`]).
-//! - [`report`] renders the report as HTML and CSV for `minwon-hub knowledge gaps`.
+//! - [`report`] renders the report as HTML and CSV for `minwon-hub knowledge gaps` ([`cli`]).
+//! - `minwon_knowledge_gaps_total{outcome}` counts what became of each gap (queued, dropped,
+//!   not storable, written, write failed), so silent drops are visible.
 
 pub mod cli;
 pub mod postgres;
@@ -187,7 +189,9 @@ impl GapRecorder {
         if !self.is_gap(hits, best_score) {
             return;
         }
+        let m = &crate::telemetry::metrics::global().knowledge_gaps;
         let Some(query) = scrub::scrub(query) else {
+            m.add(&["not_storable"], 1);
             return;
         };
         let seen = Observation {
@@ -198,6 +202,9 @@ impl GapRecorder {
         };
         if tx.try_send(Msg::Seen(seen)).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
+            m.add(&["dropped_queue"], 1);
+        } else {
+            m.add(&["queued"], 1);
         }
     }
 
@@ -259,6 +266,9 @@ fn add(pending: &mut HashMap<Key, GapHit>, o: Observation, max: usize, dropped: 
     }
     if pending.len() >= max {
         dropped.fetch_add(1, Ordering::Relaxed);
+        crate::telemetry::metrics::global()
+            .knowledge_gaps
+            .add(&["dropped_memory"], 1);
         return;
     }
     let hit = GapHit {
@@ -279,7 +289,18 @@ async fn write(store: &dyn GapStore, pending: &mut HashMap<Key, GapHit>) {
         return;
     }
     let batch: Vec<GapHit> = pending.drain().map(|(_, h)| h).collect();
-    match tokio::time::timeout(Duration::from_secs(10), store.record(&batch)).await {
+    let m = &crate::telemetry::metrics::global().knowledge_gaps;
+    let rows = batch.len() as u64;
+    let result = tokio::time::timeout(Duration::from_secs(10), store.record(&batch)).await;
+    m.add(
+        &[if matches!(result, Ok(Ok(()))) {
+            "written"
+        } else {
+            "write_failed"
+        }],
+        rows,
+    );
+    match result {
         Ok(Ok(())) => {}
         Ok(Err(e)) => {
             tracing::warn!(error = %e, queries = batch.len(), "knowledge gaps not written; dropped")

@@ -138,6 +138,10 @@ pub struct Metrics {
     pub audit_failures: CounterVec,
     /// `minwon_auth_lockouts_total` — accounts locked after repeated failures.
     pub auth_lockouts: CounterVec,
+    /// `minwon_knowledge_gaps_total{outcome}` — searches without a good answer: `queued`,
+    /// `not_storable` (a digit run survived scrubbing), `dropped_queue`, `dropped_memory`,
+    /// and `written` / `write_failed` per stored query row.
+    pub knowledge_gaps: CounterVec,
 }
 
 /// The process-wide metrics.
@@ -263,6 +267,13 @@ impl Metrics {
             "Accounts locked after repeated authentication failures.",
             &[],
             &self.auth_lockouts,
+        );
+        counter_text(
+            &mut out,
+            "minwon_knowledge_gaps_total",
+            "Knowledge searches without a good answer, by what became of them.",
+            &["outcome"],
+            &self.knowledge_gaps,
         );
         let mut seen: Vec<&str> = Vec::new();
         for g in gauges {

@@ -96,7 +96,7 @@ type Mirrored<T> = (&'static str, fn() -> &'static T, &'static [&'static str]);
 /// Registers observable instruments that read the process metrics at each export.
 fn mirror_metrics(provider: &SdkMeterProvider) {
     let meter = provider.meter("minwon-hub");
-    let counters: [Mirrored<metrics::CounterVec>; 5] = [
+    let counters: [Mirrored<metrics::CounterVec>; 6] = [
         (
             "minwon_rpc_requests_total",
             || &metrics::global().rpc_requests,
@@ -121,6 +121,11 @@ fn mirror_metrics(provider: &SdkMeterProvider) {
             "minwon_audit_store_failures_total",
             || &metrics::global().audit_failures,
             &["reason"],
+        ),
+        (
+            "minwon_knowledge_gaps_total",
+            || &metrics::global().knowledge_gaps,
+            &["outcome"],
         ),
     ];
     for (name, get, labels) in counters {
