@@ -12,6 +12,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "minwon/v1/audit.proto",
         "minwon/v1/admin.proto",
         "minwon/v1/self_service.proto",
+        "minwon/v1/directory.proto",
     ];
     for f in &files {
         println!("cargo:rerun-if-changed={f}");

@@ -122,3 +122,228 @@ async fn water_waits_out_a_short_retry_after_and_gives_up_on_a_long_one() {
     assert!(w.detail.contains("rate_limited"), "{}", w.detail);
     assert_eq!(state_of(&o, "tax"), pb::SourceState::Ok);
 }
+
+/// A knowledge search with `token`.
+async fn search(demo: &Demo, query: &str, token: &str) -> pb::SearchKnowledgeResponse {
+    let mut kb = pb::knowledge_service_client::KnowledgeServiceClient::new(demo.channel().await);
+    kb.search_knowledge(authed(
+        pb::SearchKnowledgeRequest {
+            query: query.into(),
+            category: String::new(),
+            limit: 5,
+        },
+        token,
+    ))
+    .await
+    .expect("search")
+    .into_inner()
+}
+
+#[tokio::test]
+async fn unanswered_searches_become_a_scrubbed_gap_report_that_admins_read_and_close() {
+    let demo = Demo::start();
+    let phone = "010-2345-6789";
+    let q = format!("우주정거장   견학 {phone} 문의");
+    search(&demo, &q, &demo.token("counselor")).await;
+    search(&demo, &q, &demo.token("chatbot")).await;
+    search(
+        &demo,
+        "우주정거장 견학 010-9876-5432 문의",
+        &demo.token("chatbot"),
+    )
+    .await;
+    let mut kb = pb::knowledge_service_client::KnowledgeServiceClient::new(demo.channel().await);
+    let ask = |limit| pb::GetKnowledgeGapsRequest {
+        from: None,
+        to: None,
+        limit,
+    };
+    for role in ["counselor", "chatbot", "auditor", "officer"] {
+        let e = kb
+            .get_knowledge_gaps(authed(ask(0), &demo.token(role)))
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), tonic::Code::PermissionDenied, "{role}");
+    }
+    let admin = demo.token("admin");
+    let report = kb
+        .get_knowledge_gaps(authed(ask(0), &admin))
+        .await
+        .unwrap()
+        .into_inner();
+    let gap = report
+        .gaps
+        .iter()
+        .find(|g| g.normalized_query == "우주정거장 견학 [전화번호] 문의")
+        .unwrap_or_else(|| panic!("the gap: {:?}", report.gaps));
+    assert_eq!(gap.count, 3, "both phone numbers scrub to the same query");
+    let mut channels: Vec<(&str, u64)> = gap
+        .channels
+        .iter()
+        .map(|c| (c.channel.as_str(), c.count))
+        .collect();
+    channels.sort();
+    assert_eq!(channels, vec![("chatbot", 2), ("phone", 1)]);
+    assert!(gap.first_seen.is_some() && gap.last_seen.is_some());
+    for g in &report.gaps {
+        assert!(
+            !g.normalized_query.contains("2345"),
+            "{}",
+            g.normalized_query
+        );
+    }
+    // The store holds no phone number either.
+    let db = std::fs::read(demo.audit_db()).unwrap();
+    let wal = std::fs::read(demo.audit_db().with_extension("db-wal")).unwrap_or_default();
+    let needle = phone.as_bytes();
+    for bytes in [&db, &wal] {
+        assert!(!bytes.windows(needle.len()).any(|w| w == needle));
+    }
+    let bad = kb
+        .get_knowledge_gaps(authed(ask(5000), &admin))
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), tonic::Code::InvalidArgument);
+
+    // The content team's files.
+    let out = demo.dir().join("gaps-report");
+    let st = std::process::Command::new(env!("CARGO_BIN_EXE_minwon-hub"))
+        .args(["knowledge", "gaps", "--config"])
+        .arg(demo.dir().join("demo-config.toml"))
+        .args(["--from", "2020-01-01", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let html = std::fs::read_to_string(out.join("knowledge-gaps.html")).unwrap();
+    assert!(html.contains("우주정거장 견학 [전화번호] 문의") && html.contains("lang=\"ko\""));
+    let csv = std::fs::read_to_string(out.join("knowledge-gaps.csv")).unwrap();
+    assert!(csv.starts_with('\u{feff}') && csv.contains("우주정거장 견학 [전화번호] 문의,3,"));
+
+    // Marked answered by an entry: it drops out.
+    let mark = |query: &str, entry: &str| pb::MarkKnowledgeGapAnsweredRequest {
+        normalized_query: query.into(),
+        entry_id: entry.into(),
+    };
+    let e = kb
+        .mark_knowledge_gap_answered(authed(
+            mark(&gap.normalized_query, "KB-1"),
+            &demo.token("counselor"),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::PermissionDenied);
+    let e = kb
+        .mark_knowledge_gap_answered(authed(mark("한 번도 없던 질문", "KB-1"), &admin))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::NotFound);
+    let e = kb
+        .mark_knowledge_gap_answered(authed(mark(&gap.normalized_query, "KB 1; drop"), &admin))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::InvalidArgument);
+    kb.mark_knowledge_gap_answered(authed(mark(&gap.normalized_query, "KB-1"), &admin))
+        .await
+        .unwrap();
+    let after = kb
+        .get_knowledge_gaps(authed(ask(0), &admin))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        after
+            .gaps
+            .iter()
+            .all(|g| g.normalized_query != gap.normalized_query),
+        "{:?}",
+        after.gaps
+    );
+}
+
+#[tokio::test]
+async fn find_office_routes_an_address_for_staff_and_never_echoes_it() {
+    let demo = Demo::start();
+    let mut dir = pb::directory_service_client::DirectoryServiceClient::new(demo.channel().await);
+    let find = |address: &str| pb::FindOfficeRequest {
+        address: address.into(),
+    };
+    for role in ["counselor", "officer", "admin"] {
+        let r = dir
+            .find_office(authed(
+                find("경기도 김포시 사우중로87번길 12"),
+                &demo.token(role),
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("{role}: {e}"))
+            .into_inner();
+        let office = r.office.unwrap();
+        assert_eq!(
+            (office.name.as_str(), office.kind.as_str()),
+            ("사우동", "동")
+        );
+        assert_eq!(office.display_name, "사우동 행정복지센터");
+        assert!(office.sample && !office.phone.is_empty() && !office.hours.is_empty());
+        assert_eq!(r.r#match, pb::OfficeMatch::RoadName as i32);
+        assert_eq!(r.matched_name, "사우중로");
+    }
+    let r = dir
+        .find_office(authed(
+            find("김포시 통진읍 마송리 312-4"),
+            &demo.token("counselor"),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(r.office.unwrap().name, "통진읍");
+    assert_eq!(r.r#match, pb::OfficeMatch::AdministrativeDong as i32);
+    let e = dir
+        .find_office(authed(find("김포시 사우중로 1"), &demo.token("chatbot")))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::PermissionDenied);
+    let secret = "서울특별시 종로구 비밀로 77-7";
+    let e = dir
+        .find_office(authed(find(secret), &demo.token("counselor")))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::NotFound);
+    assert!(!e.message().contains("비밀로"), "{}", e.message());
+    let e = dir
+        .find_office(authed(find("  "), &demo.token("counselor")))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::InvalidArgument);
+    assert!(
+        !demo.log().contains("비밀로"),
+        "the address is never logged"
+    );
+}
+
+#[tokio::test]
+async fn each_case_with_an_address_names_its_handling_office() {
+    let demo = Demo::start();
+    let citizen = demo.full_citizen();
+    let district = citizen["district"].as_str().unwrap();
+    let mut client = CitizenCaseServiceClient::new(demo.channel().await);
+    let o = client
+        .get_citizen_overview(authed(query_full(&citizen), &demo.token("counselor")))
+        .await
+        .unwrap()
+        .into_inner();
+    let saeol: Vec<&pb::Case> = o.cases.iter().filter(|c| c.source == "saeol").collect();
+    assert!(!saeol.is_empty());
+    for c in &saeol {
+        assert_eq!(c.handling_office, district, "{}", c.case_ref);
+    }
+    // Any office named is the citizen's own (every source's address is theirs).
+    assert!(
+        o.cases
+            .iter()
+            .all(|c| c.handling_office.is_empty() || c.handling_office == district)
+    );
+}

@@ -21,6 +21,7 @@ async fn health_reports_each_service() {
         "",
         "minwon.v1.CitizenCaseService",
         "minwon.v1.KnowledgeService",
+        "minwon.v1.DirectoryService",
     ] {
         let r = health
             .check(tonic_health::pb::HealthCheckRequest {
@@ -63,6 +64,7 @@ async fn reflection_lists_every_service() {
         "minwon.v1.KnowledgeService",
         "minwon.v1.AuditService",
         "minwon.v1.ConnectorAdminService",
+        "minwon.v1.DirectoryService",
         "grpc.health.v1.Health",
     ] {
         assert!(names.iter().any(|n| n == want), "{want} in {names:?}");

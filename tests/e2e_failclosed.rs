@@ -164,6 +164,15 @@ async fn audit_store_outage_fails_closed_and_recovers_without_restart() {
     kb.search_knowledge(authed(search(), &demo.token("chatbot")))
         .await
         .expect("public search keeps working");
+    // A search the knowledge base cannot answer is a knowledge gap, whose store (the same
+    // PostgreSQL) is down too: counting it fails in the background, the search does not.
+    let unanswerable = pb::SearchKnowledgeRequest {
+        query: "우주정거장 견학 신청".into(),
+        ..search()
+    };
+    kb.search_knowledge(authed(unanswerable, &demo.token("chatbot")))
+        .await
+        .expect("a knowledge gap with its store down still answers");
     let mut waited = 0;
     while case_health(&demo).await != ServingStatus::NotServing as i32 {
         assert!(

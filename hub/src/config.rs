@@ -32,6 +32,9 @@ pub struct HubConfig {
     /// The access policy.
     #[serde(default)]
     pub policy: PolicyConfig,
+    /// The knowledge-gap report: what counts as a weak answer, and the writer's bounds.
+    #[serde(default)]
+    pub knowledge_gaps: crate::gaps::GapsConfig,
     /// One table per connector, keyed by registry name (`saeol`, `tax`, …); each table is
     /// validated by its connector's own config type. `Debug` shows no value of them.
     #[serde(default)]

@@ -37,6 +37,7 @@ fn status(s: CaseStatus) -> pb::CaseStatus {
         CaseStatus::Overdue => pb::CaseStatus::Overdue,
         CaseStatus::ObjectionFiled => pb::CaseStatus::ObjectionFiled,
         CaseStatus::Cancelled => pb::CaseStatus::Cancelled,
+        CaseStatus::Transferred => pb::CaseStatus::Transferred,
         CaseStatus::Unknown => pb::CaseStatus::Unspecified,
     }
 }
@@ -115,8 +116,19 @@ pub fn case(c: Case, access: &SourceAccess) -> pb::Case {
         department: c.department,
         contact: c.contact,
         attributes: c.attributes.into_iter().collect(),
+        handling_office: handling_office(p),
         personal: Some(personal),
     }
+}
+
+/// The office whose area the case's address lies in (the office name is not personal data;
+/// the address itself is only read here, never copied).
+fn handling_office(p: &minwon_connector_sdk::PersonalData) -> String {
+    p.address
+        .as_deref()
+        .and_then(|a| crate::directory::Directory::builtin().route(a))
+        .map(|r| r.office.name.clone())
+        .unwrap_or_default()
 }
 
 fn personal_value(p: &minwon_connector_sdk::PersonalData, f: PersonalField) -> Option<&String> {
@@ -204,6 +216,29 @@ mod tests {
         assert_eq!(p.vehicle_number, "12가****");
         assert!(p.clear_fields.is_empty());
         assert_eq!(pb.case_ref, "tax:B1");
+    }
+
+    #[test]
+    fn the_handling_office_comes_from_the_address_even_when_it_is_hidden() {
+        assert_eq!(
+            case(sample(), &access(Visibility::Hidden)).handling_office,
+            "사우동"
+        );
+        let mut road = sample();
+        road.personal.address = Some("경기도 김포시 태장로 5".into());
+        assert_eq!(
+            case(road, &access(Visibility::Masked)).handling_office,
+            "장기동"
+        );
+        let mut none = sample();
+        none.personal.address = None;
+        assert_eq!(case(none, &access(Visibility::Clear)).handling_office, "");
+        let mut elsewhere = sample();
+        elsewhere.personal.address = Some("서울특별시 강서구 화곡동 1".into());
+        assert_eq!(
+            case(elsewhere, &access(Visibility::Clear)).handling_office,
+            ""
+        );
     }
 
     #[test]

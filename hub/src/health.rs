@@ -1,7 +1,7 @@
 //! gRPC health (`grpc.health.v1`) per service, kept true to what the hub can do: the case
 //! service, self-service and the audit service need the access trail, so they report NOT_SERVING while the
 //! audit store does not answer, and for good once the audit writer found the stored trail
-//! rewritten under the running hub (an integrity failure); the knowledge service (public, not audited) and the overall
+//! rewritten under the running hub (an integrity failure); the knowledge and directory services (not audited) and the overall
 //! status ("") stay SERVING. Kubernetes readiness probes ask for the case service.
 
 use crate::api::Hub;
@@ -30,6 +30,7 @@ pub async fn watch(hub: Arc<Hub>, reporter: HealthReporter) {
         "",
         <pb::knowledge_service_server::KnowledgeServiceServer<crate::api::KnowledgeApi> as NamedService>::NAME,
         <pb::connector_admin_service_server::ConnectorAdminServiceServer<crate::api::AdminApi> as NamedService>::NAME,
+        <pb::directory_service_server::DirectoryServiceServer<crate::api::DirectoryApi> as NamedService>::NAME,
     ] {
         reporter.set_service_status(name, ServingStatus::Serving).await;
     }

@@ -12,7 +12,8 @@
 //! - [`api`] — the tonic services, and the one place errors become `tonic::Status`.
 //!
 //! Around them: [`telemetry`] (logs, OpenTelemetry, Prometheus), [`health`] (gRPC health per service), [`web`] (gRPC-Web and CORS), [`config`] (TOML + `MINWON_…` environment overrides), [`registry`] (the one
-//! list of connectors), [`keys`] (key material), [`server`] (the gRPC server and its
+//! list of connectors), [`directory`] (the eup/myeon/dong offices and address routing), [`gaps`] (the
+//! knowledge-gap report), [`keys`] (key material), [`server`] (the gRPC server and its
 //! shutdown), and [`demo`] (simulated back-ends + hub + demo files).
 
 pub mod api;
@@ -22,7 +23,9 @@ pub mod config;
 mod config_secrets;
 pub mod convert;
 pub mod demo;
+pub mod directory;
 pub mod fanout;
+pub mod gaps;
 pub mod health;
 pub mod keys;
 pub mod policy;

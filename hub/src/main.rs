@@ -1,4 +1,5 @@
-//! The `minwon-hub` command line: `demo`, `serve`, `check-config`, `token`.
+//! The `minwon-hub` command line: `demo`, `serve`, `check-config`, `audit`, `knowledge`,
+//! `token`.
 
 use anyhow::{Context, Result};
 
@@ -56,6 +57,11 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// The consultation knowledge base, for the content team.
+    Knowledge {
+        #[command(subcommand)]
+        command: KnowledgeCommand,
     },
     /// Mint a bearer token with the configured private key, or (`--citizen-rrn`) a demo
     /// verified-citizen assertion for SelfService.
@@ -145,6 +151,29 @@ enum AuditCommand {
         /// The hub config naming the checkpoint key.
         #[arg(long, short)]
         config: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum KnowledgeCommand {
+    /// Write the knowledge-gap report (searches that found nothing or only weak hits,
+    /// scrubbed of personal data) as knowledge-gaps.html and knowledge-gaps.csv.
+    Gaps {
+        /// The hub config naming the store (the access trail's database).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Start (YYYY-MM-DD in KST, or RFC 3339), inclusive.
+        #[arg(long)]
+        from: Option<String>,
+        /// End (YYYY-MM-DD in KST, or RFC 3339), exclusive.
+        #[arg(long)]
+        to: Option<String>,
+        /// Most frequent gaps to list.
+        #[arg(long, default_value_t = 500)]
+        limit: usize,
+        /// Output folder (created).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -247,6 +276,27 @@ async fn main() -> Result<()> {
                     minwon_hub::audit_cli::export(&config, &opts).await
                 }
                 AuditCommand::PublicKey { config } => minwon_hub::audit_cli::public_key(&config),
+            }
+        }
+        Command::Knowledge { command } => {
+            telemetry::init(format, None)?;
+            match command {
+                KnowledgeCommand::Gaps {
+                    config,
+                    from,
+                    to,
+                    limit,
+                    out,
+                } => {
+                    minwon_hub::gaps::cli::export(
+                        &config,
+                        from.as_deref(),
+                        to.as_deref(),
+                        limit,
+                        &out,
+                    )
+                    .await
+                }
             }
         }
         Command::CheckConfig { config } => {

@@ -1,7 +1,7 @@
 //! Building the hub from its config and serving gRPC until a shutdown signal, then draining:
 //! in-flight calls finish (within the grace period) and the access trail is flushed.
 
-use crate::api::{AdminApi, AuditApi, CitizenApi, Hub, KnowledgeApi, SelfApi};
+use crate::api::{AdminApi, AuditApi, CitizenApi, DirectoryApi, Hub, KnowledgeApi, SelfApi};
 use crate::config::{HubConfig, ServerConfig};
 use crate::keys;
 use crate::registry::Registry;
@@ -48,6 +48,10 @@ pub async fn build_hub(cfg: &HubConfig) -> Result<Arc<Hub>> {
     let registry = Registry::from_config(&cfg.connectors, &cfg.resilience)?;
     let policy = load_policy(cfg)?;
     let (audit, trail) = crate::trail::start(&cfg.audit).await?;
+    let gaps = crate::gaps::GapRecorder::start(
+        crate::gaps::open_store(&cfg.audit).await?,
+        &cfg.knowledge_gaps,
+    );
     Ok(Arc::new(Hub {
         registry,
         auth,
@@ -57,6 +61,7 @@ pub async fn build_hub(cfg: &HubConfig) -> Result<Arc<Hub>> {
         subject_key,
         fanout: cfg.fanout.clone(),
         audit_timeout: Duration::from_millis(cfg.audit.write_timeout_ms),
+        gaps,
     }))
 }
 
@@ -140,6 +145,9 @@ pub async fn serve(
         .add_service(pb::knowledge_service_server::KnowledgeServiceServer::new(
             KnowledgeApi::new(hub.clone()),
         ))
+        .add_service(pb::directory_service_server::DirectoryServiceServer::new(
+            DirectoryApi::new(),
+        ))
         .add_service(pb::audit_service_server::AuditServiceServer::new(
             AuditApi::new(hub.clone()),
         ))
@@ -173,6 +181,7 @@ pub async fn serve(
         Err(_) => tracing::warn!("grace period over; cutting remaining calls"),
     }
     hub.audit.shutdown().await;
+    hub.gaps.flush().await;
     tracing::info!("access trail flushed; bye");
     Ok(())
 }

@@ -9,6 +9,10 @@ proto/minwon/v1/*.proto with grpcio-tools at run time, and checks:
 - grpc.reflection.v1alpha answers grpcio-reflection's own descriptor database client;
 - grpc.reflection.v1.ServerReflection lists minwon.v1.CitizenCaseService and
   grpc.health.v1.Health (and can describe the case service without the .proto files).
+- minwon.v1.DirectoryService/FindOffice routes an address to its eup/myeon/dong office for a
+  counselor, and refuses the chatbot;
+- minwon.v1.KnowledgeService/GetKnowledgeGaps (admin token) lists an unanswered search,
+  scrubbed of the phone number it held, and refuses a counselor.
 
 Run with tests/python/run.sh (venv + pinned requirements), or directly:
     MINWON_HUB_BIN=target/debug/minwon-hub python -m pytest -v tests/python/test_grpcio.py
@@ -277,6 +281,58 @@ def test_self_service_for_a_verified_citizen(protos, demo, channel):
         stub.GetMyOverview(
             ss.GetMyOverviewRequest(),
             metadata=[("authorization", f"Bearer {demo.tokens['chatbot']}")],
+            timeout=RPC_TIMEOUT_S,
+        )
+    assert e.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def _modules(name):
+    """The generated message and stub modules of minwon/v1/<name>.proto (after `protos`)."""
+    return importlib.import_module(f"minwon.v1.{name}_pb2"), importlib.import_module(f"minwon.v1.{name}_pb2_grpc")
+
+
+def test_find_office_for_a_counselor(protos, demo, channel):
+    d, d_grpc = _modules("directory")
+    stub = d_grpc.DirectoryServiceStub(channel)
+    resp = stub.FindOffice(
+        d.FindOfficeRequest(address="경기도 김포시 풍무로 146"),
+        metadata=[("authorization", f"Bearer {demo.tokens['counselor']}")],
+        timeout=RPC_TIMEOUT_S,
+    )
+    assert resp.office.name == "풍무동", resp
+    assert resp.office.display_name == "풍무동 행정복지센터"
+    assert resp.match == d.OFFICE_MATCH_ROAD_NAME
+    assert resp.office.phone and resp.office.hours and resp.office.sample
+    with pytest.raises(grpc.RpcError) as e:
+        stub.FindOffice(
+            d.FindOfficeRequest(address="경기도 김포시 풍무로 146"),
+            metadata=[("authorization", f"Bearer {demo.tokens['chatbot']}")],
+            timeout=RPC_TIMEOUT_S,
+        )
+    assert e.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_knowledge_gaps_for_the_admin(protos, demo, channel):
+    k, k_grpc = _modules("knowledge")
+    stub = k_grpc.KnowledgeServiceStub(channel)
+    stub.SearchKnowledge(
+        k.SearchKnowledgeRequest(query="화성 이주 지원금 010-5555-1234", limit=3),
+        metadata=[("authorization", f"Bearer {demo.tokens['chatbot']}")],
+        timeout=RPC_TIMEOUT_S,
+    )
+    resp = stub.GetKnowledgeGaps(
+        k.GetKnowledgeGapsRequest(limit=50),
+        metadata=[("authorization", f"Bearer {demo.tokens['admin']}")],
+        timeout=RPC_TIMEOUT_S,
+    )
+    gap = next((g for g in resp.gaps if g.normalized_query == "화성 이주 지원금 [전화번호]"), None)
+    assert gap is not None, resp
+    assert gap.count >= 1 and [c.channel for c in gap.channels] == ["chatbot"]
+    assert "5555" not in str(resp)
+    with pytest.raises(grpc.RpcError) as e:
+        stub.GetKnowledgeGaps(
+            k.GetKnowledgeGapsRequest(),
+            metadata=[("authorization", f"Bearer {demo.tokens['counselor']}")],
             timeout=RPC_TIMEOUT_S,
         )
     assert e.value.code() == grpc.StatusCode.PERMISSION_DENIED

@@ -11,12 +11,15 @@ use std::collections::BTreeMap;
 pub const SOURCE: &str = "saeol";
 
 /// Saeol's status words and their unified meaning.
-pub const STATUS_TABLE: [(&str, CaseStatus); 5] = [
+pub const STATUS_TABLE: [(&str, CaseStatus); 6] = [
     ("접수", CaseStatus::Received),
     ("처리중", CaseStatus::InProgress),
     ("처리완료", CaseStatus::Completed),
     ("반려", CaseStatus::Rejected),
     ("취하", CaseStatus::Cancelled),
+    // 이첩: the complaint went to the department (or agency) responsible for it; it is still
+    // open there, so neither completed nor unknown.
+    ("이첩", CaseStatus::Transferred),
 ];
 
 /// The unified status of a Saeol status word (surrounding blanks ignored).
@@ -148,7 +151,9 @@ mod tests {
         assert_eq!(status_of("처리완료"), CaseStatus::Completed);
         assert_eq!(status_of("반려"), CaseStatus::Rejected);
         assert_eq!(status_of("취하"), CaseStatus::Cancelled);
-        assert_eq!(status_of("이첩"), CaseStatus::Unknown);
+        assert_eq!(status_of("이첩"), CaseStatus::Transferred);
+        assert_eq!(status_of(" 이첩"), CaseStatus::Transferred);
+        assert_eq!(status_of("이관"), CaseStatus::Unknown);
         assert_eq!(status_of(""), CaseStatus::Unknown);
     }
 

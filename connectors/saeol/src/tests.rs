@@ -115,7 +115,7 @@ fn list_response_maps_to_cases_whatever_the_prefixes() {
     assert_eq!(odd.title, "가로등 <고장>");
     assert_eq!(
         (odd.status, odd.source_status.as_str()),
-        (CaseStatus::Unknown, "이첩")
+        (CaseStatus::Transferred, "이첩")
     );
     assert_eq!(odd.opened_at, None, "an unparsable date is left out");
 }

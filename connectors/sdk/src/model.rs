@@ -44,6 +44,8 @@ pub enum CaseStatus {
     ObjectionFiled,
     /// Withdrawn or cancelled.
     Cancelled,
+    /// Handed to another department or agency that now handles it (Saeol's 이첩).
+    Transferred,
     /// The source's word is not in the connector's table (kept in `source_status`).
     Unknown,
 }

@@ -73,7 +73,9 @@ pub fn record_line(r: &AccessRecord) -> String {
     ])
 }
 
-fn line(fields: Vec<String>) -> String {
+/// Any row as a CSV line (quoting and formula guard as above), CRLF-terminated; also used
+/// by the hub's other spreadsheet exports (the knowledge-gap report).
+pub fn line(fields: Vec<String>) -> String {
     let mut out = String::new();
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {

@@ -34,6 +34,25 @@ impl KnowledgeService for Echo {
             total_matches: 1,
         }))
     }
+
+    // The baseline measures one unary RPC; the report RPCs are not part of it.
+    async fn get_knowledge_gaps(
+        &self,
+        _: Request<pb::GetKnowledgeGapsRequest>,
+    ) -> Result<Response<pb::GetKnowledgeGapsResponse>, Status> {
+        Err(Status::unimplemented(
+            "the echo baseline serves SearchKnowledge only",
+        ))
+    }
+
+    async fn mark_knowledge_gap_answered(
+        &self,
+        _: Request<pb::MarkKnowledgeGapAnsweredRequest>,
+    ) -> Result<Response<pb::MarkKnowledgeGapAnsweredResponse>, Status> {
+        Err(Status::unimplemented(
+            "the echo baseline serves SearchKnowledge only",
+        ))
+    }
 }
 
 /// Serves the echo on a free loopback port until stdin closes.

@@ -33,7 +33,7 @@ impl KnowledgeApi {
         req: Request<pb::SearchKnowledgeRequest>,
     ) -> Result<Response<pb::SearchKnowledgeResponse>, Status> {
         let hub = &self.hub;
-        super::layer::principal(&req)?;
+        let principal = super::layer::principal(&req)?;
         let r = req.get_ref();
         let query = r.query.trim();
         let n = query.chars().count();
@@ -95,6 +95,13 @@ impl KnowledgeApi {
         }
         entries.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
         entries.truncate(limit as usize);
+        // Knowledge-gap report (scrubbed, fire-and-forget; see crate::gaps).
+        hub.gaps.observe(
+            query,
+            principal.channel,
+            total,
+            entries.first().map(|e| e.score),
+        );
         Ok(Response::new(pb::SearchKnowledgeResponse {
             entries: entries.into_iter().map(convert::knowledge_entry).collect(),
             total_matches: total.min(u32::MAX as usize) as u32,
@@ -109,5 +116,19 @@ impl KnowledgeService for KnowledgeApi {
         req: Request<pb::SearchKnowledgeRequest>,
     ) -> Result<Response<pb::SearchKnowledgeResponse>, Status> {
         self.search(req).await
+    }
+
+    async fn get_knowledge_gaps(
+        &self,
+        req: Request<pb::GetKnowledgeGapsRequest>,
+    ) -> Result<Response<pb::GetKnowledgeGapsResponse>, Status> {
+        super::gaps::get(&self.hub, req).await
+    }
+
+    async fn mark_knowledge_gap_answered(
+        &self,
+        req: Request<pb::MarkKnowledgeGapAnsweredRequest>,
+    ) -> Result<Response<pb::MarkKnowledgeGapAnsweredResponse>, Status> {
+        super::gaps::mark(&self.hub, req).await
     }
 }

@@ -5,6 +5,8 @@
 mod admin;
 mod audit;
 mod citizen;
+mod directory;
+mod gaps;
 mod knowledge;
 mod layer;
 mod self_service;
@@ -14,6 +16,7 @@ mod subjects;
 pub use admin::AdminApi;
 pub use audit::AuditApi;
 pub use citizen::CitizenApi;
+pub use directory::DirectoryApi;
 pub use knowledge::KnowledgeApi;
 pub use layer::{AuthLayer, principal};
 pub use self_service::SelfApi;
@@ -45,6 +48,8 @@ pub struct Hub {
     pub fanout: FanoutConfig,
     /// How long a call waits for its access record.
     pub audit_timeout: Duration,
+    /// The knowledge-gap counter and its store.
+    pub gaps: crate::gaps::GapRecorder,
 }
 
 /// Trace context of one request: the caller's W3C `traceparent` continued, or a new trace.

@@ -141,6 +141,10 @@ pub struct Metrics {
     /// `minwon_audit_integrity_failures_total` — the writer found the stored trail rewritten
     /// under the running hub (it then fails closed).
     pub audit_integrity_failures: CounterVec,
+    /// `minwon_knowledge_gaps_total{outcome}` — searches without a good answer: `queued`,
+    /// `not_storable` (a digit run survived scrubbing), `dropped_queue`, `dropped_memory`,
+    /// and `written` / `write_failed` per stored query row.
+    pub knowledge_gaps: CounterVec,
 }
 
 /// The process-wide metrics.
@@ -273,6 +277,13 @@ impl Metrics {
             "Times the audit writer found the stored trail rewritten under the running hub.",
             &[],
             &self.audit_integrity_failures,
+        );
+        counter_text(
+            &mut out,
+            "minwon_knowledge_gaps_total",
+            "Knowledge searches without a good answer, by what became of them.",
+            &["outcome"],
+            &self.knowledge_gaps,
         );
         let mut seen: Vec<&str> = Vec::new();
         for g in gauges {

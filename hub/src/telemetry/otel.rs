@@ -96,7 +96,7 @@ type Mirrored<T> = (&'static str, fn() -> &'static T, &'static [&'static str]);
 /// Registers observable instruments that read the process metrics at each export.
 fn mirror_metrics(provider: &SdkMeterProvider) {
     let meter = provider.meter("minwon-hub");
-    let counters: [Mirrored<metrics::CounterVec>; 6] = [
+    let counters: [Mirrored<metrics::CounterVec>; 7] = [
         (
             "minwon_rpc_requests_total",
             || &metrics::global().rpc_requests,
@@ -126,6 +126,11 @@ fn mirror_metrics(provider: &SdkMeterProvider) {
             "minwon_audit_integrity_failures_total",
             || &metrics::global().audit_integrity_failures,
             &[],
+        ),
+        (
+            "minwon_knowledge_gaps_total",
+            || &metrics::global().knowledge_gaps,
+            &["outcome"],
         ),
     ];
     for (name, get, labels) in counters {
