@@ -24,6 +24,7 @@ pub mod demo;
 pub mod fanout;
 pub mod health;
 pub mod keys;
+pub mod knowledge;
 pub mod policy;
 pub mod registry;
 pub mod resilience;
