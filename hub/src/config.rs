@@ -31,6 +31,9 @@ pub struct HubConfig {
     /// The access policy.
     #[serde(default)]
     pub policy: PolicyConfig,
+    /// The hub's own knowledge index: base file, synonyms, refresh.
+    #[serde(default)]
+    pub knowledge: crate::knowledge::KnowledgeConfig,
     /// One table per connector, keyed by registry name (`saeol`, `tax`, …); each table is
     /// validated by its connector's own config type.
     #[serde(default)]
@@ -413,6 +416,15 @@ impl HubConfig {
         }
         fix(&mut self.audit.subject_key_file);
         if let Some(p) = self.policy.file.as_mut() {
+            fix(p);
+        }
+        for p in [
+            self.knowledge.file.as_mut(),
+            self.knowledge.synonyms_file.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
             fix(p);
         }
         // Connector tables stay TOML until their crate parses them: their TLS files are

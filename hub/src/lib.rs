@@ -12,7 +12,8 @@
 //! - [`api`] — the tonic services, and the one place errors become `tonic::Status`.
 //!
 //! Around them: [`telemetry`] (logs, OpenTelemetry, Prometheus), [`health`] (gRPC health per service), [`web`] (gRPC-Web and CORS), [`config`] (TOML + `MINWON_…` environment overrides), [`registry`] (the one
-//! list of connectors), [`keys`] (key material), [`server`] (the gRPC server and its
+//! list of connectors), [`knowledge`] (the consultation knowledge index and its refresh; CLI in
+//! [`knowledge_cli`]), [`keys`] (key material), [`server`] (the gRPC server and its
 //! shutdown), and [`demo`] (simulated back-ends + hub + demo files).
 
 pub mod api;
@@ -25,6 +26,7 @@ pub mod fanout;
 pub mod health;
 pub mod keys;
 pub mod knowledge;
+pub mod knowledge_cli;
 pub mod policy;
 pub mod registry;
 pub mod resilience;

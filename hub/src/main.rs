@@ -1,4 +1,5 @@
-//! The `minwon-hub` command line: `demo`, `serve`, `check-config`, `token`.
+//! The `minwon-hub` command line: `demo`, `serve`, `check-config`, `audit`, `knowledge`,
+//! `token`.
 
 use anyhow::{Context, Result};
 
@@ -57,6 +58,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The consultation knowledge base: import, reload, review dates, offline check.
+    Knowledge {
+        #[command(subcommand)]
+        command: KnowledgeCommand,
+    },
     /// Mint a bearer token with the configured private key.
     Token {
         /// Role: counselor, officer, auditor, chatbot, admin.
@@ -77,6 +83,39 @@ enum Command {
         /// The config file naming the private key.
         #[arg(long, short, default_value = "minwon-data/demo-config.toml")]
         config: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum KnowledgeCommand {
+    /// Sends a base file to a running hub, which checks it, indexes it, writes it to its
+    /// configured `[knowledge] file` and serves it without a restart (admin role).
+    Import {
+        /// The base file (TOML `[[entry]]`s, as hub/knowledge/base.toml).
+        file: PathBuf,
+        #[command(flatten)]
+        target: minwon_hub::knowledge_cli::HubTarget,
+    },
+    /// Asks a running hub to re-read its configured base file now.
+    Reload {
+        #[command(flatten)]
+        target: minwon_hub::knowledge_cli::HubTarget,
+    },
+    /// Lists, as CSV, the active entries past their review date (admin role).
+    Due {
+        /// Judge by this day (YYYY-MM-DD) instead of today.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// At most this many entries (1 to 1000).
+        #[arg(long, default_value_t = 1000)]
+        limit: u32,
+        #[command(flatten)]
+        target: minwon_hub::knowledge_cli::HubTarget,
+    },
+    /// Checks and indexes a base file offline, as the hub would before serving it.
+    Check {
+        /// The base file.
+        file: PathBuf,
     },
 }
 
@@ -212,12 +251,29 @@ async fn main() -> Result<()> {
                 AuditCommand::PublicKey { config } => minwon_hub::audit_cli::public_key(&config),
             }
         }
+        Command::Knowledge { command } => {
+            telemetry::init(format, None)?;
+            use minwon_hub::knowledge_cli as k;
+            match command {
+                KnowledgeCommand::Import { file, target } => k::import(&target, Some(&file)).await,
+                KnowledgeCommand::Reload { target } => k::import(&target, None).await,
+                KnowledgeCommand::Due {
+                    as_of,
+                    limit,
+                    target,
+                } => k::due(&target, as_of.as_deref(), limit).await,
+                KnowledgeCommand::Check { file } => k::check(&file),
+            }
+        }
         Command::CheckConfig { config } => {
             telemetry::init(format, None)?;
             let cfg = HubConfig::load(&config)?;
             minwon_hub::registry::Registry::from_config(&cfg.connectors, &cfg.resilience)?;
             server::load_policy(&cfg)?;
             keys::read_public_key(&cfg.auth.jwt_public_key_file)?;
+            if cfg.knowledge.index {
+                minwon_hub::knowledge::KnowledgeStore::open(&cfg.knowledge)?;
+            }
             println!(
                 "{}: OK ({} connector(s))",
                 config.display(),

@@ -46,7 +46,20 @@ pub async fn build_hub(cfg: &HubConfig) -> Result<Arc<Hub>> {
     let registry = Registry::from_config(&cfg.connectors, &cfg.resilience)?;
     let policy = load_policy(cfg)?;
     let (audit, trail) = crate::trail::start(&cfg.audit).await?;
+    let knowledge = if cfg.knowledge.index {
+        let store = crate::knowledge::KnowledgeStore::open(&cfg.knowledge)?;
+        let snap = store.current();
+        tracing::info!(
+            entries = snap.entries.len(),
+            active = snap.active(),
+            "knowledge index built"
+        );
+        Some(Arc::new(store))
+    } else {
+        None
+    };
     Ok(Arc::new(Hub {
+        knowledge,
         registry,
         auth,
         audit,
@@ -90,6 +103,10 @@ pub async fn serve(
     let (reporter, health_service) = tonic_health::server::health_reporter();
     let watcher = tokio::spawn(health::watch(hub.clone(), reporter));
     let key_refresh = hub.auth.spawn_refresh();
+    let knowledge_refresh = hub
+        .knowledge
+        .as_ref()
+        .and_then(|k| k.spawn_refresh(k.refresh_every()));
     // Reflection in both versions: grpcurl speaks v1, while Python's grpcio-reflection,
     // Evans, Postman and older grpcurl speak only v1alpha.
     let reflection_builder = || {
@@ -141,6 +158,7 @@ pub async fn serve(
     tracing::info!("shutting down: finishing in-flight calls");
     watcher.abort();
     key_refresh.iter().for_each(tokio::task::JoinHandle::abort);
+    knowledge_refresh.iter().for_each(tokio::task::JoinHandle::abort);
     if let Some(m) = metrics {
         m.abort();
     }

@@ -7,6 +7,7 @@ proto/minwon/v1/*.proto with grpcio-tools at run time, and checks:
   cases, one status per source, an audit id, personal fields masked;
 - grpc.health.v1.Health/Check for "" and for minwon.v1.CitizenCaseService: SERVING;
 - grpc.reflection.v1alpha answers grpcio-reflection's own descriptor database client;
+- minwon.v1.KnowledgeService/SearchKnowledge answers a colloquial Korean question;
 - grpc.reflection.v1.ServerReflection lists minwon.v1.CitizenCaseService and
   grpc.health.v1.Health (and can describe the case service without the .proto files).
 
@@ -239,3 +240,21 @@ def test_reflection_v1_describes_the_case_service(channel):
     files = [descriptor_pb2.FileDescriptorProto.FromString(b) for b in resp.file_descriptor_response.file_descriptor_proto]
     methods = {m.name for f in files for s in f.service if f"{f.package}.{s.name}" == CASE_SERVICE for m in s.method}
     assert {"GetCitizenOverview", "StreamCitizenOverview", "GetCase"} <= methods, methods
+
+
+def test_knowledge_search_in_korean(demo, channel, protos):
+    """The chatbot's knowledge search (issue 13) as a grpcio client calls it: the hub's own
+    index answers a colloquial Korean question with the ID-card entry first and names the
+    index generation."""
+    kpb = importlib.import_module("minwon.v1.knowledge_pb2")
+    kpb_grpc = importlib.import_module("minwon.v1.knowledge_pb2_grpc")
+    stub = kpb_grpc.KnowledgeServiceStub(channel)
+    resp = stub.SearchKnowledge(
+        kpb.SearchKnowledgeRequest(query="주민등록증을 잃어버렸어요", limit=3),
+        metadata=[("authorization", f"Bearer {demo.tokens['chatbot']}")],
+        timeout=RPC_TIMEOUT_S,
+    )
+    assert resp.index_generation >= 1, resp
+    assert resp.entries, "an answer"
+    first = resp.entries[0]
+    assert first.category == "주민등록" and "주민등록증" in first.question, first

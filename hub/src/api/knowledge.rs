@@ -1,9 +1,14 @@
 //! `KnowledgeService`: the public consultation knowledge base. No personal data, no purpose,
 //! no access record — so it keeps answering when the audit store is down.
+//!
+//! A search asks the hub's own index ([`crate::knowledge`]) and, in parallel, every route
+//! source of the connectors (traffic's bus routes), and merges them by score. The Saeol
+//! connector's consultation base is what the index holds (same entry ids), so with the index
+//! on it is not asked as well. The admin RPCs live in [`super::knowledge_admin`].
 
 use super::{Hub, TraceCtx, status};
 use crate::convert;
-use minwon_connector_sdk::CallContext;
+use minwon_connector_sdk::{CallContext, KnowledgeEntry};
 use minwon_proto::v1 as pb;
 use pb::knowledge_service_server::KnowledgeService;
 use std::sync::Arc;
@@ -13,6 +18,9 @@ use tonic::{Request, Response, Status};
 pub const MAX_QUERY_CHARS: usize = 200;
 /// Largest `limit`.
 pub const MAX_LIMIT: u32 = 50;
+/// The connector whose consultation base the hub's index holds: not asked while the index
+/// is on (its entries would come twice).
+pub const INDEXED_SOURCE: &str = "saeol";
 
 /// The service.
 #[derive(Clone)]
@@ -48,8 +56,14 @@ impl KnowledgeApi {
             l if l <= MAX_LIMIT => l,
             _ => return Err(Status::invalid_argument("limit: 1 to 50 (0 means 10)")),
         };
-        let sources = &hub.registry.knowledge;
-        if sources.is_empty() {
+        let indexed = hub.knowledge.is_some();
+        let sources: Vec<_> = hub
+            .registry
+            .knowledge
+            .iter()
+            .filter(|(name, _, _)| !indexed || name != INDEXED_SOURCE)
+            .collect();
+        if sources.is_empty() && !indexed {
             return Err(Status::unavailable(
                 "no knowledge base is configured on this hub",
             ));
@@ -57,6 +71,12 @@ impl KnowledgeApi {
         let (deadline, budget) = hub.deadline_of(req.metadata());
         let outgoing = &TraceCtx::from_metadata(req.metadata()).outgoing;
         let category = (!r.category.is_empty()).then_some(r.category.as_str());
+        // Beside the index, route sources get the route number a sentence names ("60-3번
+        // 버스 어디 가요" → 60-3): a route search cannot read the sentence itself.
+        let route_query = crate::knowledge::analyzer::route_number(query)
+            .filter(|_| indexed)
+            .unwrap_or_else(|| query.to_string());
+        let route_query = route_query.as_str();
         // Every source in parallel, each behind its own connector's breaker; one failing
         // source leaves the others' answers (only all failing is an error).
         let asks = sources.iter().map(|(name, source, guard)| async move {
@@ -66,7 +86,9 @@ impl KnowledgeApi {
                         deadline: d,
                         traceparent: Some(outgoing.clone()),
                     };
-                    source.search(query, category, limit as usize, &ctx).await
+                    source
+                        .search(route_query, category, limit as usize, &ctx)
+                        .await
                 })
                 .await;
             (name, found)
@@ -75,6 +97,29 @@ impl KnowledgeApi {
         let mut total = 0usize;
         let mut failure = None;
         let mut answered = 0;
+        let mut index_generation = 0;
+        if let Some(store) = &hub.knowledge {
+            let snap = store.current();
+            let (hits, n) = snap
+                .index
+                .search(query, category, limit as usize)
+                .map_err(|e| status::from_knowledge(&e.into(), false))?;
+            entries.extend(hits.iter().map(|h| {
+                let e = &snap.entries[h.ord];
+                KnowledgeEntry {
+                    id: e.id.clone(),
+                    category: e.category.clone(),
+                    question: e.question.clone(),
+                    answer: e.answer.clone(),
+                    department: e.department.clone(),
+                    contact: e.phone.clone(),
+                    score: f64::from(h.score),
+                }
+            }));
+            total += n;
+            answered += 1;
+            index_generation = snap.generation;
+        }
         for (name, found) in futures::future::join_all(asks).await {
             match found {
                 Ok((found, n)) => {
@@ -98,6 +143,7 @@ impl KnowledgeApi {
         Ok(Response::new(pb::SearchKnowledgeResponse {
             entries: entries.into_iter().map(convert::knowledge_entry).collect(),
             total_matches: total.min(u32::MAX as usize) as u32,
+            index_generation,
         }))
     }
 }
@@ -111,6 +157,29 @@ impl KnowledgeService for KnowledgeApi {
         crate::telemetry::rpc("minwon.v1.KnowledgeService", "SearchKnowledge", req, |r| {
             self.search(r)
         })
+        .await
+    }
+
+    async fn reload_knowledge(
+        &self,
+        req: Request<pb::ReloadKnowledgeRequest>,
+    ) -> Result<Response<pb::ReloadKnowledgeResponse>, Status> {
+        crate::telemetry::rpc("minwon.v1.KnowledgeService", "ReloadKnowledge", req, |r| {
+            super::knowledge_admin::reload(&self.hub, r)
+        })
+        .await
+    }
+
+    async fn list_knowledge_due_for_review(
+        &self,
+        req: Request<pb::ListKnowledgeDueForReviewRequest>,
+    ) -> Result<Response<pb::ListKnowledgeDueForReviewResponse>, Status> {
+        crate::telemetry::rpc(
+            "minwon.v1.KnowledgeService",
+            "ListKnowledgeDueForReview",
+            req,
+            |r| super::knowledge_admin::due(&self.hub, r),
+        )
         .await
     }
 }

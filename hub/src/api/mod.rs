@@ -6,6 +6,7 @@ mod admin;
 mod audit;
 mod citizen;
 mod knowledge;
+mod knowledge_admin;
 mod status;
 mod subjects;
 
@@ -19,6 +20,7 @@ use crate::config::FanoutConfig;
 use crate::registry::Registry;
 use crate::validate::Purpose;
 use minwon_audit::{Action, AuditLog, Outcome, Receipt, RecordDraft, Subject, SubjectKey};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 use tonic::Status;
@@ -41,6 +43,9 @@ pub struct Hub {
     pub fanout: FanoutConfig,
     /// How long a call waits for its access record.
     pub audit_timeout: Duration,
+    /// The hub's own knowledge index (`[knowledge] index = true`); `None` forwards searches
+    /// to the connectors' knowledge sources only.
+    pub knowledge: Option<Arc<crate::knowledge::KnowledgeStore>>,
 }
 
 /// Trace context of one request: the caller's W3C `traceparent` continued, or a new trace.

@@ -91,6 +91,7 @@ pub struct KnowledgeStore {
     current: RwLock<Arc<Snapshot>>,
     file: Option<PathBuf>,
     synonyms: Arc<Synonyms>,
+    refresh_every: Duration,
     /// One import at a time: two concurrent ones would race for the next generation.
     imports: Mutex<()>,
 }
@@ -139,8 +140,14 @@ impl KnowledgeStore {
             current: RwLock::new(Arc::new(first)),
             file: cfg.file.clone(),
             synonyms,
+            refresh_every: Duration::from_secs(cfg.refresh_secs),
             imports: Mutex::new(()),
         })
+    }
+
+    /// How often the configured file is re-read (`[knowledge] refresh_secs`).
+    pub fn refresh_every(&self) -> Duration {
+        self.refresh_every
     }
 
     /// The base served now.
