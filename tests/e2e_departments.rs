@@ -170,7 +170,10 @@ async fn knowledge_search_answers_citizens_and_imports_without_a_restart() {
     assert_eq!(e.code(), tonic::Code::PermissionDenied);
     let broken = base.replacen("review_every = \"1y\"", "review_every = \"yearly\"", 1);
     let e = kb
-        .reload_knowledge(authed(pb::ReloadKnowledgeRequest { content: broken }, &admin))
+        .reload_knowledge(authed(
+            pb::ReloadKnowledgeRequest { content: broken },
+            &admin,
+        ))
         .await
         .unwrap_err();
     assert_eq!(e.code(), tonic::Code::InvalidArgument);

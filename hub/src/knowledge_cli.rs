@@ -61,7 +61,9 @@ fn status_error(what: &str, s: tonic::Status) -> anyhow::Error {
 /// generation now served.
 pub async fn import(t: &HubTarget, file: Option<&Path>) -> Result<()> {
     let content = match file {
-        Some(f) => std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?,
+        Some(f) => {
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?
+        }
         None => String::new(),
     };
     let r = client(t)

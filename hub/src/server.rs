@@ -158,7 +158,9 @@ pub async fn serve(
     tracing::info!("shutting down: finishing in-flight calls");
     watcher.abort();
     key_refresh.iter().for_each(tokio::task::JoinHandle::abort);
-    knowledge_refresh.iter().for_each(tokio::task::JoinHandle::abort);
+    knowledge_refresh
+        .iter()
+        .for_each(tokio::task::JoinHandle::abort);
     if let Some(m) = metrics {
         m.abort();
     }

@@ -15,7 +15,9 @@ pub fn run(base: Option<PathBuf>, set: Option<PathBuf>) -> Result<()> {
     };
     let store = KnowledgeStore::open(&cfg)?;
     let text = match &set {
-        Some(p) => std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
+        Some(p) => {
+            std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?
+        }
         None => eval::BUNDLED.to_string(),
     };
     let questions = eval::parse(&text).map_err(anyhow::Error::msg)?;
@@ -35,7 +37,10 @@ pub fn run(base: Option<PathBuf>, set: Option<PathBuf>) -> Result<()> {
         if r.top3 >= 0.90 { "pass" } else { "FAIL" }
     );
     for m in &r.misses {
-        println!("  missed: {:?} expects {:?}, got {:?}", m.text, m.expect, m.got);
+        println!(
+            "  missed: {:?} expects {:?}, got {:?}",
+            m.text, m.expect, m.got
+        );
     }
     Ok(())
 }

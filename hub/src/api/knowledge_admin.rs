@@ -68,7 +68,9 @@ pub async fn due(
 ) -> Result<Response<pb::ListKnowledgeDueForReviewResponse>, Status> {
     let principal = hub.auth.authenticate(&req).await?;
     if !policy::may_administer(&principal) {
-        return Err(status::denied("ListKnowledgeDueForReview needs the admin role"));
+        return Err(status::denied(
+            "ListKnowledgeDueForReview needs the admin role",
+        ));
     }
     let r = req.get_ref();
     let today = match r.as_of.trim() {

@@ -19,12 +19,66 @@ use super::synonyms::Synonyms;
 /// Josa and verb endings cut from the end of a Hangul word, longest first. A cut must leave at
 /// least two characters, so short nouns ending in the same syllable (나이, 차가) keep it.
 const SUFFIXES: &[&str] = &[
-    "했는데요", "하려면요", "되었어요", "됐는데요", "인가요", "했어요", "해야해요", "하려면",
-    "했는데", "하는데", "하나요", "되나요", "됐어요", "있나요", "없나요", "인데요", "습니다",
-    "합니다", "입니다", "어요", "아요", "해요", "나요", "가요", "에서", "으로", "에게", "한테",
-    "까지", "부터", "처럼", "보다", "하고", "이랑", "려면", "는데", "은데", "해서", "하면",
-    "으면", "세요", "이요", "예요", "에요", "했", "요", "을", "를", "이", "가", "은", "는",
-    "에", "로", "의", "도", "만", "와", "과", "랑",
+    "했는데요",
+    "하려면요",
+    "되었어요",
+    "됐는데요",
+    "인가요",
+    "했어요",
+    "해야해요",
+    "하려면",
+    "했는데",
+    "하는데",
+    "하나요",
+    "되나요",
+    "됐어요",
+    "있나요",
+    "없나요",
+    "인데요",
+    "습니다",
+    "합니다",
+    "입니다",
+    "어요",
+    "아요",
+    "해요",
+    "나요",
+    "가요",
+    "에서",
+    "으로",
+    "에게",
+    "한테",
+    "까지",
+    "부터",
+    "처럼",
+    "보다",
+    "하고",
+    "이랑",
+    "려면",
+    "는데",
+    "은데",
+    "해서",
+    "하면",
+    "으면",
+    "세요",
+    "이요",
+    "예요",
+    "에요",
+    "했",
+    "요",
+    "을",
+    "를",
+    "이",
+    "가",
+    "은",
+    "는",
+    "에",
+    "로",
+    "의",
+    "도",
+    "만",
+    "와",
+    "과",
+    "랑",
 ];
 
 /// The prefix of a synonym concept's token, a character no text token starts with.
@@ -158,7 +212,10 @@ mod tests {
         assert_eq!(stem("나이"), "나이");
         let a = terms("여권을 분실했어요");
         assert!(a.contains(&"여권".to_string()) && a.contains(&"분실".to_string()));
-        assert!(!a.iter().any(|t| t.contains('을') || t.contains('요')), "{a:?}");
+        assert!(
+            !a.iter().any(|t| t.contains('을') || t.contains('요')),
+            "{a:?}"
+        );
     }
 
     #[test]
@@ -168,8 +225,14 @@ mod tests {
             assert!(joined.contains(&t.to_string()), "{t} in {joined:?}");
         }
         let spaced = terms("여권을 분실");
-        assert!(spaced.contains(&"권분".to_string()), "cross-boundary bigram");
-        assert_eq!(shares("주민 등록증", "주민등록증"), terms("주민 등록증").len());
+        assert!(
+            spaced.contains(&"권분".to_string()),
+            "cross-boundary bigram"
+        );
+        assert_eq!(
+            shares("주민 등록증", "주민등록증"),
+            terms("주민 등록증").len()
+        );
     }
 
     #[test]
@@ -186,7 +249,10 @@ mod tests {
 
     #[test]
     fn route_numbers_keep_their_suffix() {
-        assert_eq!(route_number("60-3번 버스 어디 가요").as_deref(), Some("60-3"));
+        assert_eq!(
+            route_number("60-3번 버스 어디 가요").as_deref(),
+            Some("60-3")
+        );
         assert_eq!(route_number("1002번 첫차").as_deref(), Some("1002"));
         assert_eq!(route_number("버스 70 막차").as_deref(), Some("70"));
         assert_eq!(route_number("60-3").as_deref(), Some("60-3"));

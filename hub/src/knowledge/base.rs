@@ -183,7 +183,15 @@ status = "active"
         let base = parse(BUNDLED).expect("bundled base");
         assert!(base.len() >= 400, "{}", base.len());
         let cats: HashSet<&str> = base.iter().map(|e| e.category.as_str()).collect();
-        for c in ["교통", "세무/세정", "환경", "상하수도", "보건", "가족관계등록", "주정차"] {
+        for c in [
+            "교통",
+            "세무/세정",
+            "환경",
+            "상하수도",
+            "보건",
+            "가족관계등록",
+            "주정차",
+        ] {
             assert!(cats.contains(c), "{c}");
         }
         assert!(base.iter().any(|e| e.status == Status::Retired));

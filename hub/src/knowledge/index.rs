@@ -171,7 +171,10 @@ impl KnowledgeIndex {
                     Term::from_field_text(field, t),
                     IndexRecordOption::WithFreqs,
                 );
-                any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost * extra))));
+                any.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), boost * extra)),
+                ));
             }
         }
         if any.is_empty() {
@@ -242,9 +245,15 @@ mod tests {
     #[test]
     fn the_issue_questions_find_their_entries_first() {
         let (entries, idx) = index();
-        assert_eq!(first(&entries, &idx, "주민등록증을 잃어버렸어요"), "RES-001");
+        assert_eq!(
+            first(&entries, &idx, "주민등록증을 잃어버렸어요"),
+            "RES-001"
+        );
         let lost_passport = first(&entries, &idx, "여권분실");
-        assert!(["KB-0005", "PAS-006"].contains(&lost_passport.as_str()), "{lost_passport}");
+        assert!(
+            ["KB-0005", "PAS-006"].contains(&lost_passport.as_str()),
+            "{lost_passport}"
+        );
         assert_eq!(first(&entries, &idx, "택시기사가 불친절했어요"), "TRF-001");
     }
 
@@ -252,10 +261,7 @@ mod tests {
     fn retired_entries_are_never_answered() {
         let (entries, idx) = index();
         let (hits, _) = idx.search("코로나19 긴급재난지원금", None, 50).unwrap();
-        assert!(
-            hits.iter()
-                .all(|h| entries[h.ord].status == Status::Active)
-        );
+        assert!(hits.iter().all(|h| entries[h.ord].status == Status::Active));
     }
 
     #[test]

@@ -9,10 +9,10 @@
 //! `refresh_secs` and swaps only when its content changed. Every swap increments the
 //! generation that answers carry.
 
+use super::KnowledgeConfig;
 use super::base::{self, BaseError, Entry, Status};
 use super::index::{IndexError, KnowledgeIndex};
 use super::synonyms::{self, SynonymError, Synonyms};
-use super::KnowledgeConfig;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -295,7 +295,10 @@ status = "active"
         assert_eq!(store.current().generation, 1);
         assert!(ids(&store, "햄스터").is_empty());
         let out = store.import(SMALL).unwrap();
-        assert_eq!((out.generation, out.entries, out.changed, out.persisted), (2, 1, true, true));
+        assert_eq!(
+            (out.generation, out.entries, out.changed, out.persisted),
+            (2, 1, true, true)
+        );
         assert_eq!(ids(&store, "햄스터 분양"), ["NEW-1"]);
         assert_eq!(std::fs::read_to_string(cfg.file.unwrap()).unwrap(), SMALL);
         // The file now holds what is served: a reload changes nothing.
@@ -348,8 +351,14 @@ status = "active"
         let snap = store.current();
         let due = snap.due_for_review(today);
         assert!(!due.is_empty() && due.len() < snap.entries.len());
-        assert!(due.windows(2).all(|w| w[0].review_due() <= w[1].review_due()));
-        assert!(due.iter().all(|e| e.status == Status::Active && e.review_due() < today));
+        assert!(
+            due.windows(2)
+                .all(|w| w[0].review_due() <= w[1].review_due())
+        );
+        assert!(
+            due.iter()
+                .all(|e| e.status == Status::Active && e.review_due() < today)
+        );
     }
 
     #[test]
