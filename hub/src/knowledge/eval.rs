@@ -80,9 +80,8 @@ pub fn run(snapshot: &Snapshot, questions: &[Question]) -> Result<Report, String
             .map(|h| snapshot.entries[h.ord].id.as_str())
             .collect();
         let rank = ids.iter().position(|id| q.expect.iter().any(|e| e == id));
-        match rank {
-            Some(0) => top1 += 1,
-            _ => {}
+        if rank == Some(0) {
+            top1 += 1;
         }
         if rank.is_some_and(|r| r < 3) {
             top3 += 1;
