@@ -134,10 +134,25 @@ fn check(index: usize, e: &Entry) -> Result<(), BaseError> {
     Ok(())
 }
 
+/// The bytes of `text` before `at` (a byte offset, not necessarily a character boundary).
+fn bytes_before(text: &str, at: usize) -> std::slice::Iter<'_, u8> {
+    text.as_bytes()[..at.min(text.len())].iter()
+}
+
 /// Parses and checks a base file: TOML `[[entry]]` tables, unique ids, every field present and
 /// within bounds, a valid review period, at least one active entry.
 pub fn parse(text: &str) -> Result<Vec<Entry>, BaseError> {
-    let f: File = toml::from_str(text).map_err(|e| BaseError::Format(e.to_string()))?;
+    // The parser's own message without the quoted source line: the line number is enough to
+    // find it, and logs of a refused file then hold no part of it.
+    let f: File = toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| bytes_before(text, s.start).filter(|b| **b == b'\n').count() + 1);
+        BaseError::Format(match line {
+            Some(l) => format!("line {l}: {}", e.message()),
+            None => e.message().to_string(),
+        })
+    })?;
     if f.entry.len() > MAX_ENTRIES {
         return Err(BaseError::Size(format!(
             "{} entries; at most {MAX_ENTRIES}",
@@ -232,6 +247,9 @@ status = "active"
         assert!(parse(&ONE.replace("active", "draft")).is_err());
         assert!(parse("").is_err(), "an empty base would serve nothing");
         assert!(parse(&ONE.replace("status", "statu")).is_err());
-        assert!(parse("not toml [").is_err());
+        let e = parse("[[entry]]\nid = \"A-1\"\nnot toml [")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 3") && !e.contains("not toml"), "{e}");
     }
 }
