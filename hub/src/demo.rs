@@ -134,9 +134,11 @@ default_deadline_ms = 3000
 max_deadline_ms = 10000
 
 # The hub's own knowledge index: the SAMPLE base, copied here at the first start so
-# `minwon-hub knowledge import FILE` has a file to replace; re-read every 5 minutes.
+# `minwon-hub knowledge import FILE` has a file to replace; Saeol's consultation base synced
+# in; both re-read every 5 minutes.
 [knowledge]
 file = "knowledge-base.toml"
+sync_from = "saeol"
 refresh_secs = 300
 
 # Prometheus text on an admin port (port 0: any free port, see demo-endpoints.json). Set

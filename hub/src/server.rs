@@ -47,7 +47,23 @@ pub async fn build_hub(cfg: &HubConfig) -> Result<Arc<Hub>> {
     let policy = load_policy(cfg)?;
     let (audit, trail) = crate::trail::start(&cfg.audit).await?;
     let knowledge = if cfg.knowledge.index {
-        let store = crate::knowledge::KnowledgeStore::open(&cfg.knowledge)?;
+        let mut store = crate::knowledge::KnowledgeStore::open(&cfg.knowledge)?;
+        if let Some(name) = &cfg.knowledge.sync_from {
+            let (_, source, guard) = registry
+                .knowledge
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .with_context(|| {
+                    format!(
+                        "knowledge.sync_from: no configured connector `{name}` serves knowledge"
+                    )
+                })?;
+            store = store.with_sync_source(crate::knowledge::sync::SyncSource {
+                name: name.clone(),
+                source: source.clone(),
+                guard: guard.clone(),
+            });
+        }
         let snap = store.current();
         tracing::info!(
             entries = snap.entries.len(),

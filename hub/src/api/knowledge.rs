@@ -1,10 +1,11 @@
 //! `KnowledgeService`: the public consultation knowledge base. No personal data, no purpose,
 //! no access record — so it keeps answering when the audit store is down.
 //!
-//! A search asks the hub's own index ([`crate::knowledge`]) and, in parallel, every route
-//! source of the connectors (traffic's bus routes), and merges them by score. The Saeol
-//! connector's consultation base is what the index holds (same entry ids), so with the index
-//! on it is not asked as well. The admin RPCs live in [`super::knowledge_admin`].
+//! A search asks the hub's own index ([`crate::knowledge`]) and, in parallel, the
+//! connectors' knowledge sources (traffic's bus routes), and merges them by score. The sync
+//! source (`[knowledge] sync_from`, Saeol) is not asked: its entries are in the index. An
+//! entry a source returns with an id the index already answered is dropped. The admin RPCs
+//! live in [`super::knowledge_admin`].
 
 use super::{Hub, TraceCtx, status};
 use crate::convert;
@@ -18,9 +19,6 @@ use tonic::{Request, Response, Status};
 pub const MAX_QUERY_CHARS: usize = 200;
 /// Largest `limit`.
 pub const MAX_LIMIT: u32 = 50;
-/// The connector whose consultation base the hub's index holds: not asked while the index
-/// is on (its entries would come twice).
-pub const INDEXED_SOURCE: &str = "saeol";
 
 /// The service.
 #[derive(Clone)]
@@ -57,11 +55,12 @@ impl KnowledgeApi {
             _ => return Err(Status::invalid_argument("limit: 1 to 50 (0 means 10)")),
         };
         let indexed = hub.knowledge.is_some();
+        let synced = hub.knowledge.as_ref().and_then(|k| k.sync_source_name());
         let sources: Vec<_> = hub
             .registry
             .knowledge
             .iter()
-            .filter(|(name, _, _)| !indexed || name != INDEXED_SOURCE)
+            .filter(|(name, _, _)| Some(name.as_str()) != synced)
             .collect();
         if sources.is_empty() && !indexed {
             return Err(Status::unavailable(
@@ -123,7 +122,9 @@ impl KnowledgeApi {
         for (name, found) in futures::future::join_all(asks).await {
             match found {
                 Ok((found, n)) => {
-                    entries.extend(found);
+                    let known: std::collections::HashSet<String> =
+                        entries.iter().map(|e| e.id.clone()).collect();
+                    entries.extend(found.into_iter().filter(|e| !known.contains(&e.id)));
                     total += n;
                     answered += 1;
                 }

@@ -102,7 +102,8 @@ impl Entry {
     }
 }
 
-fn check(index: usize, e: &Entry) -> Result<(), BaseError> {
+/// Checks one entry against the base rules (`index` is its 1-based position, for the message).
+pub fn check(index: usize, e: &Entry) -> Result<(), BaseError> {
     let bad = |problem: &str| BaseError::Entry {
         index,
         id: e.id.chars().take(40).collect(),

@@ -7,6 +7,7 @@
 //! - [`base`] — the base file: entries, import checks, review dates.
 //! - [`index`] — the tantivy index over one base.
 //! - [`store`] — the served snapshot, imports, scheduled refresh.
+//! - [`sync`] — a connector's consultation base (Saeol's) as a sync source.
 //! - [`eval`] — top-1 / top-3 / MRR over `hub/knowledge/eval.toml`.
 
 pub mod analyzer;
@@ -14,6 +15,7 @@ pub mod base;
 pub mod eval;
 pub mod index;
 pub mod store;
+pub mod sync;
 pub mod synonyms;
 
 pub use store::{KnowledgeError, KnowledgeStore, Outcome, Snapshot};
@@ -33,7 +35,13 @@ pub struct KnowledgeConfig {
     pub file: Option<PathBuf>,
     /// The synonym table; the bundled one when absent.
     pub synonyms_file: Option<PathBuf>,
-    /// How often `file` is re-read (swapped only when changed), in seconds; 0 turns it off.
+    /// The connector whose consultation base is synced into the index (`saeol`): listed at
+    /// start and every `refresh_secs`, and then not asked by searches (its entries are in the
+    /// index). Unset: no sync, and that connector's search answers beside the index (entries
+    /// with an id the index has are dropped).
+    pub sync_from: Option<String>,
+    /// How often `file` is re-read and the sync source listed (swapped only when what is
+    /// served changes), in seconds; 0 turns both off.
     pub refresh_secs: u64,
 }
 
@@ -43,6 +51,7 @@ impl Default for KnowledgeConfig {
             index: true,
             file: None,
             synonyms_file: None,
+            sync_from: None,
             refresh_secs: 300,
         }
     }

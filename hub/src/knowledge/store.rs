@@ -6,13 +6,16 @@
 //! Refreshes come from an import (the admin RPC `ReloadKnowledge` with a file's content, what
 //! `minwon-hub knowledge import FILE` sends; written to the configured file so the next
 //! scheduled read agrees) or from the schedule, which re-reads the configured file every
-//! `refresh_secs` and swaps only when its content changed. Every swap increments the
-//! generation that answers carry.
+//! `refresh_secs` and swaps only when its content changed, and from the sync source
+//! ([`super::sync`]), listed at start and at every refresh. Every swap increments the
+//! generation that answers carry; a refresh that changes nothing served swaps nothing.
 
 use super::KnowledgeConfig;
 use super::base::{self, BaseError, Entry, Status};
 use super::index::{IndexError, KnowledgeIndex};
+use super::sync::{self, SyncSource, Synced};
 use super::synonyms::{self, SynonymError, Synonyms};
+use minwon_connector_sdk::KnowledgeEntry;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -51,6 +54,8 @@ pub struct Snapshot {
     pub entries: Vec<Entry>,
     /// The active entries, indexed.
     pub index: KnowledgeIndex,
+    /// The base file's text it was built from (the sync source's entries merged in after).
+    file_text: String,
     digest: [u8; 32],
 }
 
@@ -92,6 +97,8 @@ pub struct KnowledgeStore {
     file: Option<PathBuf>,
     synonyms: Arc<Synonyms>,
     refresh_every: Duration,
+    sync: Option<SyncSource>,
+    synced: Mutex<Synced>,
     /// One import at a time: two concurrent ones would race for the next generation.
     imports: Mutex<()>,
 }
@@ -104,23 +111,29 @@ fn read(what: &'static str, path: &Path) -> Result<String, KnowledgeError> {
     })
 }
 
-fn digest(text: &str) -> [u8; 32] {
-    Sha256::digest(text.as_bytes()).into()
-}
-
-fn snapshot(
-    text: &str,
-    synonyms: &Arc<Synonyms>,
-    generation: u64,
-) -> Result<Snapshot, KnowledgeError> {
-    let entries = base::parse(text)?;
-    let index = KnowledgeIndex::build(&entries, synonyms.clone())?;
-    Ok(Snapshot {
-        generation,
-        entries,
-        index,
-        digest: digest(text),
-    })
+/// A digest of what would be served: every field of every entry, in order.
+fn digest(entries: &[Entry]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for e in entries {
+        let status = if e.status == Status::Active { "a" } else { "r" };
+        let reviewed = e.reviewed_at.to_string();
+        for f in [
+            &e.id,
+            &e.category,
+            &e.question,
+            &e.answer,
+            &e.department,
+            &e.phone,
+            &reviewed,
+            &e.review_every,
+        ] {
+            h.update(f.as_bytes());
+            h.update([0]);
+        }
+        h.update(status.as_bytes());
+        h.update([1]);
+    }
+    h.finalize().into()
 }
 
 impl KnowledgeStore {
@@ -135,14 +148,49 @@ impl KnowledgeStore {
             Some(p) => read("knowledge.file", p)?,
             None => base::BUNDLED.to_string(),
         };
-        let first = snapshot(&text, &synonyms, 1)?;
+        let entries = base::parse(&text)?;
+        let first = Snapshot {
+            generation: 1,
+            index: KnowledgeIndex::build(&entries, synonyms.clone())?,
+            digest: digest(&entries),
+            entries,
+            file_text: text,
+        };
         Ok(KnowledgeStore {
             current: RwLock::new(Arc::new(first)),
             file: cfg.file.clone(),
             synonyms,
             refresh_every: Duration::from_secs(cfg.refresh_secs),
+            sync: None,
+            synced: Mutex::new(Synced::default()),
             imports: Mutex::new(()),
         })
+    }
+
+    /// Syncs from `source` at start and at every refresh ([`super::sync`]).
+    pub fn with_sync_source(mut self, source: SyncSource) -> Self {
+        self.sync = Some(source);
+        self
+    }
+
+    /// The file's entries with the sync source's merged in, and their digest.
+    fn prepare(&self, text: &str) -> Result<(Vec<Entry>, [u8; 32]), KnowledgeError> {
+        let file = base::parse(text)?;
+        let synced = self.synced.lock().unwrap_or_else(|p| p.into_inner());
+        let (entries, skipped) = sync::merge(file, &synced);
+        if skipped > 0 {
+            tracing::warn!(
+                skipped,
+                "knowledge sync: entries breaking a base rule left out"
+            );
+        }
+        let d = digest(&entries);
+        Ok((entries, d))
+    }
+
+    /// The connector synced from, if any.
+    pub fn sync_source_name(&self) -> Option<&str> {
+        self.sync.as_ref().map(|s| s.name.as_str())
     }
 
     /// How often the configured file is re-read (`[knowledge] refresh_secs`).
@@ -160,9 +208,20 @@ impl KnowledgeStore {
             .clone()
     }
 
-    fn swap(&self, text: &str, persist: bool) -> Result<Outcome, KnowledgeError> {
+    fn swap(
+        &self,
+        text: &str,
+        (entries, digest): (Vec<Entry>, [u8; 32]),
+        persist: bool,
+    ) -> Result<Outcome, KnowledgeError> {
         let generation = self.current().generation + 1;
-        let next = snapshot(text, &self.synonyms, generation)?;
+        let next = Snapshot {
+            generation,
+            index: KnowledgeIndex::build(&entries, self.synonyms.clone())?,
+            digest,
+            entries,
+            file_text: text.to_string(),
+        };
         let persisted = match (&self.file, persist) {
             (Some(path), true) => {
                 write_atomically(path, text)?;
@@ -187,58 +246,112 @@ impl KnowledgeStore {
         Ok(out)
     }
 
+    fn unchanged(cur: &Snapshot) -> Outcome {
+        Outcome {
+            generation: cur.generation,
+            entries: cur.entries.len(),
+            active: cur.active(),
+            changed: false,
+            persisted: false,
+        }
+    }
+
+    /// Swaps in `text` (merged with the sync source) if that changes what is served.
+    fn swap_if_changed(&self, text: &str) -> Result<Outcome, KnowledgeError> {
+        let cur = self.current();
+        let prepared = self.prepare(text)?;
+        if prepared.1 == cur.digest {
+            return Ok(Self::unchanged(&cur));
+        }
+        self.swap(text, prepared, false)
+    }
+
     /// Imports a base file's content: checked, indexed, written to the configured file (when
     /// there is one) and swapped in as a new generation. On any error nothing changes.
     pub fn import(&self, text: &str) -> Result<Outcome, KnowledgeError> {
         let _one = self.imports.lock().unwrap_or_else(|p| p.into_inner());
-        self.swap(text, true)
+        let prepared = self.prepare(text)?;
+        self.swap(text, prepared, true)
+    }
+
+    /// Takes a new listing of the sync source and swaps in the merged base if that changes
+    /// what is served.
+    pub fn apply_sync(&self, listed: Vec<KnowledgeEntry>) -> Result<Outcome, KnowledgeError> {
+        let _one = self.imports.lock().unwrap_or_else(|p| p.into_inner());
+        self.synced
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .update(listed, chrono::Utc::now().date_naive());
+        let text = self.current().file_text.clone();
+        self.swap_if_changed(&text)
     }
 
     /// Re-reads the configured file and swaps it in if its content changed. Without a file
     /// (the bundled sample) there is nothing to re-read.
     pub fn reload(&self) -> Result<Outcome, KnowledgeError> {
         let _one = self.imports.lock().unwrap_or_else(|p| p.into_inner());
-        let cur = self.current();
-        let unchanged = Outcome {
-            generation: cur.generation,
-            entries: cur.entries.len(),
-            active: cur.active(),
-            changed: false,
-            persisted: false,
-        };
         let Some(path) = &self.file else {
-            return Ok(unchanged);
+            return Ok(Self::unchanged(&self.current()));
         };
         let text = read("knowledge.file", path)?;
-        if digest(&text) == cur.digest {
-            return Ok(unchanged);
-        }
-        self.swap(&text, false)
+        self.swap_if_changed(&text)
     }
 
-    /// Re-reads the configured file every `every` until the task is aborted; a bad file is
-    /// logged (path and reason, never its content) and the served base kept.
+    /// Every `every` until the task is aborted: lists the sync source (first at once) and
+    /// re-reads the configured file. A failing source or a bad file is logged (never a
+    /// file's content) and the served base kept.
     pub fn spawn_refresh(self: &Arc<Self>, every: Duration) -> Option<tokio::task::JoinHandle<()>> {
-        if self.file.is_none() || every.is_zero() {
+        if (self.file.is_none() && self.sync.is_none()) || every.is_zero() {
             return None;
         }
         let store = self.clone();
         Some(tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            tick.tick().await;
+            let mut first = true;
             loop {
                 tick.tick().await;
-                let s = store.clone();
-                match tokio::task::spawn_blocking(move || s.reload()).await {
-                    Ok(Ok(_)) => {}
-                    Ok(Err(e)) => {
-                        tracing::warn!(error = %e, "knowledge refresh refused; the served base stays")
+                if let Some(src) = &store.sync {
+                    let categories = store
+                        .current()
+                        .entries
+                        .iter()
+                        .map(|e| e.category.clone())
+                        .collect();
+                    match sync::pull(src, &categories).await {
+                        Ok(listed) => {
+                            tracing::info!(source = %src.name, listed = listed.len(), "knowledge sync listed");
+                            let s = store.clone();
+                            store
+                                .blocking("knowledge sync", move || s.apply_sync(listed))
+                                .await
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "knowledge sync failed; the served base stays")
+                        }
                     }
-                    Err(e) => tracing::error!(error = %e, "knowledge refresh task failed"),
                 }
+                if !first {
+                    let s = store.clone();
+                    store
+                        .blocking("knowledge refresh", move || s.reload())
+                        .await;
+                }
+                first = false;
             }
         }))
+    }
+
+    async fn blocking(
+        &self,
+        what: &'static str,
+        f: impl FnOnce() -> Result<Outcome, KnowledgeError> + Send + 'static,
+    ) {
+        match tokio::task::spawn_blocking(f).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "{what} refused; the served base stays"),
+            Err(e) => tracing::error!(error = %e, "{what} task failed"),
+        }
     }
 }
 
@@ -359,6 +472,98 @@ status = "active"
             due.iter()
                 .all(|e| e.status == Status::Active && e.review_due() < today)
         );
+    }
+
+    /// A stand-in for Saeol's listing: answers a category with its entries.
+    struct Listing(Vec<KnowledgeEntry>, bool);
+
+    #[async_trait::async_trait]
+    impl minwon_connector_sdk::KnowledgeSource for Listing {
+        async fn search(
+            &self,
+            query: &str,
+            category: Option<&str>,
+            _: usize,
+            _: &minwon_connector_sdk::CallContext,
+        ) -> Result<(Vec<KnowledgeEntry>, usize), minwon_connector_sdk::ConnectorError> {
+            if self.1 {
+                return Err(minwon_connector_sdk::ConnectorError::bad_response("down"));
+            }
+            assert!(query.is_empty(), "a listing, not a search");
+            let found: Vec<_> = self
+                .0
+                .iter()
+                .filter(|e| Some(e.category.as_str()) == category)
+                .cloned()
+                .collect();
+            let n = found.len();
+            Ok((found, n))
+        }
+    }
+
+    fn listing(failing: bool) -> SyncSource {
+        let entry = |id: &str, q: &str, a: &str| KnowledgeEntry {
+            id: id.into(),
+            category: "여권".into(),
+            question: q.into(),
+            answer: a.into(),
+            department: "민원여권과".into(),
+            contact: "031-980-2165".into(),
+            score: 0.0,
+        };
+        SyncSource {
+            name: "saeol".into(),
+            source: Arc::new(Listing(
+                vec![
+                    entry(
+                        "KB-0005",
+                        "여권을 분실했을 때는 어떻게 하나요?",
+                        "새올에서 고친 답입니다.",
+                    ),
+                    entry(
+                        "SAEOL-77",
+                        "여권 민원 접수증을 잃어버렸어요",
+                        "접수증 없이도 신분증으로 찾을 수 있습니다.",
+                    ),
+                ],
+                failing,
+            )),
+            guard: Arc::new(crate::resilience::Guard::new(
+                "saeol",
+                crate::resilience::settings::ConnectorSettings::default(),
+            )),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_sync_source_is_merged_at_start_and_an_unchanged_listing_swaps_nothing() {
+        let store = Arc::new(
+            KnowledgeStore::open(&KnowledgeConfig::default())
+                .unwrap()
+                .with_sync_source(listing(false)),
+        );
+        let task = store.spawn_refresh(Duration::from_secs(60)).unwrap();
+        for _ in 0..50 {
+            if store.current().generation == 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        task.abort();
+        let snap = store.current();
+        assert_eq!(snap.generation, 2);
+        let kb5 = snap.entries.iter().find(|e| e.id == "KB-0005").unwrap();
+        assert_eq!(kb5.answer, "새올에서 고친 답입니다.");
+        assert!(ids(&store, "민원 접수증 분실").contains(&"SAEOL-77".to_string()));
+        // The same listing again changes nothing served: no new generation.
+        let cats = ["여권".to_string()].into_iter().collect();
+        let same = sync::pull(&listing(false), &cats).await.unwrap();
+        let again = store.apply_sync(same).unwrap();
+        assert_eq!((again.generation, again.changed), (2, false));
+        // A failing source is an error for the refresh to log; nothing is swapped.
+        let e = sync::pull(&listing(true), &cats).await.unwrap_err();
+        assert!(e.to_string().contains("saeol"), "{e}");
+        assert_eq!(store.current().generation, 2);
     }
 
     #[test]
