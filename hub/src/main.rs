@@ -268,11 +268,19 @@ async fn main() -> Result<()> {
         Command::CheckConfig { config } => {
             telemetry::init(format, None)?;
             let cfg = HubConfig::load(&config)?;
-            minwon_hub::registry::Registry::from_config(&cfg.connectors, &cfg.resilience)?;
+            let registry =
+                minwon_hub::registry::Registry::from_config(&cfg.connectors, &cfg.resilience)?;
             server::load_policy(&cfg)?;
             keys::read_public_key(&cfg.auth.jwt_public_key_file)?;
             if cfg.knowledge.index {
                 minwon_hub::knowledge::KnowledgeStore::open(&cfg.knowledge)?;
+                if let Some(name) = &cfg.knowledge.sync_from
+                    && !registry.knowledge.iter().any(|(n, _, _)| n == name)
+                {
+                    anyhow::bail!(
+                        "knowledge.sync_from: no configured connector `{name}` serves knowledge"
+                    );
+                }
             }
             println!(
                 "{}: OK ({} connector(s))",
