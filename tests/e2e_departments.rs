@@ -347,3 +347,107 @@ async fn each_case_with_an_address_names_its_handling_office() {
             .all(|c| c.handling_office.is_empty() || c.handling_office == district)
     );
 }
+
+/// The knowledge search as the chatbot uses it (issue 13): the hub's own index answers in
+/// Korean as citizens type, bus routes stay merged in, and the content team replaces the base
+/// without a restart — a broken file refused, the served one kept.
+#[tokio::test]
+async fn knowledge_search_answers_citizens_and_imports_without_a_restart() {
+    use pb::knowledge_service_client::KnowledgeServiceClient;
+    let demo = Demo::start();
+    let mut kb = KnowledgeServiceClient::new(demo.channel().await);
+    let chatbot = demo.token("chatbot");
+    let search = |q: &str| pb::SearchKnowledgeRequest {
+        query: q.into(),
+        category: String::new(),
+        limit: 5,
+    };
+    let r = kb
+        .search_knowledge(authed(search("주민등록증을 잃어버렸어요"), &chatbot))
+        .await
+        .expect("search")
+        .into_inner();
+    let first = r.entries.first().expect("an answer");
+    assert_eq!(first.category, "주민등록", "{:?}", first.question);
+    assert!(first.question.contains("주민등록증"), "{}", first.question);
+    assert_eq!(r.index_generation, 1);
+    let r = kb
+        .search_knowledge(authed(search("60-3번 버스 어디 가요"), &chatbot))
+        .await
+        .expect("bus search")
+        .into_inner();
+    let first = r.entries.first().expect("a route");
+    assert_eq!(first.category, "버스노선");
+    assert!(first.question.starts_with("60-3번"), "{}", first.question);
+
+    // Import: only the admin role; a broken base is refused with the entry named.
+    let admin = demo.token("admin");
+    let base = std::fs::read_to_string(demo.dir().join("knowledge-base.toml")).unwrap();
+    let e = kb
+        .reload_knowledge(authed(
+            pb::ReloadKnowledgeRequest {
+                content: base.clone(),
+            },
+            &chatbot,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::PermissionDenied);
+    let broken = base.replacen("review_every = \"1y\"", "review_every = \"yearly\"", 1);
+    let e = kb
+        .reload_knowledge(authed(
+            pb::ReloadKnowledgeRequest { content: broken },
+            &admin,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), tonic::Code::InvalidArgument);
+    assert!(e.message().contains("review_every"), "{}", e.message());
+    // The CLI an operator runs: a new entry, served at once as generation 2.
+    let added = format!(
+        "{base}\n[[entry]]\nid = \"E2E-001\"\ncategory = \"반려동물\"\nquestion = \"햄스터 분양은 어디서 받나요?\"\nanswer = \"동물보호센터에 문의하세요.\"\ndepartment = \"축산과\"\nphone = \"031-980-5150\"\nreviewed_at = \"2026-01-01\"\nreview_every = \"90d\"\nstatus = \"active\"\n"
+    );
+    let file = demo.dir().join("import.toml");
+    std::fs::write(&file, &added).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_minwon-hub"))
+        .args(["knowledge", "import"])
+        .arg(&file)
+        .args(["--hub", &demo.hub_url()])
+        .env("MINWON_TOKEN", &admin)
+        .output()
+        .expect("run the import");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(said.contains("generation 2"), "{said}");
+    let r = kb
+        .search_knowledge(authed(search("햄스터 분양"), &chatbot))
+        .await
+        .expect("search after import")
+        .into_inner();
+    assert_eq!(r.index_generation, 2);
+    assert_eq!(r.entries.first().map(|e| e.id.as_str()), Some("E2E-001"));
+    assert_eq!(
+        std::fs::read_to_string(demo.dir().join("knowledge-base.toml")).unwrap(),
+        added,
+        "the import is written where the hub re-reads"
+    );
+    // The content team's review list.
+    let due = kb
+        .list_knowledge_due_for_review(authed(
+            pb::ListKnowledgeDueForReviewRequest {
+                as_of: "2027-06-01".into(),
+                limit: 0,
+            },
+            &admin,
+        ))
+        .await
+        .expect("due list")
+        .into_inner();
+    assert!(due.total_due > 0 && !due.entries.is_empty());
+    assert!(due.entries.iter().all(|e| e.due_on.as_str() < "2027-06-01"));
+    assert_eq!(due.index_generation, 2);
+}

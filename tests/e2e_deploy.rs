@@ -795,12 +795,25 @@ fn example_config_passes_check_config() {
     let (ok, out) = check_config(&path, &off);
     assert!(ok, "{out}");
     assert!(out.contains("warning: audit.checkpoints = false"), "{out}");
+    // A knowledge sync from a connector that is not there is a config error naming the key.
+    let (ok, out) = check_config(
+        &path,
+        &[
+            off[0].clone(),
+            (
+                "MINWON_KNOWLEDGE__SYNC_FROM".to_string(),
+                "\"parking\"".to_string(),
+            ),
+        ],
+    );
+    assert!(!ok && out.contains("knowledge.sync_from"), "{out}");
     // Every table the hub reads is present and documented.
     for table in [
         "[server]",
         "[auth]",
         "[audit]",
         "[fanout]",
+        "[knowledge]",
         "[resilience.defaults]",
         "[resilience.defaults.breaker]",
         "[resilience.defaults.retry]",

@@ -32,6 +32,9 @@ pub struct HubConfig {
     /// The access policy.
     #[serde(default)]
     pub policy: PolicyConfig,
+    /// The hub's own knowledge index: base file, synonyms, refresh.
+    #[serde(default)]
+    pub knowledge: crate::knowledge::KnowledgeConfig,
     /// The knowledge-gap report: what counts as a weak answer, and the writer's bounds.
     #[serde(default)]
     pub knowledge_gaps: crate::gaps::GapsConfig,
@@ -461,6 +464,15 @@ impl HubConfig {
         }
         fix(&mut self.audit.subject_key_file);
         if let Some(p) = self.policy.file.as_mut() {
+            fix(p);
+        }
+        for p in [
+            self.knowledge.file.as_mut(),
+            self.knowledge.synonyms_file.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
             fix(p);
         }
         // Connector tables stay TOML until their crate parses them: their TLS files are

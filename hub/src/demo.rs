@@ -166,6 +166,14 @@ checkpoint_every_secs = 30
 default_deadline_ms = 3000
 max_deadline_ms = 10000
 
+# The hub's own knowledge index: the SAMPLE base, copied here at the first start so
+# `minwon-hub knowledge import FILE` has a file to replace; Saeol's consultation base synced
+# in; both re-read every 5 minutes.
+[knowledge]
+file = "knowledge-base.toml"
+sync_from = "saeol"
+refresh_secs = 300
+
 # Prometheus text on an admin port (port 0: any free port, see demo-endpoints.json). Set
 # otlp_endpoint (or MINWON_TELEMETRY__OTLP_ENDPOINT) to export traces and metrics over OTLP.
 [telemetry]
@@ -245,6 +253,10 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
         let _ = std::fs::remove_file(dir.join(f));
     }
     ensure_keys(dir)?;
+    let base = dir.join("knowledge-base.toml");
+    if !base.exists() {
+        write_atomic(&base, crate::knowledge::base::BUNDLED)?;
+    }
     let pop = Population::default_demo();
     let sims = start_simulators(&pop, opts.sim_base_port).await?;
     let listener = tokio::net::TcpListener::bind(opts.listen)

@@ -13,7 +13,8 @@
 //!
 //! Around them: [`telemetry`] (logs, OpenTelemetry, Prometheus), [`health`] (gRPC health per service), [`web`] (gRPC-Web and CORS), [`config`] (TOML + `MINWON_…` environment overrides), [`registry`] (the one
 //! list of connectors), [`directory`] (the eup/myeon/dong offices and address routing), [`gaps`] (the
-//! knowledge-gap report), [`keys`] (key material), [`server`] (the gRPC server and its
+//! knowledge-gap report), [`knowledge`] (the consultation knowledge index and its refresh; CLI in
+//! [`knowledge_cli`]), [`keys`] (key material), [`server`] (the gRPC server and its
 //! shutdown), and [`demo`] (simulated back-ends + hub + demo files).
 
 pub mod api;
@@ -28,6 +29,8 @@ pub mod fanout;
 pub mod gaps;
 pub mod health;
 pub mod keys;
+pub mod knowledge;
+pub mod knowledge_cli;
 pub mod policy;
 pub mod registry;
 pub mod resilience;

@@ -58,7 +58,7 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
-    /// The consultation knowledge base, for the content team.
+    /// The consultation knowledge base: import, reload, review dates, offline check.
     Knowledge {
         #[command(subcommand)]
         command: KnowledgeCommand,
@@ -156,6 +156,35 @@ enum AuditCommand {
 
 #[derive(Subcommand)]
 enum KnowledgeCommand {
+    /// Sends a base file to a running hub, which checks it, indexes it, writes it to its
+    /// configured `[knowledge] file` and serves it without a restart (admin role).
+    Import {
+        /// The base file (TOML `[[entry]]`s, as hub/knowledge/base.toml).
+        file: PathBuf,
+        #[command(flatten)]
+        target: minwon_hub::knowledge_cli::HubTarget,
+    },
+    /// Asks a running hub to re-read its configured base file now.
+    Reload {
+        #[command(flatten)]
+        target: minwon_hub::knowledge_cli::HubTarget,
+    },
+    /// Lists, as CSV, the active entries past their review date (admin role).
+    Due {
+        /// Judge by this day (YYYY-MM-DD) instead of today.
+        #[arg(long)]
+        as_of: Option<String>,
+        /// At most this many entries (1 to 1000).
+        #[arg(long, default_value_t = 1000)]
+        limit: u32,
+        #[command(flatten)]
+        target: minwon_hub::knowledge_cli::HubTarget,
+    },
+    /// Checks and indexes a base file offline, as the hub would before serving it.
+    Check {
+        /// The base file.
+        file: PathBuf,
+    },
     /// Write the knowledge-gap report (searches that found nothing or only weak hits,
     /// scrubbed of personal data) as knowledge-gaps.html and knowledge-gaps.csv.
     Gaps {
@@ -280,7 +309,16 @@ async fn main() -> Result<()> {
         }
         Command::Knowledge { command } => {
             telemetry::init(format, None)?;
+            use minwon_hub::knowledge_cli as k;
             match command {
+                KnowledgeCommand::Import { file, target } => k::import(&target, Some(&file)).await,
+                KnowledgeCommand::Reload { target } => k::import(&target, None).await,
+                KnowledgeCommand::Due {
+                    as_of,
+                    limit,
+                    target,
+                } => k::due(&target, as_of.as_deref(), limit).await,
+                KnowledgeCommand::Check { file } => k::check(&file),
                 KnowledgeCommand::Gaps {
                     config,
                     from,
@@ -302,7 +340,8 @@ async fn main() -> Result<()> {
         Command::CheckConfig { config } => {
             telemetry::init(format, None)?;
             let cfg = HubConfig::load(&config)?;
-            minwon_hub::registry::Registry::from_config(&cfg.connectors, &cfg.resilience)?;
+            let registry =
+                minwon_hub::registry::Registry::from_config(&cfg.connectors, &cfg.resilience)?;
             server::load_policy(&cfg)?;
             keys::read_public_key(&cfg.auth.jwt_public_key_file)?;
             if cfg.audit.checkpoints {
@@ -322,6 +361,16 @@ async fn main() -> Result<()> {
                     "audit store: PostgreSQL {}",
                     minwon_hub::config::redacted_url(url)
                 );
+            }
+            if cfg.knowledge.index {
+                minwon_hub::knowledge::KnowledgeStore::open(&cfg.knowledge)?;
+                if let Some(name) = &cfg.knowledge.sync_from
+                    && !registry.knowledge.iter().any(|(n, _, _)| n == name)
+                {
+                    anyhow::bail!(
+                        "knowledge.sync_from: no configured connector `{name}` serves knowledge"
+                    );
+                }
             }
             println!(
                 "{}: OK ({} connector(s))",

@@ -52,7 +52,36 @@ pub async fn build_hub(cfg: &HubConfig) -> Result<Arc<Hub>> {
         crate::gaps::open_store(&cfg.audit).await?,
         &cfg.knowledge_gaps,
     );
+    let knowledge = if cfg.knowledge.index {
+        let mut store = crate::knowledge::KnowledgeStore::open(&cfg.knowledge)?;
+        if let Some(name) = &cfg.knowledge.sync_from {
+            let (_, source, guard) = registry
+                .knowledge
+                .iter()
+                .find(|(n, _, _)| n == name)
+                .with_context(|| {
+                    format!(
+                        "knowledge.sync_from: no configured connector `{name}` serves knowledge"
+                    )
+                })?;
+            store = store.with_sync_source(crate::knowledge::sync::SyncSource {
+                name: name.clone(),
+                source: source.clone(),
+                guard: guard.clone(),
+            });
+        }
+        let snap = store.current();
+        tracing::info!(
+            entries = snap.entries.len(),
+            active = snap.active(),
+            "knowledge index built"
+        );
+        Some(Arc::new(store))
+    } else {
+        None
+    };
     Ok(Arc::new(Hub {
+        knowledge,
         registry,
         auth,
         audit,
@@ -107,6 +136,10 @@ pub async fn serve(
     });
     let watcher = tokio::spawn(health::watch(hub.clone(), reporter));
     let key_refresh = hub.auth.spawn_refresh();
+    let knowledge_refresh = hub
+        .knowledge
+        .as_ref()
+        .and_then(|k| k.spawn_refresh(k.refresh_every()));
     // Reflection in both versions: grpcurl speaks v1, while Python's grpcio-reflection,
     // Evans, Postman and older grpcurl speak only v1alpha.
     let reflection_builder = || {
@@ -166,6 +199,9 @@ pub async fn serve(
     tracing::info!("shutting down: finishing in-flight calls");
     watcher.abort();
     key_refresh.iter().for_each(tokio::task::JoinHandle::abort);
+    knowledge_refresh
+        .iter()
+        .for_each(tokio::task::JoinHandle::abort);
     if let Some(m) = metrics {
         m.abort();
     }

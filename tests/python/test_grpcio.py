@@ -7,6 +7,7 @@ proto/minwon/v1/*.proto with grpcio-tools at run time, and checks:
   cases, one status per source, an audit id, personal fields masked;
 - grpc.health.v1.Health/Check for "" and for minwon.v1.CitizenCaseService: SERVING;
 - grpc.reflection.v1alpha answers grpcio-reflection's own descriptor database client;
+- minwon.v1.KnowledgeService/SearchKnowledge answers a colloquial Korean question;
 - grpc.reflection.v1.ServerReflection lists minwon.v1.CitizenCaseService and
   grpc.health.v1.Health (and can describe the case service without the .proto files).
 - minwon.v1.DirectoryService/FindOffice routes an address to its eup/myeon/dong office for a
@@ -336,3 +337,21 @@ def test_knowledge_gaps_for_the_admin(protos, demo, channel):
             timeout=RPC_TIMEOUT_S,
         )
     assert e.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_knowledge_search_in_korean(demo, channel, protos):
+    """The chatbot's knowledge search (issue 13) as a grpcio client calls it: the hub's own
+    index answers a colloquial Korean question with the ID-card entry first and names the
+    index generation."""
+    kpb = importlib.import_module("minwon.v1.knowledge_pb2")
+    kpb_grpc = importlib.import_module("minwon.v1.knowledge_pb2_grpc")
+    stub = kpb_grpc.KnowledgeServiceStub(channel)
+    resp = stub.SearchKnowledge(
+        kpb.SearchKnowledgeRequest(query="주민등록증을 잃어버렸어요", limit=3),
+        metadata=[("authorization", f"Bearer {demo.tokens['chatbot']}")],
+        timeout=RPC_TIMEOUT_S,
+    )
+    assert resp.index_generation >= 1, resp
+    assert resp.entries, "an answer"
+    first = resp.entries[0]
+    assert first.category == "주민등록" and "주민등록증" in first.question, first

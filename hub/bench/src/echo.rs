@@ -32,6 +32,7 @@ impl KnowledgeService for Echo {
                 score: 1.0,
             }],
             total_matches: 1,
+            index_generation: 0,
         }))
     }
 
@@ -51,6 +52,26 @@ impl KnowledgeService for Echo {
     ) -> Result<Response<pb::MarkKnowledgeGapAnsweredResponse>, Status> {
         Err(Status::unimplemented(
             "the echo baseline serves SearchKnowledge only",
+        ))
+    }
+
+    // The baseline measures one unary RPC; the admin RPCs of the service are answered as a
+    // server without them would answer.
+    async fn reload_knowledge(
+        &self,
+        _: Request<pb::ReloadKnowledgeRequest>,
+    ) -> Result<Response<pb::ReloadKnowledgeResponse>, Status> {
+        Err(Status::unimplemented(
+            "the echo baseline answers SearchKnowledge only",
+        ))
+    }
+
+    async fn list_knowledge_due_for_review(
+        &self,
+        _: Request<pb::ListKnowledgeDueForReviewRequest>,
+    ) -> Result<Response<pb::ListKnowledgeDueForReviewResponse>, Status> {
+        Err(Status::unimplemented(
+            "the echo baseline answers SearchKnowledge only",
         ))
     }
 }

@@ -8,7 +8,7 @@
 //! - [`load`] — closed- and open-loop gRPC load generators with checked answers.
 //! - [`echo`] — the bare tonic baseline server; [`nullhub`] — the hub over six null
 //!   connectors; [`realhub`] — the real hub and simulators.
-//! - [`m1`] … [`m6`] — the measures.
+//! - [`m1`] … [`m6`] — the measures; [`knowledge`] — search quality over the evaluation set.
 //!
 //! Hidden subcommands (`serve-echo`, `serve-null-hub`, `serve-hub`, `sims`) are the child
 //! processes the measures start; they stop when their stdin closes.
@@ -19,6 +19,7 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod echo;
+mod knowledge;
 mod load;
 mod m1;
 mod m2;
@@ -66,6 +67,16 @@ enum Cmd {
     M6,
     /// Everything, in one run.
     All,
+    /// Knowledge search quality: top-1, top-3 and MRR over the evaluation set (not part of
+    /// `all`: it measures answers, not speed, and writes no results row).
+    Knowledge {
+        /// A base file instead of the bundled sample.
+        #[arg(long)]
+        base: Option<PathBuf>,
+        /// An evaluation set instead of `hub/knowledge/eval.toml`.
+        #[arg(long)]
+        set: Option<PathBuf>,
+    },
     #[command(hide = true)]
     ServeEcho,
     #[command(hide = true)]
@@ -100,6 +111,7 @@ fn main() -> Result<()> {
             return pin::one_worker_runtime()?.block_on(realhub::serve_hub(&config));
         }
         Cmd::Sims => return pin::one_worker_runtime()?.block_on(realhub::serve_simulators()),
+        Cmd::Knowledge { base, set } => return knowledge::run(base, set),
         _ => {}
     }
     let quiet = tracing_subscriber::EnvFilter::try_from_default_env()

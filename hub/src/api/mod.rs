@@ -8,6 +8,7 @@ mod citizen;
 mod directory;
 mod gaps;
 mod knowledge;
+mod knowledge_admin;
 mod layer;
 mod self_service;
 mod status;
@@ -26,6 +27,7 @@ use crate::config::FanoutConfig;
 use crate::registry::Registry;
 use crate::validate::Purpose;
 use minwon_audit::{Action, AuditLog, Outcome, Receipt, RecordDraft, Subject, SubjectKey};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 use tonic::Status;
@@ -50,6 +52,9 @@ pub struct Hub {
     pub audit_timeout: Duration,
     /// The knowledge-gap counter and its store.
     pub gaps: crate::gaps::GapRecorder,
+    /// The hub's own knowledge index (`[knowledge] index = true`); `None` forwards searches
+    /// to the connectors' knowledge sources only.
+    pub knowledge: Option<Arc<crate::knowledge::KnowledgeStore>>,
 }
 
 /// Trace context of one request: the caller's W3C `traceparent` continued, or a new trace.

@@ -77,3 +77,15 @@ pub fn audit_unavailable() -> Status {
 pub fn denied(reason: &str) -> Status {
     Status::permission_denied(reason.to_string())
 }
+
+/// A knowledge import or reload that failed: a base or synonym table breaking a rule is the
+/// caller's to fix when they sent it (`sent`), the operator's when it is the hub's own file.
+pub fn from_knowledge(e: &crate::knowledge::KnowledgeError, sent: bool) -> Status {
+    use crate::knowledge::KnowledgeError as K;
+    let m = format!("{e}; the served knowledge base is unchanged");
+    match e {
+        K::Base(_) | K::Synonyms(_) if sent => Status::invalid_argument(m),
+        K::Base(_) | K::Synonyms(_) | K::Io { .. } => Status::failed_precondition(m),
+        K::Index(_) => Status::internal(m),
+    }
+}
