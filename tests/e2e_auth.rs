@@ -2,6 +2,8 @@
 
 #[path = "e2e_auth/issuers.rs"]
 mod issuers;
+#[path = "e2e_auth/rich_errors.rs"]
+mod rich_errors;
 #[path = "e2e_auth/self_service.rs"]
 mod self_service;
 mod support;

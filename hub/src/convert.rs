@@ -143,12 +143,12 @@ fn personal_value(p: &minwon_connector_sdk::PersonalData, f: PersonalField) -> O
 }
 
 /// A source status for the wire.
-pub fn source_status(o: &SourceOutcome) -> pb::SourceStatus {
+pub fn source_status(o: &SourceOutcome, lang: crate::api::Lang) -> pb::SourceStatus {
     pb::SourceStatus {
         source: o.source.clone(),
         state: state(o.state) as i32,
         latency_ms: o.latency.as_millis().min(u32::MAX as u128) as u32,
-        detail: o.detail.clone(),
+        detail: crate::api::i18n::source_detail(o.state, &o.detail, lang),
     }
 }
 

@@ -37,6 +37,8 @@ pub(super) struct Prepared {
     plan: fanout::Plan,
     /// Every key of the query, each its own data subject.
     subjects: Vec<Subject>,
+    /// The language of human messages (`accept-language`).
+    lang: super::Lang,
 }
 
 impl CitizenApi {
@@ -101,6 +103,7 @@ pub(super) async fn prepare_query(
         trace,
         plan,
         subjects,
+        lang: super::Lang::of_metadata(md),
     })
 }
 
@@ -144,7 +147,10 @@ pub(super) async fn answer_overview(
             .position(|n| *n == o.source)
             .unwrap_or(usize::MAX)
     });
-    let sources = outcomes.iter().map(convert::source_status).collect();
+    let sources = outcomes
+        .iter()
+        .map(|o| convert::source_status(o, p.lang))
+        .collect();
     let cases = outcomes
         .into_iter()
         .flat_map(|o| {
@@ -193,6 +199,7 @@ impl CitizenApi {
             &p.trace,
         );
         let audit_id = hub.record(draft).await?.audit_id;
+        let lang = p.lang;
         let settled = futures::stream::iter(p.plan.settled);
         let live = fanout::run(
             p.plan.calls,
@@ -201,7 +208,7 @@ impl CitizenApi {
             Some(p.trace.outgoing),
         );
         let stream = settled.chain(live).map(move |o| {
-            let status = convert::source_status(&o);
+            let status = convert::source_status(&o, lang);
             let access = o.access.clone();
             Ok(pb::SourceResult {
                 status: Some(status),

@@ -123,18 +123,37 @@ where
                 let start = Instant::now();
                 let peer = crate::auth::peer_of(req.extensions());
                 let metadata = tonic::metadata::MetadataMap::from_headers(req.headers().clone());
+                let lang = super::Lang::of(req.headers());
                 let response = match hub.auth.authenticate_parts(&metadata, peer).await {
                     Ok(principal) => {
                         req.extensions_mut().insert(principal);
-                        inner.call(req).await?
+                        let response = inner.call(req).await?;
+                        localized(response, lang)
                     }
-                    Err(e) => super::status::from_auth(&e).into_http(),
+                    Err(e) => super::i18n::localize(super::status::from_auth(&e), lang).into_http(),
                 };
                 crate::telemetry::count_rpc(method, &response, start.elapsed());
                 Ok(response)
             }
             .instrument(span),
         )
+    }
+}
+
+/// An error answered before any message (trailers-only: the status is in the headers) worded
+/// for `lang`; anything else unchanged.
+fn localized(
+    response: http::Response<tonic::body::Body>,
+    lang: super::Lang,
+) -> http::Response<tonic::body::Body> {
+    if lang == super::Lang::En {
+        return response;
+    }
+    match Status::from_header_map(response.headers()) {
+        Some(status) if status.code() != tonic::Code::Ok => {
+            super::i18n::localize(status, lang).into_http()
+        }
+        _ => response,
     }
 }
 
