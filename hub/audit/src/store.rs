@@ -6,7 +6,7 @@
 //! stored head ([`AuditError::Conflict`]), so two writers can never fork the chain. It also
 //! keeps the signed [`Checkpoint`]s the writer makes.
 
-use crate::{AccessRecord, AuditError, Checkpoint, Outcome};
+use crate::{AccessRecord, Action, AuditError, Checkpoint, Outcome};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -73,6 +73,18 @@ pub struct RecordFilter {
     pub purpose_code: Option<String>,
     /// Only this outcome.
     pub outcome: Option<Outcome>,
+    /// Only this role, e.g. `counselor`.
+    pub role: Option<String>,
+    /// Only this department, exact.
+    pub department: Option<String>,
+    /// Only this channel, e.g. `desktop`.
+    pub channel: Option<String>,
+    /// Only records that consulted this back-end source, e.g. `tax`.
+    pub source: Option<String>,
+    /// Only this API operation, e.g. `GetCitizenOverview`.
+    pub operation: Option<String>,
+    /// Only this action (view or export).
+    pub action: Option<Action>,
     /// Only records with a sequence greater than this (0 = from the start).
     pub after_sequence: u64,
     /// At most this many records.
@@ -94,6 +106,12 @@ impl Default for RecordFilter {
             subject_hmacs: Vec::new(),
             purpose_code: None,
             outcome: None,
+            role: None,
+            department: None,
+            channel: None,
+            source: None,
+            operation: None,
+            action: None,
             after_sequence: 0,
             limit: Self::DEFAULT_LIMIT,
         }
@@ -181,5 +199,29 @@ pub async fn verify_store(store: &dyn AuditStore, page: usize) -> Result<u64, Au
         checked += records.len() as u64;
         filter.after_sequence = last.sequence;
         prev.clone_from(&last.hash);
+    }
+}
+
+impl RecordFilter {
+    /// The plain equality conditions on `access_record` columns (role, department, channel,
+    /// operation, action) as `(column, value)`, the same for every store. Column names are
+    /// fixed here, never taken from input.
+    pub(crate) fn column_conditions(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let text = [
+            ("role", &self.role),
+            ("department", &self.department),
+            ("channel", &self.channel),
+            ("operation", &self.operation),
+        ];
+        for (column, value) in text {
+            if let Some(v) = value {
+                out.push((column, v.clone()));
+            }
+        }
+        if let Some(action) = self.action {
+            out.push(("action", action.as_str().to_string()));
+        }
+        out
     }
 }

@@ -271,6 +271,13 @@ impl AuditStore for PostgresStore {
         if let Some(outcome) = filter.outcome {
             cond("outcome =", Box::new(outcome.as_str().to_string()));
         }
+        for (column, value) in filter.column_conditions() {
+            cond(&format!("{column} ="), Box::new(value));
+        }
+        if let Some(source) = &filter.source {
+            // `sources` is a JSON array of strings in TEXT.
+            cond("sources::jsonb ?", Box::new(source.clone()));
+        }
         for hmac in &filter.subject_hmacs {
             args.push(Box::new(hmac.clone()));
             sql.push_str(&format!(

@@ -4,7 +4,7 @@ use super::harness::TestDb;
 use super::{all_records, chained, draft, insert_sql, seqs};
 use chrono::DateTime;
 use minwon_audit::{
-    AuditError, AuditLog, Checkpoint, GENESIS_HASH, GroupCommitConfig, Outcome, RecordFilter,
+    Action, AuditError, AuditLog, Checkpoint, GENESIS_HASH, GroupCommitConfig, Outcome, RecordFilter,
     Subject, seal, verify_chain, verify_store,
 };
 use std::sync::Arc;
@@ -153,6 +153,84 @@ pub async fn query_filters_by_time_account_subject_purpose_outcome_and_pages(db:
         .await
         .is_empty()
     );
+}
+
+pub async fn query_filters_by_role_department_channel_source_operation_and_action(
+    db: &dyn TestDb,
+) {
+    let store = db.store();
+    let mut prev = GENESIS_HASH.to_string();
+    let records: Vec<_> = (1..=12)
+        .map(|seq| {
+            let mut d = draft(seq);
+            match seq % 4 {
+                0 => {
+                    d.role = "auditor".into();
+                    d.department = "감사담당관".into();
+                    d.operation = "QueryAccessRecords".into();
+                    d.sources.clear();
+                }
+                1 => {
+                    d.channel = "sms".into();
+                    // "tax" must match the element, not a substring of another source.
+                    d.sources = vec!["taxi".into(), "water".into()];
+                }
+                2 => d.action = Action::Export,
+                _ => {}
+            }
+            let r = seal(seq, &prev, d);
+            prev.clone_from(&r.hash);
+            r
+        })
+        .collect();
+    store.append(&records).await.unwrap();
+    let q = |f: RecordFilter| {
+        let store = Arc::clone(&store);
+        async move { seqs(&store.query(&f).await.unwrap()) }
+    };
+    let all = RecordFilter::default;
+    let auditors = q(RecordFilter {
+        role: Some("auditor".into()),
+        ..all()
+    });
+    assert_eq!(auditors.await, vec![4, 8, 12]);
+    let department = q(RecordFilter {
+        department: Some("감사담당관".into()),
+        ..all()
+    });
+    assert_eq!(department.await, vec![4, 8, 12]);
+    let sms = q(RecordFilter {
+        channel: Some("sms".into()),
+        ..all()
+    });
+    assert_eq!(sms.await, vec![1, 5, 9]);
+    let tax = q(RecordFilter {
+        source: Some("tax".into()),
+        ..all()
+    });
+    assert_eq!(tax.await, vec![2, 3, 6, 7, 10, 11]);
+    let water = q(RecordFilter {
+        source: Some("water".into()),
+        ..all()
+    });
+    assert_eq!(water.await, vec![1, 5, 9]);
+    let operation = q(RecordFilter {
+        operation: Some("QueryAccessRecords".into()),
+        ..all()
+    });
+    assert_eq!(operation.await, vec![4, 8, 12]);
+    let exports = q(RecordFilter {
+        action: Some(Action::Export),
+        ..all()
+    });
+    assert_eq!(exports.await, vec![2, 6, 10]);
+    let combined = q(RecordFilter {
+        source: Some("tax".into()),
+        action: Some(Action::View),
+        account: Some("counselor01".into()),
+        ..all()
+    });
+    assert_eq!(combined.await, vec![7]);
 }
 
 pub async fn an_append_that_does_not_continue_the_head_is_refused_and_writes_nothing(
