@@ -29,6 +29,8 @@
 //! - [`export`]: [`export_recorded`] / [`export`] bundles (JSONL or CSV) sealed by an
 //!   export-time checkpoint and a signed [`manifest`], and [`verify_bundle`]; [`csv`] is
 //!   their CSV dialect.
+//! - [`review`]: the monthly access review ([`review::AccessReview`]: per-account summary,
+//!   flags with their records, sign-offs); [`kst`]: KST days and months.
 //! - [`error`]: [`AuditError`]; its messages never contain personal data.
 //!
 //! Typical use:
@@ -59,9 +61,11 @@ pub mod error;
 pub mod export;
 mod headcheck;
 pub mod keys;
+pub mod kst;
 pub mod manifest;
 pub mod postgres;
 pub mod record;
+pub mod review;
 pub mod sqlite;
 pub mod store;
 pub mod subject;

@@ -4,8 +4,8 @@ use super::harness::TestDb;
 use super::{all_records, chained, draft, insert_sql, seqs};
 use chrono::DateTime;
 use minwon_audit::{
-    Action, AuditError, AuditLog, Checkpoint, GENESIS_HASH, GroupCommitConfig, Outcome, RecordFilter,
-    Subject, seal, verify_chain, verify_store,
+    Action, AuditError, AuditLog, Checkpoint, GENESIS_HASH, GroupCommitConfig, Outcome,
+    RecordFilter, Subject, seal, verify_chain, verify_store,
 };
 use std::sync::Arc;
 
@@ -155,9 +155,7 @@ pub async fn query_filters_by_time_account_subject_purpose_outcome_and_pages(db:
     );
 }
 
-pub async fn query_filters_by_role_department_channel_source_operation_and_action(
-    db: &dyn TestDb,
-) {
+pub async fn query_filters_by_role_department_channel_source_operation_and_action(db: &dyn TestDb) {
     let store = db.store();
     let mut prev = GENESIS_HASH.to_string();
     let records: Vec<_> = (1..=12)
