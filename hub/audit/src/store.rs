@@ -178,11 +178,52 @@ pub fn check_continues(
 /// bad sequence. A record deleted from the end cannot be seen here: compare the count with a
 /// checkpoint or receipt kept elsewhere.
 pub async fn verify_store(store: &dyn AuditStore, page: usize) -> Result<u64, AuditError> {
+    verify_store_from(store, page, 1).await
+}
+
+/// The stored record just before `from_sequence` as `(sequence, hash)`, its own hash
+/// recomputed (so a run verified from it starts on a sound link); `None` for 0 or 1.
+pub async fn record_before(
+    store: &dyn AuditStore,
+    from_sequence: u64,
+) -> Result<Option<(u64, String)>, AuditError> {
+    if from_sequence <= 1 {
+        return Ok(None);
+    }
+    let before = from_sequence - 1;
+    let found = store
+        .query(&RecordFilter {
+            after_sequence: before - 1,
+            limit: 1,
+            ..RecordFilter::default()
+        })
+        .await?;
+    match found.first() {
+        Some(r) if r.sequence == before => {
+            crate::verify_chain(std::slice::from_ref(r), Some(&r.prev_hash))?;
+            Ok(Some((r.sequence, r.hash.clone())))
+        }
+        _ => Err(AuditError::corrupt(before, "record missing")),
+    }
+}
+
+/// [`verify_store`] from record `from_sequence` on (0 or 1: from genesis), linked to the
+/// stored record before it. Returns how many records were checked.
+pub async fn verify_store_from(
+    store: &dyn AuditStore,
+    page: usize,
+    from_sequence: u64,
+) -> Result<u64, AuditError> {
+    let (after, prev) = match record_before(store, from_sequence).await? {
+        Some(link) => link,
+        None => (0, crate::GENESIS_HASH.to_string()),
+    };
     let mut filter = RecordFilter {
         limit: page.max(1),
+        after_sequence: after,
         ..RecordFilter::default()
     };
-    let mut prev = crate::GENESIS_HASH.to_string();
+    let mut prev = prev;
     let mut checked = 0u64;
     loop {
         let records = store.query(&filter).await?;
