@@ -27,6 +27,7 @@ pub mod keys;
 pub mod policy;
 pub mod registry;
 pub mod resilience;
+pub mod review;
 pub mod server;
 pub mod telemetry;
 pub mod trail;

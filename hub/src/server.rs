@@ -55,6 +55,7 @@ pub async fn build_hub(cfg: &HubConfig) -> Result<Arc<Hub>> {
         subject_key,
         fanout: cfg.fanout.clone(),
         audit_timeout: Duration::from_millis(cfg.audit.write_timeout_ms),
+        review: cfg.audit.review.clone(),
     }))
 }
 

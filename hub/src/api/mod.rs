@@ -4,6 +4,8 @@
 
 mod admin;
 mod audit;
+mod audit_query;
+mod audit_review;
 mod citizen;
 mod knowledge;
 mod status;
@@ -41,6 +43,8 @@ pub struct Hub {
     pub fanout: FanoutConfig,
     /// How long a call waits for its access record.
     pub audit_timeout: Duration,
+    /// Office hours, holidays and thresholds of the monthly access review.
+    pub review: minwon_audit::review::ReviewConfig,
 }
 
 /// Trace context of one request: the caller's W3C `traceparent` continued, or a new trace.
