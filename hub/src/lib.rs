@@ -13,12 +13,14 @@
 //!
 //! Around them: [`telemetry`] (logs, OpenTelemetry, Prometheus), [`health`] (gRPC health per service), [`web`] (gRPC-Web and CORS), [`config`] (TOML + `MINWON_…` environment overrides), [`registry`] (the one
 //! list of connectors), [`keys`] (key material), [`server`] (the gRPC server and its
-//! shutdown), and [`demo`] (simulated back-ends + hub + demo files).
+//! shutdown), [`console`] (the auditor's web console on the admin port), [`review`] (the
+//! monthly access review), and [`demo`] (simulated back-ends + hub + demo files).
 
 pub mod api;
 pub mod audit_cli;
 pub mod auth;
 pub mod config;
+pub mod console;
 pub mod convert;
 pub mod demo;
 pub mod fanout;
