@@ -30,6 +30,7 @@ pub mod policy;
 pub mod registry;
 pub mod resilience;
 pub mod review;
+pub mod review_cli;
 pub mod server;
 pub mod telemetry;
 pub mod trail;

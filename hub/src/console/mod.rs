@@ -51,6 +51,7 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 
 const CONSOLE_CSS: &str = include_str!("assets/console.css");
 const CONSOLE_JS: &str = include_str!("assets/console.js");
+const ICON_SVG: &str = include_str!("assets/icon.svg");
 
 /// The `/console` routes over `hub`.
 pub fn router(hub: Arc<Hub>) -> Router {
@@ -83,6 +84,10 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route(
             "/console/assets/print.css",
             get(|| asset(report::PRINT_CSS, "text/css")),
+        )
+        .route(
+            "/console/assets/icon.svg",
+            get(|| asset(ICON_SVG, "image/svg+xml")),
         )
         .route(
             "/console/assets/console.js",

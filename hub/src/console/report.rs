@@ -29,7 +29,10 @@ pub fn render(review: &AccessReview, generated_by: &str, styles: Styles) -> Mark
                 title { "개인정보 접속기록 점검 보고서 " (review.month) }
                 @match styles {
                     Styles::Inline => style { (PreEscaped(PRINT_CSS)) },
-                    Styles::Linked => link rel="stylesheet" href="/console/assets/print.css";,
+                    Styles::Linked => {
+                        link rel="icon" href="/console/assets/icon.svg" type="image/svg+xml";
+                        link rel="stylesheet" href="/console/assets/print.css";
+                    },
                 }
             }
             body.report {

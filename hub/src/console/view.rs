@@ -38,6 +38,7 @@ pub fn page(p: Page, session: Option<&Session>, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (p.title) " — minwon-hub 감사 콘솔" }
+                link rel="icon" href="/console/assets/icon.svg" type="image/svg+xml";
                 link rel="stylesheet" href="/console/assets/console.css";
                 script src="/console/assets/console.js" defer {}
             }
