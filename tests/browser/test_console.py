@@ -179,7 +179,8 @@ def test_an_auditor_reviews_the_month_in_the_browser(demo, citizen, browser):
     w.page.wait_for_selector("li.sign-off")
     assert "auditor-01" in w.page.locator("li.sign-off").first.inner_text()
     SHOTS.mkdir(parents=True, exist_ok=True)
-    w.page.screenshot(path=str(SHOTS / "console-review.png"), full_page=False)
+    # The README's picture: the review page down to the sign-off form.
+    w.page.screenshot(path=str(SHOTS / "console-review.png"), clip={"x": 0, "y": 0, "width": 1280, "height": 760})
 
     # A POST with a wrong CSRF token is refused, even with the session cookie.
     month = w.page.locator("#sign-off input[name=month]").get_attribute("value")
@@ -197,7 +198,9 @@ def test_an_auditor_reviews_the_month_in_the_browser(demo, citizen, browser):
     w.page.pdf(path=str(pdf), format="A4", print_background=True)
     if shutil.which("pdftoppm"):
         subprocess.run(
-            ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf), str(SHOTS / "printed-review")],
+            # Page 1 at 90 dpi (744 px wide), its upper part: the cover facts.
+            ["pdftoppm", "-png", "-r", "90", "-f", "1", "-l", "1", "-x", "0", "-y", "0", "-W", "744", "-H", "420",
+             "-singlefile", str(pdf), str(SHOTS / "printed-review")],
             check=True,
         )
 
