@@ -188,7 +188,7 @@ pub async fn list(
 ) -> Response {
     let s = match session::require(&state, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let caller = Caller {
         hub: &state.hub,
@@ -240,7 +240,7 @@ fn subject_page(s: &Session, result: Option<Markup>) -> Response {
 pub async fn subject_form(State(state): State<Console>, headers: HeaderMap) -> Response {
     match session::require(&state, &headers) {
         Ok(s) => subject_page(&s, None),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -265,10 +265,10 @@ pub async fn subject_history(
 ) -> Response {
     let s = match session::require(&state, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if let Err(r) = session::check_csrf(&s, &form.csrf) {
-        return r;
+        return *r;
     }
     if form.rrn.trim().is_empty()
         && form.vehicle_number.trim().is_empty()

@@ -41,7 +41,7 @@ pub async fn show(
 ) -> Response {
     let s = match session::require(&state, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let month = q.month();
     let caller = Caller {
@@ -121,7 +121,7 @@ pub async fn print(
 ) -> Response {
     let s = match session::require(&state, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let caller = Caller {
         hub: &state.hub,
@@ -155,10 +155,10 @@ pub async fn sign_off(
 ) -> Response {
     let s = match session::require(&state, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if let Err(r) = session::check_csrf(&s, &form.csrf) {
-        return r;
+        return *r;
     }
     let caller = Caller {
         hub: &state.hub,

@@ -135,19 +135,19 @@ pub fn current(state: &Console, headers: &HeaderMap) -> Option<Session> {
 }
 
 /// The signed-in session, or a redirect to the sign-in page.
-pub fn require(state: &Console, headers: &HeaderMap) -> Result<Session, Response> {
-    current(state, headers).ok_or_else(|| Redirect::to("/console/login").into_response())
+pub fn require(state: &Console, headers: &HeaderMap) -> Result<Session, Box<Response>> {
+    current(state, headers).ok_or_else(|| Box::new(Redirect::to("/console/login").into_response()))
 }
 
 /// A POST's CSRF token must be the session's.
-pub fn check_csrf(session: &Session, sent: &str) -> Result<(), Response> {
+pub fn check_csrf(session: &Session, sent: &str) -> Result<(), Box<Response>> {
     if same(&session.csrf, sent) {
         Ok(())
     } else {
-        Err(view::error_response(
+        Err(Box::new(view::error_response(
             StatusCode::FORBIDDEN,
             "요청을 확인할 수 없습니다 (CSRF 토큰 불일치). 페이지를 새로 고친 뒤 다시 시도하세요.",
-        ))
+        )))
     }
 }
 
@@ -250,10 +250,10 @@ pub async fn logout(
 ) -> Response {
     let session = match require(&state, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     if let Err(r) = check_csrf(&session, &form.csrf) {
-        return r;
+        return *r;
     }
     if let Some(id) = cookie(&headers, COOKIE) {
         state.sessions.remove(id);

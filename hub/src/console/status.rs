@@ -20,7 +20,7 @@ pub async fn verify(
 ) -> Response {
     let s = match session::require(&state, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let caller = Caller {
         hub: &state.hub,
@@ -83,7 +83,7 @@ pub async fn connectors(
 ) -> Response {
     let s = match session::require(&state, &headers) {
         Ok(s) => s,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let caller = Caller {
         hub: &state.hub,
@@ -103,7 +103,7 @@ pub async fn connectors(
             } }
             tbody {
                 @for c in &list.connectors {
-                    @let st = c.stats.clone().unwrap_or_default();
+                    @let st = c.stats.unwrap_or_default();
                     tr {
                         td { (c.name) } td { (c.department) } td { (c.kind) }
                         td { (health_ko(c.health)) " " (c.health_detail) }
