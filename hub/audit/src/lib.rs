@@ -16,7 +16,8 @@
 //! - [`record`]: [`RecordDraft`] (what the hub fills in), [`AccessRecord`] (chained),
 //!   [`Receipt`], [`Action`], [`Outcome`].
 //! - [`chain`]: the hash chain, its canonical encoding, the audit id, and [`verify_chain`].
-//! - [`store`]: the [`AuditStore`] trait and [`RecordFilter`].
+//! - [`store`]: the [`AuditStore`] trait and [`RecordFilter`]; [`row`]: the one row type
+//!   (columns named once) both stores read and write.
 //! - [`sqlite`]: [`SqliteStore`], the embedded default (WAL, `synchronous=FULL`).
 //! - [`postgres`]: [`PostgresStore`], for production and replicas sharing one database
 //!   (advisory-locked appends, `synchronous_commit=on`).
@@ -66,6 +67,7 @@ pub mod manifest;
 pub mod postgres;
 pub mod record;
 pub mod review;
+pub mod row;
 pub mod sqlite;
 pub mod store;
 pub mod subject;

@@ -290,7 +290,7 @@ impl AuditStore for PostgresStore {
         let sql = format!(
             "SELECT {} FROM ({sql}) AS r LEFT JOIN access_subject AS s \
              ON s.sequence = r.sequence ORDER BY r.sequence, s.ordinal",
-            rows::COLUMNS
+            rows::columns()
         );
 
         let client = self.client().await?;

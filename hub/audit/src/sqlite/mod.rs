@@ -175,7 +175,7 @@ impl AuditStore for SqliteStore {
         let sql = format!(
             "SELECT {} FROM ({sql}) AS r LEFT JOIN access_subject AS s \
              ON s.sequence = r.sequence ORDER BY r.sequence, s.ordinal",
-            rows::COLUMNS
+            rows::columns()
         );
 
         self.with_conn(move |conn| {
