@@ -454,3 +454,50 @@ pub async fn a_head_rewritten_under_a_running_writer_fails_closed(db: &dyn TestD
     assert_eq!(db.store().head().await.unwrap().map(|h| h.0), Some(3));
     log.shutdown().await;
 }
+
+pub async fn a_months_review_reads_its_kst_month_and_later_sign_offs(db: &dyn TestDb) {
+    use minwon_audit::kst::Month;
+    use minwon_audit::review::{self, ReviewConfig, SIGN_OFF_OPERATION};
+    let store = db.store();
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    // 31 Oct 15:30Z is 1 Nov 00:30 KST (in); 30 Nov 15:00Z is 1 Dec 00:00 KST (out).
+    let times = [
+        "2026-10-31T14:59:59Z",
+        "2026-10-31T15:30:00Z",
+        "2026-11-10T01:00:00Z",
+        "2026-11-30T15:00:00Z",
+        "2026-12-02T01:00:00Z",
+    ];
+    let mut prev = GENESIS_HASH.to_string();
+    let records: Vec<_> = times
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut d = draft(i as u64 + 1);
+            d.time = at(t);
+            if i == 4 {
+                d.operation = SIGN_OFF_OPERATION.into();
+                d.subjects.clear();
+                d.account = "auditor-01".into();
+                d.purpose_note = review::sign_off_note(Month::parse("2026-11").unwrap(), "ok");
+            }
+            let r = seal(i as u64 + 1, &prev, d);
+            prev.clone_from(&r.hash);
+            r
+        })
+        .collect();
+    store.append(&records).await.unwrap();
+    let month = Month::parse("2026-11").unwrap();
+    let (in_month, sign_offs) = review::collect(store.as_ref(), month, 1).await.unwrap();
+    assert_eq!(seqs(&in_month), vec![2, 3]);
+    let r = review::build(
+        month,
+        &in_month,
+        &sign_offs,
+        &ReviewConfig::default(),
+        Default::default(),
+    );
+    assert_eq!(r.records, 2);
+    assert_eq!(r.sign_offs.len(), 1);
+    assert_eq!((r.sign_offs[0].sequence, r.sign_offs[0].comment.as_str()), (5, "ok"));
+}
