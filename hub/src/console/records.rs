@@ -106,7 +106,7 @@ impl Filters {
 }
 
 /// Percent-encodes a query value.
-fn encode(v: &str) -> String {
+pub(super) fn encode(v: &str) -> String {
     v.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

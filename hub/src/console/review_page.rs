@@ -81,7 +81,7 @@ pub async fn show(
                             td {
                                 (report::sequences(&f.sequences)) " "
                                 @if let Some(first) = f.sequences.first() {
-                                    a href={ "/console/records?account=" (f.account) "&start=" (first) } { "기록 보기" }
+                                    a href={ "/console/records?account=" (super::records::encode(&f.account)) "&start=" (first) } { "기록 보기" }
                                 }
                             }
                         }

@@ -499,5 +499,8 @@ pub async fn a_months_review_reads_its_kst_month_and_later_sign_offs(db: &dyn Te
     );
     assert_eq!(r.records, 2);
     assert_eq!(r.sign_offs.len(), 1);
-    assert_eq!((r.sign_offs[0].sequence, r.sign_offs[0].comment.as_str()), (5, "ok"));
+    assert_eq!(
+        (r.sign_offs[0].sequence, r.sign_offs[0].comment.as_str()),
+        (5, "ok")
+    );
 }
