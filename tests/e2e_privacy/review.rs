@@ -243,3 +243,93 @@ async fn an_auditor_pages_filters_reviews_and_signs_off_the_month() {
         );
     }
 }
+
+/// The console without a browser: strict headers, sign-in by form, CSRF, and its reads
+/// recorded like the API's (the auditor's account, the browser's address).
+#[tokio::test]
+async fn the_console_signs_in_by_form_refuses_a_wrong_csrf_token_and_records_its_reads() {
+    let demo = Demo::start();
+    let console = demo.endpoints["console"].as_str().unwrap().to_string();
+    assert!(console.ends_with("/console/"), "{console}");
+    minwon_connector_sdk::tls::install_crypto_provider();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http.get(format!("{console}records")).send().await.unwrap();
+    assert_eq!(r.status(), 303, "no session: to the sign-in page");
+    let r = http.get(format!("{console}login")).send().await.unwrap();
+    let h = r.headers();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"));
+    assert!(!csp.contains("unsafe-inline"));
+    assert_eq!(h["x-frame-options"], "DENY");
+    let pre = h["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        pre.contains("HttpOnly") && pre.contains("SameSite=Strict"),
+        "{pre}"
+    );
+    let pre_value = pre.split(';').next().unwrap().to_string();
+    let csrf = pre_value.split_once('=').unwrap().1.to_string();
+    let form = |body: String| {
+        http.post(format!("{console}login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("cookie", &pre_value)
+            .body(body)
+    };
+    // A sign-in without the form's own token is refused; with it, a session starts.
+    let r = form(format!("token={}&csrf=x", demo.token("auditor")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the form again, no session");
+    let r = form(format!("token={}&csrf={csrf}", demo.token("auditor")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let session = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("minwon_console="))
+        .unwrap();
+    let cookie = session.split(';').next().unwrap().to_string();
+    let before = demo.access_record_count();
+    let page = http
+        .get(format!("{console}records?role=auditor"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert!(page.text().await.unwrap().contains("감사 콘솔"));
+    assert_eq!(
+        demo.access_record_count(),
+        before + 1,
+        "the console's read is recorded"
+    );
+    let mine = support::trail::query_trail(
+        &demo,
+        pb::QueryAccessRecordsRequest {
+            role: "auditor".into(),
+            operation: "QueryAccessRecords".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let first = &mine[0];
+    assert_eq!(first.account, "auditor-01");
+    assert_eq!(first.client_address, "127.0.0.1");
+    let r = http
+        .post(format!("{console}review/sign-off"))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("csrf=wrong&month=2026-11&comment=x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "a wrong CSRF token signs nothing off");
+}
