@@ -12,6 +12,7 @@ notes), then in the browser:
 - the session cookie is HttpOnly and SameSite=Strict, a POST without the CSRF token is refused,
   every response has the strict CSP and X-Frame-Options: DENY;
 - a counselor's token sees no records (the API's own denial);
+- connector health is the admin's (an admin starts there; an auditor is refused);
 - no page raised a script error or a CSP violation.
 
 Screenshots of the review page and the printed review (PDF page 1 through pdftoppm) go to
@@ -112,9 +113,9 @@ class Watched:
         self.page.on("response", lambda r: self.responses.append(r))
 
 
-def sign_in(w: Watched, console: str, token: str):
+def sign_in(w: Watched, console: str, token: str, start: str = "records"):
     w.page.goto(f"{console}login#token={token}")
-    w.page.wait_for_url(re.compile(r".*/console/records.*"))
+    w.page.wait_for_url(re.compile(rf".*/console/{start}.*"))
 
 
 def rrn_forms(rrn: str):
@@ -227,3 +228,18 @@ def test_a_counselor_token_sees_no_records(demo, citizen, browser):
     assert w.page.locator("tr.flag").count() == 0
     assert [e for e in w.errors if "403" not in e] == [], w.errors
     context.close()
+
+
+def test_connector_health_is_for_admins_only(demo, browser):
+    console = demo.endpoints["console"]
+    admin = Watched(browser.new_context(locale="ko-KR"))
+    sign_in(admin, console, demo.tokens["admin"], start="connectors")
+    names = admin.page.locator("main table tbody tr td:first-child").all_inner_texts()
+    assert set(demo.citizens["all_sources"]) <= set(names), names
+    assert admin.errors == [], admin.errors
+    auditor = Watched(browser.new_context(locale="ko-KR"))
+    sign_in(auditor, console, demo.tokens["auditor"])
+    assert auditor.page.locator("a[href='/console/connectors']").count() == 0, "not in the auditor's menu"
+    auditor.page.goto(f"{console}connectors")
+    assert "권한이 없습니다" in auditor.page.inner_text("main")
+    assert auditor.page.locator("main table").count() == 0

@@ -151,10 +151,20 @@ pub fn check_csrf(session: &Session, sent: &str) -> Result<(), Box<Response>> {
     }
 }
 
-/// `/console/`: the records page when signed in, else sign-in.
+/// Where a role starts: admins see connectors (they may not read the trail), everyone else
+/// the records (what they may see there is the API's decision).
+fn start_page(role: &str) -> &'static str {
+    if role == "admin" {
+        "/console/connectors"
+    } else {
+        "/console/records"
+    }
+}
+
+/// `/console/`: the start page when signed in, else sign-in.
 pub async fn home(State(state): State<Console>, headers: HeaderMap) -> Response {
     match current(&state, &headers) {
-        Some(_) => Redirect::to("/console/records").into_response(),
+        Some(s) => Redirect::to(start_page(&s.role)).into_response(),
         None => Redirect::to("/console/login").into_response(),
     }
 }
@@ -217,13 +227,14 @@ pub async fn login(
         }
     };
     let role = principal.role.as_str().to_string();
+    let start = start_page(&role);
     let Some((id, _)) = state.sessions.insert(token, principal.account, role) else {
         return login_form(
             &headers,
             Some("접속자가 너무 많습니다. 잠시 후 다시 시도하세요."),
         );
     };
-    let mut r = Redirect::to("/console/records").into_response();
+    let mut r = Redirect::to(start).into_response();
     let h = r.headers_mut();
     h.append(
         header::SET_COOKIE,
