@@ -7,6 +7,9 @@ mod support;
 // GetCase's record: the case's citizen, never the caller's text.
 #[path = "e2e_privacy/get_case.rs"]
 mod get_case;
+// The monthly review, paging and filters, sign-off, the review CLI.
+#[path = "e2e_privacy/review.rs"]
+mod review;
 
 use minwon_proto::v1 as pb;
 use pb::audit_service_client::AuditServiceClient;

@@ -137,7 +137,7 @@ pub struct ExportOptions {
 }
 
 /// The access record of a command-line export, before it is chained.
-fn export_draft(opts: &ExportOptions) -> Result<RecordDraft> {
+pub(crate) fn export_draft(opts: &ExportOptions) -> Result<RecordDraft> {
     let account = opts
         .account
         .clone()
@@ -198,17 +198,12 @@ const ALL_PURPOSES: [PurposeCode; 5] = [
 /// records of the range committed before the export's own record, which it names.
 pub async fn export(config: &Path, opts: &ExportOptions) -> Result<()> {
     let cfg = HubConfig::load(config)?;
+    // A date-only bound is that day's KST midnight (a Korean day, not a UTC one).
     let parse = |s: Option<&str>, name: &str| -> Result<Option<chrono::DateTime<chrono::Utc>>> {
         s.map(|v| {
-            chrono::DateTime::parse_from_rfc3339(v)
-                .map(|t| t.with_timezone(&chrono::Utc))
-                .or_else(|_| {
-                    chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                        .map(|d| d.and_hms_opt(0, 0, 0).expect("midnight").and_utc())
-                })
-                .with_context(|| {
-                    format!("--{name}: use RFC 3339 (2026-11-01T00:00:00+09:00) or YYYY-MM-DD")
-                })
+            minwon_audit::kst::parse_bound(v).with_context(|| {
+                format!("--{name}: use RFC 3339 (2026-11-01T00:00:00+09:00) or YYYY-MM-DD (KST)")
+            })
         })
         .transpose()
     };

@@ -221,6 +221,10 @@ pub struct AuditConfig {
     /// Most records one group commit writes in a transaction.
     #[serde(default = "default_max_batch")]
     pub max_batch: usize,
+    /// `[audit.review]`: office hours, holidays and the thresholds of the monthly review's
+    /// flags (defaults in [`minwon_audit::review::ReviewConfig`]).
+    #[serde(default)]
+    pub review: minwon_audit::review::ReviewConfig,
 }
 
 fn default_true() -> bool {
@@ -399,6 +403,7 @@ impl HubConfig {
                 "audit.max_batch must be at least 1".into(),
             ));
         }
+        self.audit.review.validate().map_err(ConfigError::Rule)?;
         self.resilience
             .validate(crate::registry::KNOWN)
             .map_err(ConfigError::Rule)?;

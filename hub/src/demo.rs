@@ -283,6 +283,11 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
         Some(l) => format!("http://{}/metrics", l.local_addr()?),
         None => String::new(),
     };
+    // The auditor's console shares the admin port.
+    let console_url = match &metrics {
+        Some(l) => format!("http://{}/console/", l.local_addr()?),
+        None => String::new(),
+    };
 
     let minter = TokenMinter::new(
         &keys::read_signing_key(
@@ -334,6 +339,7 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
         "hub": hub_addr.to_string(),
         "metrics": metrics_url,
         "health": health_addr,
+        "console": console_url,
         "simulators": sims.iter().map(|(n, s)| (n.to_string(), s.base_url())).collect::<BTreeMap<_, _>>(),
         "fault_switch": "POST <simulator>/_sim/fault {\"mode\": \"none|hang|http_500|envelope_error|malformed|slow\", \"delay_ms\": N}",
     });
@@ -369,6 +375,7 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
             .display()
     );
     println!("  metrics (Prometheus):   {metrics_url}");
+    println!("  audit console (web):    {console_url}   (sign in with the auditor token)");
     println!(
         "  files:                  {}/demo-{{citizens,tokens,endpoints}}.json",
         dir.display()

@@ -15,13 +15,15 @@
 //! list of connectors), [`directory`] (the eup/myeon/dong offices and address routing), [`gaps`] (the
 //! knowledge-gap report), [`knowledge`] (the consultation knowledge index and its refresh; CLI in
 //! [`knowledge_cli`]), [`keys`] (key material), [`server`] (the gRPC server and its
-//! shutdown), and [`demo`] (simulated back-ends + hub + demo files).
+//! shutdown), [`console`] (the auditor's web console on the admin port), [`review`] (the
+//! monthly access review), and [`demo`] (simulated back-ends + hub + demo files).
 
 pub mod api;
 pub mod audit_cli;
 pub mod auth;
 pub mod config;
 mod config_secrets;
+pub mod console;
 pub mod convert;
 pub mod demo;
 pub mod directory;
@@ -34,6 +36,8 @@ pub mod knowledge_cli;
 pub mod policy;
 pub mod registry;
 pub mod resilience;
+pub mod review;
+pub mod review_cli;
 pub mod server;
 pub mod telemetry;
 pub mod trail;

@@ -115,6 +115,24 @@ enum AuditCommand {
         #[arg(long, value_name = "FILE")]
         checkpoints: Vec<PathBuf>,
     },
+    /// The monthly access review of a month in Asia/Seoul: writes a printable Korean HTML
+    /// report (A4, page numbers, the verification result and signing key id on the first
+    /// page), a CSV (UTF-8 with BOM) and JSON into the folder. The review is itself recorded
+    /// as an access first.
+    Review {
+        /// The hub config naming the store, the checkpoint key and `[audit.review]`.
+        #[arg(long, short)]
+        config: PathBuf,
+        /// The month, YYYY-MM (KST).
+        #[arg(long)]
+        month: String,
+        /// Output folder (created).
+        #[arg(long)]
+        out: PathBuf,
+        /// Account recorded as reviewing (default: the OS user, $USER).
+        #[arg(long)]
+        account: Option<String>,
+    },
     /// Write a bundle (records + checkpoints + signed manifest) an auditor can verify offline
     /// and open in a spreadsheet (CSV is UTF-8 with BOM). Needs the checkpoint signing key
     /// (`audit.checkpoint_key_file`): the bundle ends with a checkpoint signed now. The export
@@ -123,10 +141,10 @@ enum AuditCommand {
         /// The hub config naming the store and the checkpoint key.
         #[arg(long, short)]
         config: PathBuf,
-        /// Start of the time range (RFC 3339 or YYYY-MM-DD), inclusive.
+        /// Start of the time range (RFC 3339, or YYYY-MM-DD: that day's KST midnight), inclusive.
         #[arg(long)]
         from: Option<String>,
-        /// End of the time range (RFC 3339 or YYYY-MM-DD), exclusive.
+        /// End of the time range (RFC 3339, or YYYY-MM-DD: that day's KST midnight), exclusive.
         #[arg(long)]
         to: Option<String>,
         /// jsonl or csv.
@@ -304,6 +322,12 @@ async fn main() -> Result<()> {
                     };
                     minwon_hub::audit_cli::export(&config, &opts).await
                 }
+                AuditCommand::Review {
+                    config,
+                    month,
+                    out,
+                    account,
+                } => minwon_hub::review_cli::review(&config, &month, &out, account).await,
                 AuditCommand::PublicKey { config } => minwon_hub::audit_cli::public_key(&config),
             }
         }

@@ -91,6 +91,7 @@ pub async fn build_hub(cfg: &HubConfig) -> Result<Arc<Hub>> {
         fanout: cfg.fanout.clone(),
         audit_timeout: Duration::from_millis(cfg.audit.write_timeout_ms),
         gaps,
+        review: cfg.audit.review.clone(),
     }))
 }
 

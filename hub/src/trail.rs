@@ -149,28 +149,38 @@ pub async fn verify(
     store: &dyn AuditStore,
     keys: &TrailKeys,
 ) -> Result<minwon_audit::VerifyReport, minwon_audit::AuditError> {
+    verify_from(store, keys, 0).await
+}
+
+/// [`verify`] from record `from_sequence` on (0: the whole trail), linked to the stored
+/// record before it; checkpoints before it are not checked.
+pub async fn verify_from(
+    store: &dyn AuditStore,
+    keys: &TrailKeys,
+    from_sequence: u64,
+) -> Result<minwon_audit::VerifyReport, minwon_audit::AuditError> {
     match &keys.checkpoint_public_key {
         Some(pk) => {
             let extra = match &keys.checkpoint_file {
                 Some(f) => minwon_audit::checkpoint::read_file(f)?,
                 None => Vec::new(),
             };
-            minwon_audit::verify_store_trail(store, pk, &extra).await
+            minwon_audit::verify_store_trail_from(store, pk, &extra, from_sequence).await
         }
-        None => match minwon_audit::verify_store(store, 1000).await {
+        None => match minwon_audit::verify_store_from(store, 1000, from_sequence).await {
             Ok(n) => Ok(minwon_audit::VerifyReport {
                 ok: true,
                 records_checked: n,
                 checkpoints_checked: 0,
                 first_bad_sequence: None,
                 reason: None,
-                last_sequence: n,
+                last_sequence: from_sequence.saturating_sub(1) + n,
                 last_checkpoint_sequence: None,
             }),
             Err(minwon_audit::AuditError::Corrupt { sequence, reason }) => {
                 Ok(minwon_audit::VerifyReport {
                     ok: false,
-                    records_checked: sequence.saturating_sub(1),
+                    records_checked: sequence.saturating_sub(from_sequence.max(1)),
                     checkpoints_checked: 0,
                     first_bad_sequence: Some(sequence),
                     reason: Some(reason),

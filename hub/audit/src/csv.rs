@@ -2,7 +2,7 @@
 //!
 //! - UTF-8 with a byte-order mark, so spreadsheet programs show Korean text correctly;
 //!   CRLF line ends; a header row ([`HEADER`]).
-//! - RFC 4180 quoting: a field with `,` `"` CR or LF is quoted, `"` doubled.
+//! - RFC 4180 quoting (the `csv` crate): a field with `,` `"` CR or LF is quoted, `"` doubled.
 //! - Formula-injection guard: a field starting with `=` `+` `-` `@` TAB CR or `'` gets one
 //!   leading `'`, so a spreadsheet shows it as text instead of running it. The parser removes
 //!   exactly one leading `'`, so the guard is reversible and every field reads back exact.
@@ -76,69 +76,53 @@ pub fn record_line(r: &AccessRecord) -> String {
 /// Any row as a CSV line (quoting and formula guard as above), CRLF-terminated; also used
 /// by the hub's other spreadsheet exports (the knowledge-gap report).
 pub fn line(fields: Vec<String>) -> String {
-    let mut out = String::new();
-    for (i, field) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        let guarded = match field.chars().next() {
-            Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\'') => format!("'{field}"),
-            _ => field.clone(),
-        };
-        if guarded.contains([',', '"', '\r', '\n']) {
-            out.push('"');
-            out.push_str(&guarded.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(&guarded);
-        }
+    let mut out = Vec::new();
+    write_row(&mut out, fields.iter().map(String::as_str));
+    String::from_utf8(out).expect("the fields were UTF-8")
+}
+
+/// The formula-injection guard: a field starting with `=` `+` `-` `@` TAB CR or `'` gets one
+/// leading `'` (see the module docs; [`parse`] removes it again).
+pub fn guard(field: &str) -> std::borrow::Cow<'_, str> {
+    match field.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\'') => format!("'{field}").into(),
+        _ => field.into(),
     }
-    out.push_str("\r\n");
-    out
+}
+
+/// Appends one guarded, RFC 4180-quoted, CRLF-terminated row to `out` (the dialect of this
+/// module, written by the `csv` crate).
+pub fn write_row<'a>(out: &mut Vec<u8>, fields: impl IntoIterator<Item = &'a str>) {
+    let mut w = ::csv::WriterBuilder::new()
+        .terminator(::csv::Terminator::CRLF)
+        .quote_style(::csv::QuoteStyle::Necessary)
+        .flexible(true)
+        .from_writer(out);
+    let guarded: Vec<std::borrow::Cow<'_, str>> = fields.into_iter().map(guard).collect();
+    // Writing to a Vec cannot fail.
+    w.write_record(guarded.iter().map(|f| f.as_bytes()))
+        .and_then(|()| w.flush().map_err(::csv::Error::from))
+        .expect("writing CSV to memory");
 }
 
 /// Splits CSV text (BOM optional) into rows of fields, undoing quoting and the guard.
 pub fn parse(text: &str) -> Result<Vec<Vec<String>>, AuditError> {
     let text = text.strip_prefix(BOM).unwrap_or(text);
-    let mut rows = Vec::new();
-    let mut row: Vec<String> = Vec::new();
-    let mut field = String::new();
-    let mut chars = text.chars().peekable();
-    let mut quoted = false;
-    let mut in_row = false;
-    while let Some(c) = chars.next() {
-        in_row = true;
-        if quoted {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => quoted = false,
-                other => field.push(other),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.is_empty() => quoted = true,
-            ',' => row.push(unguard(std::mem::take(&mut field))),
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' => {
-                row.push(unguard(std::mem::take(&mut field)));
-                rows.push(std::mem::take(&mut row));
-                in_row = false;
-            }
-            other => field.push(other),
-        }
-    }
-    if quoted {
+    // Quotes come in pairs in this dialect (open/close, doubled inside); an odd count means
+    // the text ends inside a quoted field, which the csv reader would accept silently.
+    if text.bytes().filter(|&b| b == b'"').count() % 2 == 1 {
         return Err(AuditError::Io(
             "records CSV ends inside a quoted field".into(),
         ));
     }
-    if in_row {
-        row.push(unguard(field));
-        rows.push(row);
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    for row in reader.records() {
+        let row = row.map_err(|e| AuditError::Io(format!("records CSV: {e}")))?;
+        rows.push(row.iter().map(|f| unguard(f.to_string())).collect());
     }
     Ok(rows)
 }

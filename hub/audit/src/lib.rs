@@ -16,7 +16,8 @@
 //! - [`record`]: [`RecordDraft`] (what the hub fills in), [`AccessRecord`] (chained),
 //!   [`Receipt`], [`Action`], [`Outcome`].
 //! - [`chain`]: the hash chain, its canonical encoding, the audit id, and [`verify_chain`].
-//! - [`store`]: the [`AuditStore`] trait and [`RecordFilter`].
+//! - [`store`]: the [`AuditStore`] trait and [`RecordFilter`]; [`row`]: the one row type
+//!   (columns named once) both stores read and write.
 //! - [`sqlite`]: [`SqliteStore`], the embedded default (WAL, `synchronous=FULL`).
 //! - [`postgres`]: [`PostgresStore`], for production and replicas sharing one database
 //!   (advisory-locked appends, `synchronous_commit=on`).
@@ -29,6 +30,8 @@
 //! - [`export`]: [`export_recorded`] / [`export`] bundles (JSONL or CSV) sealed by an
 //!   export-time checkpoint and a signed [`manifest`], and [`verify_bundle`]; [`csv`] is
 //!   their CSV dialect.
+//! - [`review`]: the monthly access review ([`review::AccessReview`]: per-account summary,
+//!   flags with their records, sign-offs); [`kst`]: KST days and months.
 //! - [`error`]: [`AuditError`]; its messages never contain personal data.
 //!
 //! Typical use:
@@ -59,9 +62,12 @@ pub mod error;
 pub mod export;
 mod headcheck;
 pub mod keys;
+pub mod kst;
 pub mod manifest;
 pub mod postgres;
 pub mod record;
+pub mod review;
+pub mod row;
 pub mod sqlite;
 pub mod store;
 pub mod subject;
@@ -81,7 +87,9 @@ pub use keys::{SigningKey, VerifyingKey};
 pub use postgres::PostgresStore;
 pub use record::{AccessRecord, Action, Outcome, Receipt, RecordDraft};
 pub use sqlite::SqliteStore;
-pub use store::{AuditStore, RecordFilter, verify_store};
+pub use store::{AuditStore, RecordFilter, verify_store, verify_store_from};
 pub use subject::{CASE_REF_KIND, Subject, SubjectKey};
-pub use verify::{TrailVerifier, VerifyReport, verify_store_trail, verify_trail};
+pub use verify::{
+    TrailVerifier, VerifyReport, verify_store_trail, verify_store_trail_from, verify_trail,
+};
 pub use writer::{AuditLog, GroupCommitConfig};

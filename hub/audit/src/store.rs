@@ -6,7 +6,7 @@
 //! stored head ([`AuditError::Conflict`]), so two writers can never fork the chain. It also
 //! keeps the signed [`Checkpoint`]s the writer makes.
 
-use crate::{AccessRecord, AuditError, Checkpoint, Outcome};
+use crate::{AccessRecord, Action, AuditError, Checkpoint, Outcome};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -73,6 +73,18 @@ pub struct RecordFilter {
     pub purpose_code: Option<String>,
     /// Only this outcome.
     pub outcome: Option<Outcome>,
+    /// Only this role, e.g. `counselor`.
+    pub role: Option<String>,
+    /// Only this department, exact.
+    pub department: Option<String>,
+    /// Only this channel, e.g. `desktop`.
+    pub channel: Option<String>,
+    /// Only records that consulted this back-end source, e.g. `tax`.
+    pub source: Option<String>,
+    /// Only this API operation, e.g. `GetCitizenOverview`.
+    pub operation: Option<String>,
+    /// Only this action (view or export).
+    pub action: Option<Action>,
     /// Only records with a sequence greater than this (0 = from the start).
     pub after_sequence: u64,
     /// At most this many records.
@@ -94,6 +106,12 @@ impl Default for RecordFilter {
             subject_hmacs: Vec::new(),
             purpose_code: None,
             outcome: None,
+            role: None,
+            department: None,
+            channel: None,
+            source: None,
+            operation: None,
+            action: None,
             after_sequence: 0,
             limit: Self::DEFAULT_LIMIT,
         }
@@ -160,11 +178,52 @@ pub fn check_continues(
 /// bad sequence. A record deleted from the end cannot be seen here: compare the count with a
 /// checkpoint or receipt kept elsewhere.
 pub async fn verify_store(store: &dyn AuditStore, page: usize) -> Result<u64, AuditError> {
+    verify_store_from(store, page, 1).await
+}
+
+/// The stored record just before `from_sequence` as `(sequence, hash)`, its own hash
+/// recomputed (so a run verified from it starts on a sound link); `None` for 0 or 1.
+pub async fn record_before(
+    store: &dyn AuditStore,
+    from_sequence: u64,
+) -> Result<Option<(u64, String)>, AuditError> {
+    if from_sequence <= 1 {
+        return Ok(None);
+    }
+    let before = from_sequence - 1;
+    let found = store
+        .query(&RecordFilter {
+            after_sequence: before - 1,
+            limit: 1,
+            ..RecordFilter::default()
+        })
+        .await?;
+    match found.first() {
+        Some(r) if r.sequence == before => {
+            crate::verify_chain(std::slice::from_ref(r), Some(&r.prev_hash))?;
+            Ok(Some((r.sequence, r.hash.clone())))
+        }
+        _ => Err(AuditError::corrupt(before, "record missing")),
+    }
+}
+
+/// [`verify_store`] from record `from_sequence` on (0 or 1: from genesis), linked to the
+/// stored record before it. Returns how many records were checked.
+pub async fn verify_store_from(
+    store: &dyn AuditStore,
+    page: usize,
+    from_sequence: u64,
+) -> Result<u64, AuditError> {
+    let (after, prev) = match record_before(store, from_sequence).await? {
+        Some(link) => link,
+        None => (0, crate::GENESIS_HASH.to_string()),
+    };
     let mut filter = RecordFilter {
         limit: page.max(1),
+        after_sequence: after,
         ..RecordFilter::default()
     };
-    let mut prev = crate::GENESIS_HASH.to_string();
+    let mut prev = prev;
     let mut checked = 0u64;
     loop {
         let records = store.query(&filter).await?;
@@ -181,5 +240,29 @@ pub async fn verify_store(store: &dyn AuditStore, page: usize) -> Result<u64, Au
         checked += records.len() as u64;
         filter.after_sequence = last.sequence;
         prev.clone_from(&last.hash);
+    }
+}
+
+impl RecordFilter {
+    /// The plain equality conditions on `access_record` columns (role, department, channel,
+    /// operation, action) as `(column, value)`, the same for every store. Column names are
+    /// fixed here, never taken from input.
+    pub(crate) fn column_conditions(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let text = [
+            ("role", &self.role),
+            ("department", &self.department),
+            ("channel", &self.channel),
+            ("operation", &self.operation),
+        ];
+        for (column, value) in text {
+            if let Some(v) = value {
+                out.push((column, v.clone()));
+            }
+        }
+        if let Some(action) = self.action {
+            out.push(("action", action.as_str().to_string()));
+        }
+        out
     }
 }

@@ -248,11 +248,37 @@ pub async fn verify_store_trail(
     public_key: &VerifyingKey,
     extra_checkpoints: &[Checkpoint],
 ) -> Result<VerifyReport, AuditError> {
+    verify_store_trail_from(store, public_key, extra_checkpoints, 1).await
+}
+
+/// [`verify_store_trail`] from record `from_sequence` on (1 or 0: from genesis): the record
+/// before it is read and its own hash recomputed, then the chain continues from it and every
+/// checkpoint at or after it is checked. A `from_sequence` past the head + 1 names a missing
+/// record.
+pub async fn verify_store_trail_from(
+    store: &dyn AuditStore,
+    public_key: &VerifyingKey,
+    extra_checkpoints: &[Checkpoint],
+    from_sequence: u64,
+) -> Result<VerifyReport, AuditError> {
     let mut checkpoints = store.checkpoints(0).await?;
     checkpoints.extend_from_slice(extra_checkpoints);
-    let mut verifier = TrailVerifier::from_genesis(public_key, checkpoints);
+    let (mut verifier, after) = match crate::store::record_before(store, from_sequence).await {
+        Ok(None) => (TrailVerifier::from_genesis(public_key, checkpoints), 0),
+        Ok(Some((seq, hash))) => (
+            TrailVerifier::after(public_key, checkpoints, seq, &hash),
+            seq,
+        ),
+        Err(AuditError::Corrupt { sequence, reason }) => {
+            let mut v = TrailVerifier::from_genesis(public_key, Vec::new());
+            v.fail(sequence, reason);
+            return Ok(v.finish());
+        }
+        Err(other) => return Err(other),
+    };
     let mut filter = RecordFilter {
         limit: PAGE,
+        after_sequence: after,
         ..RecordFilter::default()
     };
     loop {

@@ -119,3 +119,34 @@ async fn a_restarted_log_checkpoints_the_existing_head_on_shutdown() {
         .collect();
     assert_eq!(stored, vec![1]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verification_from_a_sequence_links_to_the_record_before_and_checks_later_checkpoints() {
+    let (_dir, db) = sqlite();
+    let cfg = config(4, 3600, None);
+    let public = cfg.signing_key.verifying_key();
+    let log =
+        AuditLog::start_with_checkpoints(Arc::new(db.clone()), GroupCommitConfig::default(), cfg)
+            .await
+            .unwrap();
+    for i in 1..=10 {
+        log.record(draft(i)).await.unwrap();
+    }
+    log.shutdown().await; // checkpoints at 4, 8 and 10
+    let whole = minwon_audit::verify_store_trail_from(&db, &public, &[], 0)
+        .await
+        .unwrap();
+    assert!(whole.ok, "{whole:?}");
+    assert_eq!((whole.records_checked, whole.checkpoints_checked), (10, 3));
+    let tail = minwon_audit::verify_store_trail_from(&db, &public, &[], 6)
+        .await
+        .unwrap();
+    assert!(tail.ok, "{tail:?}");
+    assert_eq!((tail.records_checked, tail.checkpoints_checked), (5, 2));
+    assert_eq!(minwon_audit::verify_store_from(&db, 3, 6).await.unwrap(), 5);
+    let past = minwon_audit::verify_store_from(&db, 3, 12).await;
+    assert!(
+        past.is_err(),
+        "a start past the head names a missing record"
+    );
+}

@@ -13,15 +13,13 @@ use std::pin::Pin;
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
 
-/// Most records one query may return.
-pub const MAX_LIMIT: u32 = 10_000;
 /// Records read from the store per page.
 const PAGE: usize = 500;
 
 /// The service.
 #[derive(Clone)]
 pub struct AuditApi {
-    hub: Arc<Hub>,
+    pub(super) hub: Arc<Hub>,
 }
 
 type RecordStream = Pin<Box<dyn futures::Stream<Item = Result<pb::AccessRecord, Status>> + Send>>;
@@ -89,18 +87,6 @@ pub fn record_pb(r: AccessRecord) -> pb::AccessRecord {
     }
 }
 
-fn time_of(
-    t: &Option<prost_types::Timestamp>,
-    field: &str,
-) -> Result<Option<chrono::DateTime<chrono::Utc>>, Status> {
-    t.as_ref()
-        .map(|ts| {
-            chrono::DateTime::from_timestamp(ts.seconds, ts.nanos.max(0) as u32)
-                .ok_or_else(|| Status::invalid_argument(format!("{field}: not a valid time")))
-        })
-        .transpose()
-}
-
 impl AuditApi {
     /// Over the shared hub state.
     pub fn new(hub: Arc<Hub>) -> Self {
@@ -108,7 +94,7 @@ impl AuditApi {
     }
 
     /// Authenticates; a non-auditor's attempt is itself recorded, then refused.
-    async fn authorize<T>(
+    pub(super) async fn authorize<T>(
         &self,
         req: &Request<T>,
         operation: &str,
@@ -143,38 +129,12 @@ impl AuditApi {
     ) -> Result<Response<RecordStream>, Status> {
         let hub = self.hub.clone();
         let principal = self.authorize(&req, "QueryAccessRecords").await?;
-        let r = req.get_ref();
-        let limit = match r.limit {
-            0 => 1000,
-            l if l <= MAX_LIMIT => l,
-            _ => {
-                return Err(Status::invalid_argument(
-                    "limit: at most 10000 (0 means 1000)",
-                ));
-            }
-        };
-        if r.account.chars().count() > 128 {
-            return Err(Status::invalid_argument("account: at most 128 characters"));
-        }
-        let subjects = super::subjects::of_audit_query(&hub.subject_key, r)?;
-        let purpose_code = PurposeCode::from_pb(r.purpose).map(|p| p.as_str().to_string());
-        let outcome = match pb::AccessOutcome::try_from(r.outcome)
-            .unwrap_or(pb::AccessOutcome::Unspecified)
-        {
-            pb::AccessOutcome::Unspecified => None,
-            pb::AccessOutcome::Allowed => Some(Outcome::Allowed),
-            pb::AccessOutcome::Denied => Some(Outcome::Denied),
-            pb::AccessOutcome::Failed => Some(Outcome::Failed),
-        };
+        let checked = super::audit_query::check(&hub.subject_key, req.get_ref())?;
+        let subjects = checked.subjects;
+        let limit = checked.filter.limit;
         let filter = RecordFilter {
-            from: time_of(&r.from, "from")?,
-            to: time_of(&r.to, "to")?,
-            account: (!r.account.is_empty()).then(|| r.account.clone()),
-            subject_hmacs: subjects.iter().map(|s| s.hmac.clone()).collect(),
-            purpose_code,
-            outcome,
-            after_sequence: 0,
-            limit: PAGE.min(limit as usize),
+            limit: PAGE.min(limit),
+            ..checked.filter
         };
         // The look at the trail is recorded before any record leaves.
         let purpose = Purpose {
@@ -193,40 +153,37 @@ impl AuditApi {
             &trace,
         );
         hub.record(d).await?;
-        let pages = futures::stream::unfold(
-            (filter, limit as usize, false),
-            move |(mut f, left, done)| {
-                let hub = hub.clone();
-                async move {
-                    if done || left == 0 {
-                        return None;
+        let pages = futures::stream::unfold((filter, limit, false), move |(mut f, left, done)| {
+            let hub = hub.clone();
+            async move {
+                if done || left == 0 {
+                    return None;
+                }
+                f.limit = f.limit.min(left);
+                match hub.audit.store().query(&f).await {
+                    Ok(records) => {
+                        let n = records.len();
+                        let finished = n < f.limit;
+                        if let Some(last) = records.last() {
+                            f.after_sequence = last.sequence;
+                        }
+                        let items: Vec<Result<pb::AccessRecord, Status>> =
+                            records.into_iter().map(|r| Ok(record_pb(r))).collect();
+                        Some((
+                            futures::stream::iter(items),
+                            (f, left - n, finished || n == 0),
+                        ))
                     }
-                    f.limit = f.limit.min(left);
-                    match hub.audit.store().query(&f).await {
-                        Ok(records) => {
-                            let n = records.len();
-                            let finished = n < f.limit;
-                            if let Some(last) = records.last() {
-                                f.after_sequence = last.sequence;
-                            }
-                            let items: Vec<Result<pb::AccessRecord, Status>> =
-                                records.into_iter().map(|r| Ok(record_pb(r))).collect();
-                            Some((
-                                futures::stream::iter(items),
-                                (f, left - n, finished || n == 0),
-                            ))
-                        }
-                        Err(e) => {
-                            tracing::error!(error = %e, "reading the access trail failed");
-                            let err = Status::unavailable(
-                                "the access trail cannot be read right now; retry shortly",
-                            );
-                            Some((futures::stream::iter(vec![Err(err)]), (f, 0, true)))
-                        }
+                    Err(e) => {
+                        tracing::error!(error = %e, "reading the access trail failed");
+                        let err = Status::unavailable(
+                            "the access trail cannot be read right now; retry shortly",
+                        );
+                        Some((futures::stream::iter(vec![Err(err)]), (f, 0, true)))
                     }
                 }
-            },
-        );
+            }
+        });
         Ok(Response::new(Box::pin(pages.flatten())))
     }
 
@@ -252,7 +209,21 @@ impl AuditApi {
             &trace,
         );
         hub.record(d).await?;
-        let report = crate::trail::verify(hub.audit.store().as_ref(), &hub.trail)
+        let from = req.get_ref().from_sequence;
+        let store = hub.audit.store();
+        if from > 1 {
+            let head = store.head().await.map_err(|e| {
+                tracing::error!(error = %e, "reading the access trail head failed");
+                Status::unavailable("the access trail cannot be read right now; retry shortly")
+            })?;
+            let last = head.map(|(seq, _)| seq).unwrap_or(0);
+            if from > last {
+                return Err(Status::invalid_argument(format!(
+                    "from_sequence: the trail ends at {last}"
+                )));
+            }
+        }
+        let report = crate::trail::verify_from(store.as_ref(), &hub.trail, from)
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "verifying the access trail failed");
@@ -284,5 +255,19 @@ impl AuditService for AuditApi {
         req: Request<pb::VerifyAuditLogRequest>,
     ) -> Result<Response<pb::VerifyAuditLogResponse>, Status> {
         self.verify(req).await
+    }
+
+    async fn get_access_review(
+        &self,
+        req: Request<pb::GetAccessReviewRequest>,
+    ) -> Result<Response<pb::AccessReview>, Status> {
+        self.review(req).await
+    }
+
+    async fn sign_off_access_review(
+        &self,
+        req: Request<pb::SignOffAccessReviewRequest>,
+    ) -> Result<Response<pb::SignOffAccessReviewResponse>, Status> {
+        self.sign_off(req).await
     }
 }

@@ -4,6 +4,8 @@
 
 mod admin;
 mod audit;
+mod audit_query;
+mod audit_review;
 mod citizen;
 mod directory;
 mod gaps;
@@ -23,6 +25,7 @@ pub use i18n::Lang;
 pub use knowledge::KnowledgeApi;
 pub use layer::{AuthLayer, principal};
 pub use self_service::SelfApi;
+pub use status::from_auth as status_of_auth;
 
 use crate::auth::{Authenticator, Principal};
 use crate::config::FanoutConfig;
@@ -57,6 +60,8 @@ pub struct Hub {
     /// The hub's own knowledge index (`[knowledge] index = true`); `None` forwards searches
     /// to the connectors' knowledge sources only.
     pub knowledge: Option<Arc<crate::knowledge::KnowledgeStore>>,
+    /// Office hours, holidays and thresholds of the monthly access review.
+    pub review: minwon_audit::review::ReviewConfig,
 }
 
 /// Trace context of one request: the caller's W3C `traceparent` continued, or a new trace.

@@ -1,6 +1,6 @@
 //! The admin HTTP port: Prometheus `/metrics` (counters and histograms from
 //! [`super::metrics`], plus gauges read live from the connectors: breaker state and in-flight
-//! calls).
+//! calls), and the auditor's console under `/console/` ([`crate::console`]).
 
 use super::metrics::{self, GaugeSample};
 use crate::api::Hub;
@@ -51,9 +51,13 @@ async fn render(State(hub): State<Arc<Hub>>) -> ([(&'static str, &'static str); 
     )
 }
 
-/// Serves `/metrics` on `listener` until the task is aborted.
+/// Serves `/metrics` and `/console/` on `listener` until the task is aborted.
 pub async fn serve(listener: TcpListener, hub: Arc<Hub>) {
-    let app = Router::new().route("/metrics", get(render)).with_state(hub);
+    let app = Router::new()
+        .route("/metrics", get(render))
+        .with_state(hub.clone())
+        .merge(crate::console::router(hub));
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     if let Err(e) = axum::serve(listener, app).await {
         tracing::error!(error = %e, "metrics endpoint stopped");
     }

@@ -303,6 +303,13 @@ impl AuditStore for PostgresStore {
         if let Some(outcome) = filter.outcome {
             cond("outcome =", Box::new(outcome.as_str().to_string()));
         }
+        for (column, value) in filter.column_conditions() {
+            cond(&format!("{column} ="), Box::new(value));
+        }
+        if let Some(source) = &filter.source {
+            // `sources` is a JSON array of strings in TEXT.
+            cond("sources::jsonb ?", Box::new(source.clone()));
+        }
         for hmac in &filter.subject_hmacs {
             args.push(Box::new(hmac.clone()));
             sql.push_str(&format!(
@@ -315,7 +322,7 @@ impl AuditStore for PostgresStore {
         let sql = format!(
             "SELECT {} FROM ({sql}) AS r LEFT JOIN access_subject AS s \
              ON s.sequence = r.sequence ORDER BY r.sequence, s.ordinal",
-            rows::COLUMNS
+            rows::columns()
         );
 
         let client = self.client().await?;

@@ -7,26 +7,33 @@
 //! records joined with their subjects, one row per subject (or one for a record without).
 
 use super::schema::pg_error;
-use crate::store::push_joined_row;
-use crate::{AccessRecord, AuditError, Checkpoint, RecordDraft, Subject};
-use chrono::DateTime;
+use crate::row::{ColumnSource, Kind, RECORD_COLUMNS, RecordRow, Value, push_joined};
+use crate::{AccessRecord, AuditError, Checkpoint};
 use tokio_postgres::Row;
+use tokio_postgres::types::ToSql;
 
-/// The selected columns of `r` (a page of `access_record`) LEFT JOIN `s` (`access_subject`),
-/// in the order [`push_row`] reads them.
-pub const COLUMNS: &str = "r.sequence, r.audit_id, r.time_ms, r.account, r.role, r.department, \
-    r.channel, r.client_address, r.operation, r.action, r.sources, r.clear_fields, \
-    r.purpose_code, r.purpose_note, r.outcome, r.trace_id, r.prev_hash, r.hash, \
-    s.ordinal, s.kind, s.hmac, s.masked";
+/// The select list of a joined read (see [`crate::row::joined_select`]).
+pub fn columns() -> String {
+    crate::row::joined_select()
+}
 
-/// Inserts a whole batch: one array parameter per column. The legacy `subject_hmac` and
-/// `subject_masked` columns stay NULL: subjects live in `access_subject` since version 4.
-pub const INSERT: &str = "INSERT INTO access_record (sequence, audit_id, time_ms, account, role, \
-    department, channel, client_address, operation, action, sources, clear_fields, \
-    purpose_code, purpose_note, outcome, trace_id, prev_hash, hash) \
-    SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::bigint[], $4::text[], $5::text[], \
-    $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], \
-    $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])";
+/// Inserts a whole batch: one array parameter per column of
+/// [`crate::row::RECORD_COLUMNS`], unnested.
+fn insert_sql() -> String {
+    let arrays: Vec<String> = RECORD_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, (_, kind))| match kind {
+            Kind::Int => format!("${}::bigint[]", i + 1),
+            Kind::Text => format!("${}::text[]", i + 1),
+        })
+        .collect();
+    format!(
+        "INSERT INTO access_record ({}) SELECT * FROM UNNEST({})",
+        crate::row::insert_columns(),
+        arrays.join(", ")
+    )
+}
 
 /// Inserts every subject of a batch, after its records, in one statement.
 pub const INSERT_SUBJECTS: &str = "INSERT INTO access_subject \
@@ -47,11 +54,16 @@ pub fn seq_to_sql(sequence: u64) -> Result<i64, AuditError> {
     i64::try_from(sequence).map_err(|_| AuditError::corrupt(sequence, "sequence out of range"))
 }
 
-/// The column arrays of a batch, bound in the order of [`INSERT`] and [`INSERT_SUBJECTS`].
-#[derive(Default)]
+/// One column of a batch, as the array bound for it.
+enum Array {
+    Int(Vec<i64>),
+    Text(Vec<String>),
+}
+
+/// The column arrays of a batch, bound in the order of the record insert and
+/// [`INSERT_SUBJECTS`].
 pub struct Columns {
-    int: [Vec<i64>; 2],
-    text: [Vec<String>; 16],
+    record: Vec<Array>,
     subject_sequence: Vec<i64>,
     subject_ordinal: Vec<i32>,
     subject_text: [Vec<String>; 3],
@@ -60,37 +72,28 @@ pub struct Columns {
 impl Columns {
     /// Splits `records` into column arrays.
     pub fn from_records(records: &[AccessRecord]) -> Result<Columns, AuditError> {
-        let mut c = Columns::default();
+        let mut c = Columns {
+            record: RECORD_COLUMNS
+                .iter()
+                .map(|(_, kind)| match kind {
+                    Kind::Int => Array::Int(Vec::with_capacity(records.len())),
+                    Kind::Text => Array::Text(Vec::with_capacity(records.len())),
+                })
+                .collect(),
+            subject_sequence: Vec::new(),
+            subject_ordinal: Vec::new(),
+            subject_text: Default::default(),
+        };
         for r in records {
-            let d = &r.draft;
-            let json = |list: &Vec<String>| {
-                serde_json::to_string(list)
-                    .map_err(|_| AuditError::corrupt(r.sequence, "list not encodable"))
-            };
-            c.int[0].push(seq_to_sql(r.sequence)?);
-            c.int[1].push(d.time.timestamp_millis());
-            let texts = [
-                r.audit_id.clone(),
-                d.account.clone(),
-                d.role.clone(),
-                d.department.clone(),
-                d.channel.clone(),
-                d.client_address.clone(),
-                d.operation.clone(),
-                d.action.as_str().to_string(),
-                json(&d.sources)?,
-                json(&d.clear_fields)?,
-                d.purpose_code.clone(),
-                d.purpose_note.clone(),
-                d.outcome.as_str().to_string(),
-                d.trace_id.clone(),
-                r.prev_hash.clone(),
-                r.hash.clone(),
-            ];
-            for (column, value) in c.text.iter_mut().zip(texts) {
-                column.push(value);
+            let row = RecordRow::from_record(r)?;
+            for (array, value) in c.record.iter_mut().zip(row.values()) {
+                match (array, value) {
+                    (Array::Int(a), Value::Int(v)) => a.push(v),
+                    (Array::Text(a), Value::Text(v)) => a.push(v.to_string()),
+                    _ => return Err(AuditError::corrupt(r.sequence, "column kind mismatch")),
+                }
             }
-            for (ordinal, s) in d.subjects.iter().enumerate() {
+            for (ordinal, s) in r.draft.subjects.iter().enumerate() {
                 c.subject_sequence.push(seq_to_sql(r.sequence)?);
                 c.subject_ordinal.push(
                     i32::try_from(ordinal)
@@ -105,35 +108,18 @@ impl Columns {
         Ok(c)
     }
 
-    /// Runs [`INSERT`] (then [`INSERT_SUBJECTS`] when there are subjects) on `tx`.
+    /// Runs the record insert (then [`INSERT_SUBJECTS`] when there are subjects) on `tx`.
     pub async fn insert(&self, tx: &deadpool_postgres::Transaction<'_>) -> Result<(), AuditError> {
-        let stmt = tx.prepare_cached(INSERT).await.map_err(pg_error)?;
-        let t = &self.text;
-        tx.execute(
-            &stmt,
-            &[
-                &self.int[0],
-                &t[0],
-                &self.int[1],
-                &t[1],
-                &t[2],
-                &t[3],
-                &t[4],
-                &t[5],
-                &t[6],
-                &t[7],
-                &t[8],
-                &t[9],
-                &t[10],
-                &t[11],
-                &t[12],
-                &t[13],
-                &t[14],
-                &t[15],
-            ],
-        )
-        .await
-        .map_err(pg_error)?;
+        let stmt = tx.prepare_cached(&insert_sql()).await.map_err(pg_error)?;
+        let params: Vec<&(dyn ToSql + Sync)> = self
+            .record
+            .iter()
+            .map(|a| match a {
+                Array::Int(v) => v as &(dyn ToSql + Sync),
+                Array::Text(v) => v as &(dyn ToSql + Sync),
+            })
+            .collect();
+        tx.execute(&stmt, &params).await.map_err(pg_error)?;
         if self.subject_sequence.is_empty() {
             return Ok(());
         }
@@ -155,58 +141,26 @@ impl Columns {
     }
 }
 
-/// Reads one row selected with [`COLUMNS`] into `out` (see [`push_joined_row`]).
-pub fn push_row(out: &mut Vec<AccessRecord>, row: &Row) -> Result<(), AuditError> {
-    let raw_seq: i64 = row.try_get(0).map_err(pg_error)?;
-    let sequence =
-        u64::try_from(raw_seq).map_err(|_| AuditError::corrupt(0, "negative sequence"))?;
-    let ordinal: Option<i32> = row.try_get(18).map_err(pg_error)?;
-    let subject = match ordinal {
-        None => None,
-        Some(ordinal) => Some((
-            i64::from(ordinal),
-            Subject {
-                kind: row.try_get(19).map_err(pg_error)?,
-                hmac: row.try_get(20).map_err(pg_error)?,
-                masked: row.try_get(21).map_err(pg_error)?,
-            },
-        )),
-    };
-    push_joined_row(out, sequence, || record_from_row(sequence, row), subject)
+/// A PostgreSQL row read by column name.
+struct Named<'a>(&'a Row);
+
+impl ColumnSource for Named<'_> {
+    fn int(&self, column: &str) -> Result<i64, AuditError> {
+        self.0.try_get(column).map_err(pg_error)
+    }
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, AuditError> {
+        // The subject ordinal is an INTEGER column.
+        let v: Option<i32> = self.0.try_get(column).map_err(pg_error)?;
+        Ok(v.map(i64::from))
+    }
+    fn text(&self, column: &str) -> Result<String, AuditError> {
+        self.0.try_get(column).map_err(pg_error)
+    }
 }
 
-/// The record part of a row, without subjects.
-fn record_from_row(sequence: u64, row: &Row) -> Result<AccessRecord, AuditError> {
-    let bad = |reason: &str| AuditError::corrupt(sequence, reason);
-    let text = |i: usize| -> Result<String, AuditError> { row.try_get(i).map_err(pg_error) };
-    let list = |i: usize, what: &str| -> Result<Vec<String>, AuditError> {
-        serde_json::from_str(&text(i)?).map_err(|_| bad(what))
-    };
-    let time_ms: i64 = row.try_get(2).map_err(pg_error)?;
-    let draft = RecordDraft {
-        time: DateTime::from_timestamp_millis(time_ms).ok_or_else(|| bad("time out of range"))?,
-        account: text(3)?,
-        role: text(4)?,
-        department: text(5)?,
-        channel: text(6)?,
-        client_address: text(7)?,
-        operation: text(8)?,
-        action: text(9)?.parse().map_err(|_| bad("unknown action"))?,
-        subjects: Vec::new(),
-        sources: list(10, "sources is not a JSON string list")?,
-        clear_fields: list(11, "clear_fields is not a JSON string list")?,
-        purpose_code: text(12)?,
-        purpose_note: text(13)?,
-        outcome: text(14)?.parse().map_err(|_| bad("unknown outcome"))?,
-        trace_id: text(15)?,
-    };
-    Ok(AccessRecord {
-        sequence,
-        audit_id: text(1)?,
-        draft,
-        prev_hash: text(16)?,
-        hash: text(17)?,
-    })
+/// Reads one row selected with [`columns`] into `out`.
+pub fn push_row(out: &mut Vec<AccessRecord>, row: &Row) -> Result<(), AuditError> {
+    push_joined(out, &Named(row))
 }
 
 /// Reads one row selected with [`CHECKPOINT_COLUMNS`].

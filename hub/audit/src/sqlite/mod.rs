@@ -158,6 +158,16 @@ impl AuditStore for SqliteStore {
         if let Some(outcome) = filter.outcome {
             cond("outcome = ?", Value::Text(outcome.as_str().to_string()));
         }
+        for (column, value) in filter.column_conditions() {
+            cond(&format!("{column} = ?"), Value::Text(value));
+        }
+        if let Some(source) = &filter.source {
+            // `sources` is a JSON array of strings.
+            cond(
+                "EXISTS (SELECT 1 FROM json_each(access_record.sources) WHERE value = ?)",
+                Value::Text(source.clone()),
+            );
+        }
         sql.push_str(" ORDER BY sequence LIMIT ?");
         args.push(Value::Integer(
             i64::try_from(filter.limit).unwrap_or(i64::MAX),
@@ -165,7 +175,7 @@ impl AuditStore for SqliteStore {
         let sql = format!(
             "SELECT {} FROM ({sql}) AS r LEFT JOIN access_subject AS s \
              ON s.sequence = r.sequence ORDER BY r.sequence, s.ordinal",
-            rows::COLUMNS
+            rows::columns()
         );
 
         self.with_conn(move |conn| {

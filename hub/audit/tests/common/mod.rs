@@ -119,6 +119,8 @@ macro_rules! store_suite {
         common::store_suite!(@tests $make;
             suite::appended_records_read_back_identical_and_verify,
             suite::query_filters_by_time_account_subject_purpose_outcome_and_pages,
+            suite::query_filters_by_role_department_channel_source_operation_and_action,
+            suite::a_months_review_reads_its_kst_month_and_later_sign_offs,
             suite::an_append_that_does_not_continue_the_head_is_refused_and_writes_nothing,
             suite::records_and_checkpoints_cannot_be_changed_through_sql,
             suite::checkpoints_are_stored_and_must_match_a_stored_record,

@@ -4,8 +4,8 @@ use super::harness::TestDb;
 use super::{all_records, chained, draft, insert_sql, seqs};
 use chrono::DateTime;
 use minwon_audit::{
-    AuditError, AuditLog, Checkpoint, GENESIS_HASH, GroupCommitConfig, Outcome, RecordFilter,
-    Subject, seal, verify_chain, verify_store,
+    Action, AuditError, AuditLog, Checkpoint, GENESIS_HASH, GroupCommitConfig, Outcome,
+    RecordFilter, Subject, seal, verify_chain, verify_store,
 };
 use std::sync::Arc;
 
@@ -153,6 +153,82 @@ pub async fn query_filters_by_time_account_subject_purpose_outcome_and_pages(db:
         .await
         .is_empty()
     );
+}
+
+pub async fn query_filters_by_role_department_channel_source_operation_and_action(db: &dyn TestDb) {
+    let store = db.store();
+    let mut prev = GENESIS_HASH.to_string();
+    let records: Vec<_> = (1..=12)
+        .map(|seq| {
+            let mut d = draft(seq);
+            match seq % 4 {
+                0 => {
+                    d.role = "auditor".into();
+                    d.department = "감사담당관".into();
+                    d.operation = "QueryAccessRecords".into();
+                    d.sources.clear();
+                }
+                1 => {
+                    d.channel = "sms".into();
+                    // "tax" must match the element, not a substring of another source.
+                    d.sources = vec!["taxi".into(), "water".into()];
+                }
+                2 => d.action = Action::Export,
+                _ => {}
+            }
+            let r = seal(seq, &prev, d);
+            prev.clone_from(&r.hash);
+            r
+        })
+        .collect();
+    store.append(&records).await.unwrap();
+    let q = |f: RecordFilter| {
+        let store = Arc::clone(&store);
+        async move { seqs(&store.query(&f).await.unwrap()) }
+    };
+    let all = RecordFilter::default;
+    let auditors = q(RecordFilter {
+        role: Some("auditor".into()),
+        ..all()
+    });
+    assert_eq!(auditors.await, vec![4, 8, 12]);
+    let department = q(RecordFilter {
+        department: Some("감사담당관".into()),
+        ..all()
+    });
+    assert_eq!(department.await, vec![4, 8, 12]);
+    let sms = q(RecordFilter {
+        channel: Some("sms".into()),
+        ..all()
+    });
+    assert_eq!(sms.await, vec![1, 5, 9]);
+    let tax = q(RecordFilter {
+        source: Some("tax".into()),
+        ..all()
+    });
+    assert_eq!(tax.await, vec![2, 3, 6, 7, 10, 11]);
+    let water = q(RecordFilter {
+        source: Some("water".into()),
+        ..all()
+    });
+    assert_eq!(water.await, vec![1, 5, 9]);
+    let operation = q(RecordFilter {
+        operation: Some("QueryAccessRecords".into()),
+        ..all()
+    });
+    assert_eq!(operation.await, vec![4, 8, 12]);
+    let exports = q(RecordFilter {
+        action: Some(Action::Export),
+        ..all()
+    });
+    assert_eq!(exports.await, vec![2, 6, 10]);
+    let combined = q(RecordFilter {
+        source: Some("tax".into()),
+        action: Some(Action::View),
+        account: Some("counselor01".into()),
+        ..all()
+    });
+    assert_eq!(combined.await, vec![7]);
 }
 
 pub async fn an_append_that_does_not_continue_the_head_is_refused_and_writes_nothing(
@@ -377,4 +453,54 @@ pub async fn a_head_rewritten_under_a_running_writer_fails_closed(db: &dyn TestD
     watch.wait_for(Option::is_some).await.unwrap();
     assert_eq!(db.store().head().await.unwrap().map(|h| h.0), Some(3));
     log.shutdown().await;
+}
+
+pub async fn a_months_review_reads_its_kst_month_and_later_sign_offs(db: &dyn TestDb) {
+    use minwon_audit::kst::Month;
+    use minwon_audit::review::{self, ReviewConfig, SIGN_OFF_OPERATION};
+    let store = db.store();
+    let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().to_utc();
+    // 31 Oct 15:30Z is 1 Nov 00:30 KST (in); 30 Nov 15:00Z is 1 Dec 00:00 KST (out).
+    let times = [
+        "2026-10-31T14:59:59Z",
+        "2026-10-31T15:30:00Z",
+        "2026-11-10T01:00:00Z",
+        "2026-11-30T15:00:00Z",
+        "2026-12-02T01:00:00Z",
+    ];
+    let mut prev = GENESIS_HASH.to_string();
+    let records: Vec<_> = times
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut d = draft(i as u64 + 1);
+            d.time = at(t);
+            if i == 4 {
+                d.operation = SIGN_OFF_OPERATION.into();
+                d.subjects.clear();
+                d.account = "auditor-01".into();
+                d.purpose_note = review::sign_off_note(Month::parse("2026-11").unwrap(), "ok");
+            }
+            let r = seal(i as u64 + 1, &prev, d);
+            prev.clone_from(&r.hash);
+            r
+        })
+        .collect();
+    store.append(&records).await.unwrap();
+    let month = Month::parse("2026-11").unwrap();
+    let (in_month, sign_offs) = review::collect(store.as_ref(), month, 1).await.unwrap();
+    assert_eq!(seqs(&in_month), vec![2, 3]);
+    let r = review::build(
+        month,
+        &in_month,
+        &sign_offs,
+        &ReviewConfig::default(),
+        Default::default(),
+    );
+    assert_eq!(r.records, 2);
+    assert_eq!(r.sign_offs.len(), 1);
+    assert_eq!(
+        (r.sign_offs[0].sequence, r.sign_offs[0].comment.as_str()),
+        (5, "ok")
+    );
 }
