@@ -13,7 +13,8 @@
 //!
 //! Around them: [`telemetry`] (logs, OpenTelemetry, Prometheus), [`health`] (gRPC health per service), [`web`] (gRPC-Web and CORS), [`config`] (TOML + `MINWON_…` environment overrides), [`registry`] (the one
 //! list of connectors), [`keys`] (key material), [`server`] (the gRPC server and its
-//! shutdown), and [`demo`] (simulated back-ends + hub + demo files).
+//! shutdown), [`demo`] (simulated back-ends + hub + demo files) and [`counselor`] (the demo's reference
+//! counselor screen).
 
 pub mod api;
 pub mod audit_cli;
@@ -21,6 +22,7 @@ pub mod auth;
 pub mod config;
 mod config_secrets;
 pub mod convert;
+pub mod counselor;
 pub mod demo;
 pub mod fanout;
 pub mod health;

@@ -28,6 +28,8 @@ export * from "./gen/minwon/v1/common_pb.js";
 export * from "./gen/minwon/v1/knowledge_pb.js";
 export * from "./gen/minwon/v1/self_service_pb.js";
 export { ConnectError, Code } from "@connectrpc/connect";
+/** Timestamps (`opened_at`, `updated_at`) to a `Date`. */
+export { timestampDate } from "@bufbuild/protobuf/wkt";
 
 /** The header a chatbot or SMS gateway sends a verified citizen's assertion in. */
 export const CITIZEN_TOKEN_HEADER = "x-minwon-citizen-token";
