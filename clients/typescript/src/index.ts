@@ -34,6 +34,9 @@ export { timestampDate } from "@bufbuild/protobuf/wkt";
 /** The header a chatbot or SMS gateway sends a verified citizen's assertion in. */
 export const CITIZEN_TOKEN_HEADER = "x-minwon-citizen-token";
 
+/** The response header in which `GetCase` names the access record its answer wrote. */
+export const AUDIT_ID_HEADER = "x-minwon-audit-id";
+
 /** How to reach the hub and who is calling. */
 export interface HubClientOptions {
   /** The hub's gRPC-Web base URL, e.g. `http://127.0.0.1:50051`. */

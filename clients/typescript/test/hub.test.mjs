@@ -4,6 +4,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  AUDIT_ID_HEADER,
   Code,
   ConnectError,
   PurposeCode,
@@ -79,14 +80,20 @@ test("a hanging source times out in the stream while the other sources answer", 
   }
 });
 
-test("GetCase returns the case a case_ref names", async () => {
+test("GetCase returns the case a case_ref names, and its audit id in a header", async () => {
   const hub = createHubClient({ baseUrl: demo.baseUrl, token: demo.tokens.counselor });
   const c = citizenEverywhere(demo);
   const o = await hub.citizenCases.getCitizenOverview(citizenQuery(keysOf(c), inquiry()));
   const first = o.cases[0];
-  const one = await hub.citizenCases.getCase({ caseRef: first.caseRef, purpose: inquiry() });
+  let auditId = "";
+  const one = await hub.citizenCases.getCase(
+    { caseRef: first.caseRef, purpose: inquiry() },
+    { onHeader: (h) => (auditId = h.get(AUDIT_ID_HEADER) ?? "") },
+  );
   assert.equal(one.caseRef, first.caseRef);
   assert.equal(one.title, first.title);
+  assert.match(auditId, /\S/, "GetCase names its access record in x-minwon-audit-id");
+  assert.notEqual(auditId, o.auditId);
 });
 
 test("the tax officer sees the tax cases' personal fields in clear (a per-call bearer token)", async () => {

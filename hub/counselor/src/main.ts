@@ -7,6 +7,7 @@
 // citizen's key lives only in the form field: never in the URL, history or storage.
 
 import {
+  AUDIT_ID_HEADER,
   Code,
   ConnectError,
   createHubClient,
@@ -20,9 +21,6 @@ import {
 import { byId, clear, el } from "./dom.js";
 import { CASE_KINDS, CASE_STATUSES, PURPOSES, SOURCES } from "./labels.js";
 import { drawDetail, drawResults, type Filters, type SourceView } from "./render.js";
-
-/** The audit id of a GetCase answer (crate::api::citizen::AUDIT_ID_HEADER in the hub). */
-const AUDIT_ID_HEADER = "x-minwon-audit-id";
 
 let token: string | undefined;
 let hub: HubClient | undefined;
@@ -159,7 +157,7 @@ async function search(ev: SubmitEvent): Promise<void> {
   running = mine;
   lastPurpose = code;
   views = SOURCES.map(([name]) => ({ name, detail: "", latencyMs: 0, cases: [] }));
-  clear(byId("detail"));
+  byId("detail").replaceChildren(el("p", { class: "muted" }, "사건을 누르면 상세가 표시됩니다."));
   byId("audit-id").textContent = "";
   redraw();
   try {
