@@ -3,7 +3,7 @@
 // The hub binary: $MINWON_HUB_BIN, or target/debug/minwon-hub at the repository root.
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,10 +22,11 @@ export async function startDemo() {
   const dir = join(work, "data");
   const logPath = join(work, "hub.log");
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("MINWON_")));
+  const logFd = openSync(logPath, "w");
   const proc = spawn(
     bin,
     ["demo", "--listen", "127.0.0.1:0", "--sim-base-port", "0", "--data-dir", dir],
-    { env, stdio: ["ignore", "ignore", openSync(logPath, "w")] },
+    { env, stdio: ["ignore", "ignore", logFd] },
   );
   let exited = null;
   proc.on("exit", (code) => (exited = code ?? -1));
@@ -62,8 +63,13 @@ export async function startDemo() {
       if (exited === null) {
         const done = new Promise((ok) => proc.once("exit", ok));
         proc.kill("SIGTERM");
-        await Promise.race([done, sleep(20_000).then(() => proc.kill("SIGKILL"))]);
+        // An unref'd timer: once the hub has exited it must not keep the test process alive.
+        const kill = setTimeout(() => proc.kill("SIGKILL"), 20_000);
+        kill.unref();
+        await done;
+        clearTimeout(kill);
       }
+      closeSync(logFd);
       rmSync(work, { recursive: true, force: true });
     },
   };
