@@ -98,6 +98,14 @@ impl ScreenSite {
     }
 }
 
+/// Binds a free loopback port for the screen; returns it with the screen's origin
+/// (`http://127.0.0.1:<port>`), which the demo hub's CORS allows.
+pub async fn bind_loopback() -> std::io::Result<(TcpListener, String)> {
+    let listener = TcpListener::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let origin = format!("http://{}", listener.local_addr()?);
+    Ok((listener, origin))
+}
+
 /// Serves the screen on `listener` until the task is aborted or the process ends.
 pub async fn serve(listener: TcpListener, site: ScreenSite) {
     if let Err(e) = axum::serve(listener, site.router()).await {

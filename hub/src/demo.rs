@@ -80,7 +80,6 @@ async fn start_simulators(
     Ok(sims)
 }
 
-/// The sources that hold records for `c` among the started simulators.
 /// The sources that hold records for `c`: the simulator has some for them, and the citizen
 /// has a key the source answers from (no car, no traffic fines).
 fn sources_of(pop: &Population, c: &SynthCitizen, sources: &[&Descriptor]) -> Vec<String> {
@@ -260,10 +259,9 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
             )
         })?;
     let hub_addr = listener.local_addr()?;
-    let screen = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+    let (screen, screen_origin) = crate::counselor::bind_loopback()
         .await
         .context("binding the counselor screen to a loopback port")?;
-    let screen_origin = format!("http://{}", screen.local_addr()?);
     let config_path = dir.join("demo-config.toml");
     write_atomic(&config_path, &config_text(hub_addr, &screen_origin, &sims))?;
     let cfg = HubConfig::load(&config_path)?;
