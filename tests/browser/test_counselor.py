@@ -4,6 +4,7 @@ Starts the real `minwon-hub demo` in a temporary folder, opens the screen at the
 to demo-endpoints.json (`counselor_screen`) and checks, as a counselor and as the tax officer:
 - a search by RRN with a purpose shows six source states and the cases, personal fields masked;
 - the purpose is required: without one nothing is sent;
+- a key the hub refuses is explained (in Korean) without echoing it;
 - with one simulator hanging, the other five answer and that source shows a timeout;
 - the tax officer sees the tax cases' personal fields in clear, the others masked;
 - a case opens in detail (GetCase) with its own audit id; the knowledge search answers;
@@ -287,3 +288,16 @@ def test_the_tax_officer_sees_tax_fields_in_clear(screen, demo):
     for source in set(demo.citizens["all_sources"]) - {"tax"}:
         assert "clear" not in screen.visibilities(source), source
     screen.assert_private(c["rrn"])
+
+
+def test_a_refused_look_up_is_explained_without_echoing_the_key(screen, demo):
+    bad = "900101-12345"  # one digit short: the hub refuses it (INVALID_ARGUMENT)
+    screen.open_signed_in(demo.tokens["counselor"])
+    screen.page.fill("#rrn", bad)
+    screen.page.select_option("#purpose", "1")
+    screen.page.click("#search button[type=submit]")
+    error = screen.page.locator("#search-error")
+    expect(error).to_contain_text("입력 오류")
+    assert bad not in error.inner_text()
+    assert screen.page.locator("#strip li").count() == 0, "no source is left waiting"
+    screen.assert_private(bad)

@@ -28,6 +28,7 @@ export * from "./gen/minwon/v1/common_pb.js";
 export * from "./gen/minwon/v1/knowledge_pb.js";
 export * from "./gen/minwon/v1/self_service_pb.js";
 export { ConnectError, Code } from "@connectrpc/connect";
+export { errorDetails, type ErrorDetails, type FieldViolation } from "./errors.js";
 /** Timestamps (`opened_at`, `updated_at`) to a `Date`. */
 export { timestampDate } from "@bufbuild/protobuf/wkt";
 

@@ -11,6 +11,7 @@ import {
   Code,
   ConnectError,
   createHubClient,
+  errorDetails,
   purpose,
   citizenQuery,
   type Case,
@@ -39,7 +40,13 @@ function errorText(e: unknown): string {
       [Code.NotFound]: "찾을 수 없음",
       [Code.DeadlineExceeded]: "시간 초과",
     };
-    return `${what[e.code] ?? "오류"} (${Code[e.code]}): ${e.rawMessage}`;
+    // The reason code is the contract; the hub's sentence (Korean on accept-language: ko)
+    // and the fields at fault come with it when the hub sends rich details.
+    const d = errorDetails(e);
+    const parts = [`${what[e.code] ?? "오류"} (${d.reason ?? Code[e.code]}): ${d.localized?.message ?? e.rawMessage}`];
+    for (const v of d.fieldViolations) parts.push(`${v.field}: ${v.description}`);
+    if (d.retryDelayMs !== undefined) parts.push(`${Math.ceil(d.retryDelayMs / 1000)}초 후 다시 시도하세요.`);
+    return parts.join(" · ");
   }
   return `화면 오류: ${e instanceof Error ? e.message : String(e)}`;
 }
