@@ -5,7 +5,8 @@ to demo-endpoints.json (`counselor_screen`) and checks, as a counselor and as th
 - a search by RRN with a purpose shows six source states and the cases, personal fields masked;
 - the purpose is required: without one nothing is sent;
 - a key the hub refuses is explained (in Korean) without echoing it;
-- with one simulator hanging, the other five answer and that source shows a timeout;
+- with one simulator hanging, the other five answer and that source shows a timeout; one
+  answering HTTP 500 is marked failed at once while the other five render;
 - the tax officer sees the tax cases' personal fields in clear, the others masked;
 - a case opens in detail (GetCase) with its own audit id; the knowledge search answers;
 - no raw RRN in the URL, history, storage or any request URL; no token in the URL;
@@ -301,3 +302,21 @@ def test_a_refused_look_up_is_explained_without_echoing_the_key(screen, demo):
     assert bad not in error.inner_text()
     assert screen.page.locator("#strip li").count() == 0, "no source is left waiting"
     screen.assert_private(bad)
+
+
+def test_a_failing_source_is_marked_at_once_and_the_others_render(screen, demo):
+    """Last in the file: the failures may open welfare's breaker for the demo's open_wait."""
+    c = demo.citizen_everywhere()
+    screen.open_signed_in(demo.tokens["counselor"])
+    demo.fault("welfare", "http_500")
+    try:
+        screen.search(c, "1")
+    finally:
+        demo.fault("welfare", "none")
+    states = screen.states()
+    assert states["welfare"] in {"UNAVAILABLE", "CIRCUIT_OPEN"}, states
+    expect(screen.page.locator("#strip li[data-source=welfare]")).to_have_class("chip fail")
+    others = {s: v for s, v in states.items() if s != "welfare"}
+    assert len(others) == 5 and set(others.values()) == {"OK"}, states
+    assert screen.page.locator("#strip li.chip.fail").count() == 1
+    screen.assert_private(c["rrn"])
