@@ -280,7 +280,7 @@ def test_the_tax_officer_sees_tax_fields_in_clear(screen, demo):
     # Signed in through the field this time.
     screen.page.fill("#token", demo.tokens["officer"])
     screen.page.click("#signin button")
-    expect(screen.page.locator("#who")).to_contain_text("officer-tax-01")
+    expect(screen.page.locator("#who")).to_contain_text("officer-tax-01 (officer · 세정과)")
     screen.search(c, "2")
     tax = screen.visibilities("tax")
     assert "clear" in tax, tax

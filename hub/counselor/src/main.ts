@@ -68,7 +68,7 @@ function whoIs(t: string): string {
     const json = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
     const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (ch) => ch.charCodeAt(0))));
     const role = typeof claims.role === "string" ? claims.role : "?";
-    const dept = typeof claims.department === "string" ? ` · ${claims.department}` : "";
+    const dept = typeof claims.dept === "string" ? ` · ${claims.dept}` : "";
     return `${claims.sub ?? "?"} (${role}${dept})`;
   } catch {
     return "알 수 없는 토큰";
