@@ -168,3 +168,88 @@ async fn grpc_web_over_http1_with_cors() {
         .unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
 }
+
+/// The demo's counselor screen: its URL in demo-endpoints.json, its page and code with a
+/// strict CSP naming the hub, and the hub's gRPC-Web open to exactly the screen's origin
+/// (with the headers the screen and a chatbot send, and GetCase's audit id readable).
+#[tokio::test]
+async fn the_demo_serves_the_counselor_screen_and_its_origin_may_call_the_hub() {
+    let demo = Demo::start();
+    let screen = demo.endpoints["counselor_screen"]
+        .as_str()
+        .expect("counselor_screen in demo-endpoints.json")
+        .to_string();
+    let origin = screen.trim_end_matches('/').to_string();
+    minwon_connector_sdk::tls::install_crypto_provider();
+    let http = reqwest::Client::builder().http1_only().build().unwrap();
+    let page = http.get(&screen).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    assert!(
+        csp.contains(&format!("connect-src 'self' {};", demo.hub_url())),
+        "{csp}"
+    );
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert!(page.text().await.unwrap().contains(r#"src="/app.js""#));
+    for (path, kind) in [
+        ("app.js", "text/javascript"),
+        ("app.css", "text/css"),
+        ("favicon.svg", "image/svg+xml"),
+    ] {
+        let r = http.get(format!("{screen}{path}")).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(ct.starts_with(kind), "{path}: {ct}");
+    }
+    let config = http
+        .get(format!("{screen}config.json"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let config: serde_json::Value = serde_json::from_str(&config).unwrap();
+    assert_eq!(config["hub"], demo.hub_url());
+    let url = format!("{}/minwon.v1.CitizenCaseService/GetCase", demo.hub_url());
+    let pre = http
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", &origin)
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization,content-type,x-grpc-web,x-user-agent,accept-language,x-minwon-citizen-token",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        pre.headers()["access-control-allow-origin"],
+        origin.as_str()
+    );
+    let allowed = pre.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    for h in ["accept-language", "x-minwon-citizen-token"] {
+        assert!(allowed.contains(h), "{h} not in {allowed}");
+    }
+    let call = http
+        .post(&url)
+        .header("origin", &origin)
+        .header("content-type", "application/grpc-web+proto")
+        .header("x-grpc-web", "1")
+        .body(grpc_web_frame(&pb::GetCaseRequest::default()))
+        .send()
+        .await
+        .unwrap();
+    let exposed = call.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(exposed.contains("x-minwon-audit-id"), "{exposed}");
+}

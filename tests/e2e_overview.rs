@@ -94,6 +94,7 @@ async fn get_case_returns_a_case_from_the_overview() {
         .await
         .unwrap()
         .into_inner();
+    let mut case_audit_ids = std::collections::HashSet::new();
     for source in demo.all_sources() {
         let listed = o.cases.iter().find(|c| c.source == source).unwrap();
         let req = pb::GetCaseRequest {
@@ -103,11 +104,19 @@ async fn get_case_returns_a_case_from_the_overview() {
                 note: String::new(),
             }),
         };
-        let one = client
+        let answer = client
             .get_case(authed(req, &token))
             .await
-            .expect("get case")
-            .into_inner();
+            .expect("get case");
+        // The access record of this answer is named in a response header.
+        let audit_id = answer
+            .metadata()
+            .get("x-minwon-audit-id")
+            .map(|v| v.to_str().unwrap().to_string());
+        let audit_id = audit_id.expect("GetCase names its access record");
+        assert!(!audit_id.is_empty() && audit_id != o.audit_id);
+        assert!(case_audit_ids.insert(audit_id), "one record per GetCase");
+        let one = answer.into_inner();
         assert_eq!(one.case_ref, listed.case_ref);
         assert_eq!(one.status, listed.status);
     }

@@ -1,6 +1,8 @@
 //! `minwon-hub demo`: simulated back-ends on loopback, the hub on top of them with the embedded
 //! SQLite audit store, and three files a front-end developer (or a test) can use:
 //! `demo-citizens.json`, `demo-tokens.json`, `demo-endpoints.json`, all under the data folder.
+//! It also serves the reference counselor screen ([`crate::counselor`]) on its own loopback
+//! port, the one origin the demo hub's CORS allows.
 //!
 //! The demo goes through the same config loading and start-up as `serve`: it writes
 //! `demo-config.toml` and loads it, so what the demo shows is what production runs.
@@ -78,7 +80,6 @@ async fn start_simulators(
     Ok(sims)
 }
 
-/// The sources that hold records for `c` among the started simulators.
 /// The sources that hold records for `c`: the simulator has some for them, and the citizen
 /// has a key the source answers from (no car, no traffic fines).
 fn sources_of(pop: &Population, c: &SynthCitizen, sources: &[&Descriptor]) -> Vec<String> {
@@ -129,12 +130,14 @@ const CITIZEN_KEY_FILE: &str = "citizen-verify-signing.pem";
 /// The demo verification service's issuer name.
 pub const CITIZEN_ISSUER: &str = "minwon-demo-verification";
 
-fn config_text(listen: SocketAddr, sims: &[(&str, SimHandle)]) -> String {
+fn config_text(listen: SocketAddr, screen_origin: &str, sims: &[(&str, SimHandle)]) -> String {
     let (citizen_issuer, citizen_key) = (CITIZEN_ISSUER, CITIZEN_KEY_FILE);
     let mut s = format!(
         r#"# Written by `minwon-hub demo`; paths are relative to this file.
 [server]
 listen = "{listen}"
+# gRPC-Web from the demo's counselor screen (its own port; see demo-endpoints.json).
+cors_allowed_origins = ["{screen_origin}"]
 
 [auth]
 jwt_public_key_file = "jwt-public.pem"
@@ -268,8 +271,11 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
             )
         })?;
     let hub_addr = listener.local_addr()?;
+    let (screen, screen_origin) = crate::counselor::bind_loopback()
+        .await
+        .context("binding the counselor screen to a loopback port")?;
     let config_path = dir.join("demo-config.toml");
-    write_atomic(&config_path, &config_text(hub_addr, &sims))?;
+    write_atomic(&config_path, &config_text(hub_addr, &screen_origin, &sims))?;
     let cfg = HubConfig::load(&config_path)?;
     let telemetry = crate::telemetry::init(log_format, Some(&cfg.telemetry))?;
     let hub = server::build_hub(&cfg).await?;
@@ -340,6 +346,7 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
         "metrics": metrics_url,
         "health": health_addr,
         "console": console_url,
+        "counselor_screen": format!("{screen_origin}/"),
         "simulators": sims.iter().map(|(n, s)| (n.to_string(), s.base_url())).collect::<BTreeMap<_, _>>(),
         "fault_switch": "POST <simulator>/_sim/fault {\"mode\": \"none|hang|http_500|envelope_error|malformed|slow\", \"delay_ms\": N}",
     });
@@ -351,6 +358,10 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
         &dir.join("demo-citizens.json"),
         &serde_json::to_string_pretty(&json!({ "all_sources": names, "citizens": citizens }))?,
     )?;
+    let site = crate::counselor::ScreenSite {
+        hub_url: format!("http://{hub_addr}"),
+    };
+    tokio::spawn(crate::counselor::serve(screen, site));
     // Written last: its presence means everything is up.
     write_atomic(
         &dir.join("demo-endpoints.json"),
@@ -359,6 +370,9 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
 
     println!("minwon-hub demo is running.");
     println!("  hub (gRPC, plaintext):  {hub_addr}");
+    println!(
+        "  counselor screen:       {screen_origin}/   (sign in with a token from demo-tokens.json)"
+    );
     for (n, s) in &sims {
         println!(
             "  simulator {n:<8}      {}   (fault switch: POST {}/_sim/fault)",

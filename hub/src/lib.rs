@@ -16,7 +16,8 @@
 //! knowledge-gap report), [`knowledge`] (the consultation knowledge index and its refresh; CLI in
 //! [`knowledge_cli`]), [`keys`] (key material), [`server`] (the gRPC server and its
 //! shutdown), [`console`] (the auditor's web console on the admin port), [`review`] (the
-//! monthly access review), and [`demo`] (simulated back-ends + hub + demo files).
+//! monthly access review), [`demo`] (simulated back-ends + hub + demo files) and [`counselor`]
+//! (the demo's reference counselor screen).
 
 pub mod api;
 pub mod audit_cli;
@@ -25,6 +26,7 @@ pub mod config;
 mod config_secrets;
 pub mod console;
 pub mod convert;
+pub mod counselor;
 pub mod demo;
 pub mod directory;
 pub mod fanout;

@@ -6,8 +6,11 @@ use http::{HeaderName, HeaderValue, Method};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// Request headers a gRPC-Web client sends.
-const ALLOWED_HEADERS: [&str; 6] = [
+const ALLOWED_HEADERS: [&str; 8] = [
     "authorization",
+    // A chatbot or SMS gateway's verified citizen (SelfService), and the caller's language.
+    "x-minwon-citizen-token",
+    "accept-language",
     "content-type",
     "x-grpc-web",
     "x-user-agent",
@@ -15,7 +18,13 @@ const ALLOWED_HEADERS: [&str; 6] = [
     "traceparent",
 ];
 /// Response headers a browser must be allowed to read.
-const EXPOSED_HEADERS: [&str; 3] = ["grpc-status", "grpc-message", "grpc-status-details-bin"];
+const EXPOSED_HEADERS: [&str; 4] = [
+    "grpc-status",
+    "grpc-message",
+    "grpc-status-details-bin",
+    // GetCase's access record id (crate::api::citizen::AUDIT_ID_HEADER).
+    "x-minwon-audit-id",
+];
 
 /// A CORS layer allowing exactly `origins` (`*` allows any origin; empty allows none).
 pub fn cors_layer(origins: &[String]) -> Result<CorsLayer> {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs tests/browser/test_console.py: the auditor's console in a real headless browser
-# (Debian's chromium, driven by Playwright for Python) against `minwon-hub demo`.
+# Runs the browser tests in a real headless browser (Debian's chromium, driven by Playwright
+# for Python) against `minwon-hub demo`: tests/browser/test_console.py (the auditor's console)
+# and tests/browser/test_counselor.py (the reference counselor screen).
 # Creates a venv under target/ (reused across runs), installs tests/browser/requirements.txt
 # from PyPI, builds the hub if its binary is missing, runs pytest.
 #
@@ -45,5 +46,6 @@ fi
 export MINWON_SCREENSHOT_DIR="${MINWON_SCREENSHOT_DIR:-$TARGET/browser-shots}"
 mkdir -p "$MINWON_SCREENSHOT_DIR"
 
-echo "== console in headless chromium against $MINWON_HUB_BIN"
-exec "$VENV/bin/python" -m pytest -v -p no:cacheprovider "$REPO/tests/browser/test_console.py"
+echo "== console and counselor screen in headless chromium against $MINWON_HUB_BIN"
+exec "$VENV/bin/python" -m pytest -v -p no:cacheprovider \
+  "$REPO/tests/browser/test_console.py" "$REPO/tests/browser/test_counselor.py"

@@ -15,6 +15,9 @@ use std::sync::Arc;
 use tokio::time::Instant;
 use tonic::{Request, Response, Status};
 
+/// Response header carrying the id of the access record a `GetCase` answer wrote.
+pub const AUDIT_ID_HEADER: &str = "x-minwon-audit-id";
+
 /// The service.
 #[derive(Clone)]
 pub struct CitizenApi {
@@ -223,6 +226,7 @@ impl CitizenApi {
         Ok(Response::new(Box::pin(stream)))
     }
 
+    /// One case; its access record's id is in the `x-minwon-audit-id` response header.
     async fn case(&self, req: Request<pb::GetCaseRequest>) -> Result<Response<pb::Case>, Status> {
         let hub = &self.hub;
         let principal = super::layer::principal(&req)?;
@@ -298,8 +302,14 @@ impl CitizenApi {
                     Outcome::Allowed,
                     &trace,
                 );
-                hub.record(d).await?;
-                Ok(Response::new(out))
+                let audit_id = hub.record(d).await?.audit_id;
+                // `Case` has no audit id field: the record's id travels as a response header, so
+                // a screen can show it like an overview's.
+                let mut resp = Response::new(out);
+                if let Ok(v) = audit_id.parse() {
+                    resp.metadata_mut().insert(AUDIT_ID_HEADER, v);
+                }
+                Ok(resp)
             }
             Err(e) => {
                 let d = hub.draft(
