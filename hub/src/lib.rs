@@ -21,6 +21,7 @@ pub mod auth;
 pub mod config;
 mod config_secrets;
 pub mod convert;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod fanout;
 pub mod health;

@@ -5,16 +5,17 @@
 use crate::resilience::Guard;
 use crate::resilience::settings::ResilienceConfig;
 use minwon_connector_sdk::config::{ConfigError, from_toml};
-use minwon_connector_sdk::sim::{Population, SimHandle};
 use minwon_connector_sdk::{BuiltConnector, Connector, Descriptor, HealthCheck, KnowledgeSource};
-use std::future::Future;
-use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 
 /// Starts a back-end's simulator for the demo on `addr` (port 0: a free port).
-pub type Simulator =
-    fn(Population, SocketAddr) -> Pin<Box<dyn Future<Output = std::io::Result<SimHandle>> + Send>>;
+#[cfg(feature = "demo")]
+pub type Simulator = fn(
+    minwon_connector_sdk::sim::Population,
+    std::net::SocketAddr,
+) -> std::pin::Pin<
+    Box<dyn Future<Output = std::io::Result<minwon_connector_sdk::sim::SimHandle>> + Send>,
+>;
 
 /// One connector crate.
 pub struct CrateEntry {
@@ -22,7 +23,8 @@ pub struct CrateEntry {
     pub name: &'static str,
     /// Parses its table strictly (unknown keys are errors) and builds it.
     pub build: fn(&str, toml::Value) -> Result<BuiltConnector, ConfigError>,
-    /// Its back-end's simulator, for the demo.
+    /// Its back-end's simulator, for the demo (the crate's `demo` feature).
+    #[cfg(feature = "demo")]
     pub simulator: Simulator,
 }
 
@@ -32,6 +34,7 @@ macro_rules! crate_entry {
         CrateEntry {
             name: $name,
             build: |name, table| from_toml::<$krate::$config>(name, table)?.build(),
+            #[cfg(feature = "demo")]
             simulator: |pop, addr| Box::pin($krate::sim::start(pop, addr)),
         }
     };
