@@ -187,7 +187,9 @@ impl DeclarativeConnector {
                 .map(|w| w.expose().to_string())
                 .collect(),
         };
-        out.dedup();
+        // The same plate given twice is searched once (order kept).
+        let mut seen = HashSet::new();
+        out.retain(|k| seen.insert(k.clone()));
         out
     }
 }
