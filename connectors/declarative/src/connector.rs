@@ -3,7 +3,9 @@
 
 use crate::mapping::{Mapper, case_kind};
 use crate::request::{self, Call, JsonShape, Param};
-use crate::spec::{Auth, KeyFormat, KeyName, Kind, Paging, PersonalName, Spec};
+use crate::spec::{
+    Auth, ConstParam, KeyFormat, KeyName, Kind, Paging, ParamIn, PersonalName, Spec,
+};
 use minwon_connector_sdk::http::BackendClient;
 use minwon_connector_sdk::paging::{PagingLimits, fetch_all};
 use minwon_connector_sdk::portal::{Item, PortalPage, is_plain_id};
@@ -104,6 +106,20 @@ impl DeclarativeConnector {
         }
     }
 
+    /// The key and the constant parameters of a search.
+    fn search_params(&self, key: &str) -> Vec<(&str, Param, ParamIn)> {
+        let s = &self.spec.search;
+        let mut params = vec![(s.key_param.as_str(), Param::Text(key.to_string()), s.key_in)];
+        params.extend(s.params.iter().map(|(name, v)| {
+            let v = match v {
+                ConstParam::Number(n) => Param::Number(*n),
+                ConstParam::Text(t) => Param::Text(t.clone()),
+            };
+            (name.as_str(), v, s.key_in)
+        }));
+        params
+    }
+
     /// Every record of one citizen key, every page.
     async fn search(&self, key: String, ctx: &CallContext) -> Result<Vec<Item>, ConnectorError> {
         let s = &self.spec.search;
@@ -112,7 +128,7 @@ impl DeclarativeConnector {
                 let call = Call {
                     method: s.method,
                     path: &s.path,
-                    params: vec![(s.key_param.as_str(), Param::Text(key.clone()), s.key_in)],
+                    params: self.search_params(&key),
                 };
                 match self.send(call, self.shape(&s.items, None), ctx).await {
                     Ok(page) => Ok(page.items),

@@ -180,9 +180,23 @@ pub struct Search {
     /// `rest-json`: the dotted path of the records array in the answer (e.g. `bookings`).
     #[serde(default)]
     pub items: Option<String>,
+    /// Constant parameters sent beside the key, in the same place (e.g. `{ months = 24 }`):
+    /// text or whole numbers.
+    #[serde(default)]
+    pub params: BTreeMap<String, ConstParam>,
     /// Paging.
     #[serde(default)]
     pub paging: Paging,
+}
+
+/// A constant request parameter.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum ConstParam {
+    /// A whole number (sent as a JSON number in a JSON body).
+    Number(u32),
+    /// Text.
+    Text(String),
 }
 
 /// Paging of the search.

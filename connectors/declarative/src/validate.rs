@@ -54,6 +54,17 @@ pub fn validate(name: &str, spec: &Spec) -> Result<(), ConfigError> {
             spec.detail.id_param
         ));
     }
+    for (k, v) in &spec.search.params {
+        non_empty(name, "search.params", k)?;
+        if k == &spec.search.key_param {
+            return err(format!(
+                "search.params.{k}: the key parameter is not a constant"
+            ));
+        }
+        if let crate::spec::ConstParam::Text(t) = v {
+            non_empty(name, &format!("search.params.{k}"), t)?;
+        }
+    }
     check_kind(name, spec)?;
     check_paging(name, spec)?;
     check_auth(name, &spec.auth)?;
