@@ -6,10 +6,10 @@
 //! `minwon-hub check-config`, and the Dockerfile builds, as a non-root image, the binary CI
 //! tests. No cluster and no Docker engine are needed: what can be checked here is checked.
 
-#[path = "e2e_deploy/keycloak.rs"]
-mod keycloak;
 #[path = "deploy_network/mod.rs"]
 mod network;
+#[path = "e2e_deploy/keycloak.rs"]
+mod keycloak;
 
 use serde::Deserialize;
 use serde_yaml::Value;

@@ -27,18 +27,13 @@ fn the_example_realm_speaks_the_hubs_roles_channels_and_audience() {
         .map(|x| x.as_str())
         .collect();
     hub.sort();
-    assert_eq!(
-        roles, hub,
-        "realm roles are the hub's staff roles, no citizen"
-    );
+    assert_eq!(roles, hub, "realm roles are the hub's staff roles, no citizen");
     for c in r["clients"].as_array().unwrap() {
         let id = c["clientId"].as_str().unwrap();
         let mappers = c["protocolMappers"].as_array().unwrap();
         assert!(
-            mappers
-                .iter()
-                .any(|m| m["protocolMapper"] == "oidc-audience-mapper"
-                    && m["config"]["included.custom.audience"] == "minwon-hub"),
+            mappers.iter().any(|m| m["protocolMapper"] == "oidc-audience-mapper"
+                && m["config"]["included.custom.audience"] == "minwon-hub"),
             "{id}: audience minwon-hub"
         );
         let channel = mappers
@@ -58,10 +53,7 @@ fn the_example_realm_speaks_the_hubs_roles_channels_and_audience() {
         let user_roles = u["realmRoles"].as_array().unwrap();
         assert_eq!(user_roles.len(), 1, "exactly one hub role per user");
         if user_roles[0] == "officer" {
-            assert!(
-                u["attributes"]["dept"][0].is_string(),
-                "officers carry a dept"
-            );
+            assert!(u["attributes"]["dept"][0].is_string(), "officers carry a dept");
         }
     }
 }

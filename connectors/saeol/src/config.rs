@@ -142,8 +142,8 @@ mod tests {
         );
         let e = SaeolConfig::from_toml_str("base_url = \"https://x\"\norg_cd = \"1\"").unwrap_err();
         assert!(e.to_string().contains("org_cd"), "{e}");
-        let e = SaeolConfig::from_toml_str("base_url = \"https://x\"\n[http]\ntimeout = 1")
-            .unwrap_err();
+        let e =
+            SaeolConfig::from_toml_str("base_url = \"https://x\"\n[http]\ntimeout = 1").unwrap_err();
         assert!(e.to_string().contains("timeout"), "{e}");
     }
 

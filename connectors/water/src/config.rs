@@ -167,8 +167,8 @@ mod tests {
     fn unknown_keys_are_named() {
         let e = WaterConfig::from_toml_str("base_url = \"https://x\"\nmonth = 5").unwrap_err();
         assert!(e.to_string().contains("month"), "{e}");
-        let e = WaterConfig::from_toml_str("base_url = \"https://x\"\n[http]\ntimeout = 5")
-            .unwrap_err();
+        let e =
+            WaterConfig::from_toml_str("base_url = \"https://x\"\n[http]\ntimeout = 5").unwrap_err();
         assert!(e.to_string().contains("timeout"), "{e}");
     }
 
