@@ -1,4 +1,5 @@
-//! End-to-end: the six departments through the hub — keys route to the right sources, and
+//! End-to-end: the seven departments through the hub (the seventh, `waste`, by configuration
+//! only) — keys route to the right sources, and
 //! each back-end's own quirks (welfare's expiring OAuth2 tokens, water's Retry-After,
 //! parking's cursor pages) are absorbed behind the one API.
 
@@ -450,4 +451,32 @@ async fn knowledge_search_answers_citizens_and_imports_without_a_restart() {
     assert!(due.total_due > 0 && !due.entries.is_empty());
     assert!(due.entries.iter().all(|e| e.due_on.as_str() < "2027-06-01"));
     assert_eq!(due.index_generation, 2);
+}
+
+#[tokio::test]
+async fn the_waste_department_configured_by_its_table_alone_answers_in_the_overview() {
+    let demo = Demo::start();
+    assert!(demo.all_sources().contains(&"waste".to_string()));
+    let citizen = demo.full_citizen();
+    let mut client = CitizenCaseServiceClient::new(demo.channel().await);
+    let o = client
+        .get_citizen_overview(authed(
+            query_rrn(citizen["rrn"].as_str().unwrap()),
+            &demo.token("counselor"),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(state_of(&o, "waste"), pb::SourceState::Ok);
+    let bookings: Vec<_> = o.cases.iter().filter(|c| c.source == "waste").collect();
+    assert_eq!(
+        bookings.len(),
+        3,
+        "full-coverage citizens have three bookings"
+    );
+    for c in bookings {
+        assert!(c.case_ref.starts_with("waste:LW-"), "{}", c.case_ref);
+        assert!(c.title.starts_with("대형폐기물 배출 신고 ("), "{}", c.title);
+        assert_eq!(c.kind, pb::CaseKind::Other as i32);
+    }
 }

@@ -404,13 +404,15 @@ impl HubConfig {
             ));
         }
         self.audit.review.validate().map_err(ConfigError::Rule)?;
+        let names = crate::registry::configured_names(&self.connectors);
         self.resilience
-            .validate(crate::registry::KNOWN)
+            .validate(&names)
             .map_err(ConfigError::Rule)?;
         for name in self.connectors.keys() {
-            if !crate::registry::KNOWN.contains(&name.as_str()) {
+            if !names.contains(&name.as_str()) {
                 return Err(ConfigError::Rule(format!(
-                    "unknown connector `{name}`; known connectors: {}",
+                    "unknown connector `{name}`; known connectors: {}, or a table with \
+                     kind = \"rest-json\" or \"portal-xml\"",
                     crate::registry::KNOWN.join(", ")
                 )));
             }

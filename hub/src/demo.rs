@@ -30,53 +30,36 @@ pub struct DemoOptions {
     pub sim_base_port: u16,
 }
 
-/// The simulators, in registry order: the one list of what the demo starts.
+/// The demo's department configured by its table alone (connectors/declarative/waste.toml),
+/// served by the template crate's simulator drawing the population's `waste` records.
+pub const DECLARATIVE_DEMO: &str = "waste";
+
+/// The simulators, in registry order: every crate of [`crate::registry::CRATES`], then the
+/// declarative [`DECLARATIVE_DEMO`] department.
 async fn start_simulators(
     pop: &Population,
     base_port: u16,
 ) -> Result<Vec<(&'static str, SimHandle)>> {
-    let addr = |i: u16| -> SocketAddr {
-        let port = if base_port == 0 { 0 } else { base_port + i };
+    let addr = |i: usize| -> SocketAddr {
+        let port = if base_port == 0 {
+            0
+        } else {
+            base_port + u16::try_from(i).unwrap_or(u16::MAX - base_port)
+        };
         SocketAddr::from(([127, 0, 0, 1], port))
     };
-    let sims = vec![
-        (
-            "saeol",
-            minwon_connector_saeol::sim::start(pop.clone(), addr(1))
-                .await
-                .context("starting the saeol simulator")?,
-        ),
-        (
-            "tax",
-            minwon_connector_tax::sim::start(pop.clone(), addr(2))
-                .await
-                .context("starting the tax simulator")?,
-        ),
-        (
-            "traffic",
-            minwon_connector_traffic::sim::start(pop.clone(), addr(3))
-                .await
-                .context("starting the traffic simulator")?,
-        ),
-        (
-            "welfare",
-            minwon_connector_welfare::sim::start(pop.clone(), addr(4))
-                .await
-                .context("starting the welfare simulator")?,
-        ),
-        (
-            "water",
-            minwon_connector_water::sim::start(pop.clone(), addr(5))
-                .await
-                .context("starting the water simulator")?,
-        ),
-        (
-            "parking",
-            minwon_connector_parking::sim::start(pop.clone(), addr(6))
-                .await
-                .context("starting the parking simulator")?,
-        ),
-    ];
+    let mut sims = Vec::new();
+    for (i, entry) in crate::registry::CRATES.iter().enumerate() {
+        let sim = (entry.simulator)(pop.clone(), addr(i + 1))
+            .await
+            .with_context(|| format!("starting the {} simulator", entry.name))?;
+        sims.push((entry.name, sim));
+    }
+    let n = crate::registry::CRATES.len() + 1;
+    let waste = minwon_connector_template::sim::start_for(DECLARATIVE_DEMO, pop.clone(), addr(n))
+        .await
+        .context("starting the waste simulator")?;
+    sims.push((DECLARATIVE_DEMO, waste));
     Ok(sims)
 }
 
@@ -205,6 +188,16 @@ budget_ratio = 0.1
 "#
     );
     for (name, sim) in sims {
+        if *name == DECLARATIVE_DEMO {
+            // The whole table: this department is configuration only.
+            let example = minwon_connector_declarative::WASTE_EXAMPLE;
+            s.push('\n');
+            s.push_str(&example.replace(
+                "base_url = \"https://waste.example.go.kr\"",
+                &format!("base_url = \"{}\"", sim.base_url()),
+            ));
+            continue;
+        }
         s.push_str(&format!(
             "\n[connectors.{name}]\nbase_url = \"{}\"\n",
             sim.base_url()

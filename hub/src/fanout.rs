@@ -224,20 +224,19 @@ async fn call_guarded(
                 deadline: d,
                 traceparent: traceparent.clone(),
             };
-            connector.fetch_cases(keys, &ctx).await
+            connector.fetch(keys, &ctx).await
         })
         .await;
     let latency = start.elapsed();
     let (state, detail, cases) = match result {
-        Ok(cases) if cases.is_empty() => (SourceState::NotFound, "no records".to_string(), vec![]),
-        Ok(cases) => {
-            let n = cases.len();
-            let detail = if minwon_connector_sdk::model::is_partial(&cases) {
-                format!("partial: the deadline ended the fetch; {n} case(s) fetched")
-            } else {
-                format!("{n} case(s)")
-            };
-            (SourceState::Ok, detail, cases)
+        Ok(f) if f.cases.is_empty() && f.partial.is_none() => {
+            (SourceState::NotFound, "no records".to_string(), vec![])
+        }
+        Ok(f) => {
+            let detail = f
+                .partial
+                .unwrap_or_else(|| format!("{} case(s)", f.cases.len()));
+            (SourceState::Ok, detail, f.cases)
         }
         Err(e @ GuardError::CircuitOpen) => (SourceState::CircuitOpen, e.to_string(), vec![]),
         Err(e @ GuardError::Busy(_)) => (SourceState::Unavailable, e.to_string(), vec![]),

@@ -27,6 +27,7 @@ mod config_secrets;
 pub mod console;
 pub mod convert;
 pub mod counselor;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod directory;
 pub mod fanout;

@@ -10,8 +10,11 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
 use minwon_hub::auth::{Channel, Role, TokenMinter};
 use minwon_hub::config::HubConfig;
+#[cfg(feature = "demo")]
+use minwon_hub::demo;
 use minwon_hub::telemetry::{self, LogFormat};
-use minwon_hub::{demo, keys, server};
+use minwon_hub::{keys, server};
+#[cfg(feature = "demo")]
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -31,6 +34,7 @@ struct Cli {
 enum Command {
     /// Start simulated back-ends and the hub with the embedded audit store; writes
     /// demo-citizens.json, demo-tokens.json and demo-endpoints.json; runs until Ctrl-C.
+    #[cfg(feature = "demo")]
     Demo {
         /// Folder for keys, the audit database and the demo files.
         #[arg(long, default_value = "minwon-data")]
@@ -241,6 +245,7 @@ async fn main() -> Result<()> {
     minwon_connector_sdk::tls::install_crypto_provider();
     let format = cli.log_format;
     match cli.command {
+        #[cfg(feature = "demo")]
         Command::Demo {
             data_dir,
             listen,
@@ -415,11 +420,8 @@ async fn main() -> Result<()> {
             telemetry::init(format, None)?;
             let cfg = HubConfig::load(&config)?;
             if let Some(rrn) = citizen_rrn {
-                let rrn = minwon_connector_sdk::Rrn::parse(&rrn)
-                    .map_err(|e| anyhow::anyhow!("--citizen-rrn: {}", e.reason))?;
-                let minter = minwon_hub::demo::citizen_minter(&cfg)?;
                 let ttl = ttl_secs.unwrap_or(600);
-                println!("{}", minter.mint_citizen(&rrn, &["pass"], channel, ttl)?);
+                println!("{}", citizen_token(&cfg, &rrn, channel, ttl)?);
                 return Ok(());
             }
             let (role, sub) = (
@@ -447,4 +449,22 @@ async fn main() -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// A verified-citizen assertion for `rrn`, signed by the demo's stand-in verification service.
+#[cfg(feature = "demo")]
+fn citizen_token(cfg: &HubConfig, rrn: &str, channel: Channel, ttl: i64) -> Result<String> {
+    let rrn = minwon_connector_sdk::Rrn::parse(rrn)
+        .map_err(|e| anyhow::anyhow!("--citizen-rrn: {}", e.reason))?;
+    let minter = demo::citizen_minter(cfg)?;
+    minter.mint_citizen(&rrn, &["pass"], channel, ttl)
+}
+
+/// Without the demo there is no stand-in verification service to sign for.
+#[cfg(not(feature = "demo"))]
+fn citizen_token(_cfg: &HubConfig, _rrn: &str, _channel: Channel, _ttl: i64) -> Result<String> {
+    anyhow::bail!(
+        "--citizen-rrn mints for the demo's verification service; this build has no demo \
+         (built without the `demo` feature)"
+    )
 }

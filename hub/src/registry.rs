@@ -1,30 +1,102 @@
-//! The connector registry: the one place that knows which connectors exist. Adding a
-//! department is one line in [`build`] (and in [`KNOWN`]).
+//! The connector registry: the one table of connector crates ([`CRATES`]: name, builder,
+//! demo simulator — adding a crate connector is its folder plus one line there), and the
+//! declarative connectors (`kind = "rest-json"` / `"portal-xml"`), which need no line at all.
 
 use crate::resilience::Guard;
 use crate::resilience::settings::ResilienceConfig;
-use minwon_connector_sdk::config::ConfigError;
+use minwon_connector_sdk::config::{ConfigError, from_toml};
 use minwon_connector_sdk::{BuiltConnector, Connector, Descriptor, HealthCheck, KnowledgeSource};
 use std::sync::Arc;
 
-/// Every connector this build can run, in the order answers are listed.
-pub const KNOWN: &[&str] = &["saeol", "tax", "traffic", "welfare", "water", "parking"];
+/// Starts a back-end's simulator for the demo on `addr` (port 0: a free port).
+#[cfg(feature = "demo")]
+pub type Simulator = fn(
+    minwon_connector_sdk::sim::Population,
+    std::net::SocketAddr,
+) -> std::pin::Pin<
+    Box<dyn Future<Output = std::io::Result<minwon_connector_sdk::sim::SimHandle>> + Send>,
+>;
 
-/// Builds one connector from its config table.
-pub fn build(name: &str, table: &toml::Value) -> Result<BuiltConnector, ConfigError> {
-    let text = toml::to_string(table).map_err(|e| ConfigError::new(name, e.to_string()))?;
-    match name {
-        "saeol" => minwon_connector_saeol::SaeolConfig::from_toml_str(&text)?.build(),
-        "tax" => minwon_connector_tax::TaxConfig::from_toml_str(&text)?.build(),
-        "traffic" => minwon_connector_traffic::TrafficConfig::from_toml_str(&text)?.build(),
-        "welfare" => minwon_connector_welfare::WelfareConfig::from_toml_str(&text)?.build(),
-        "water" => minwon_connector_water::WaterConfig::from_toml_str(&text)?.build(),
-        "parking" => minwon_connector_parking::ParkingConfig::from_toml_str(&text)?.build(),
-        other => Err(ConfigError::new(
-            other,
-            format!("unknown connector; known connectors: {}", KNOWN.join(", ")),
-        )),
+/// One connector crate.
+pub struct CrateEntry {
+    /// Its table name under `[connectors]`, and the source name of its cases.
+    pub name: &'static str,
+    /// Parses its table strictly (unknown keys are errors) and builds it.
+    pub build: fn(&str, toml::Value) -> Result<BuiltConnector, ConfigError>,
+    /// Its back-end's simulator, for the demo (the crate's `demo` feature).
+    #[cfg(feature = "demo")]
+    pub simulator: Simulator,
+}
+
+/// One line of [`CRATES`]: the crate and its config type.
+macro_rules! crate_entry {
+    ($name:literal, $krate:ident, $config:ident) => {
+        CrateEntry {
+            name: $name,
+            build: |name, table| from_toml::<$krate::$config>(name, table)?.build(),
+            #[cfg(feature = "demo")]
+            simulator: |pop, addr| Box::pin($krate::sim::start(pop, addr)),
+        }
+    };
+}
+
+/// Every connector crate this build can run, in the order answers are listed.
+pub const CRATES: &[CrateEntry] = &[
+    crate_entry!("saeol", minwon_connector_saeol, SaeolConfig),
+    crate_entry!("tax", minwon_connector_tax, TaxConfig),
+    crate_entry!("traffic", minwon_connector_traffic, TrafficConfig),
+    crate_entry!("welfare", minwon_connector_welfare, WelfareConfig),
+    crate_entry!("water", minwon_connector_water, WaterConfig),
+    crate_entry!("parking", minwon_connector_parking, ParkingConfig),
+];
+
+const CRATE_NAMES: [&str; CRATES.len()] = {
+    let mut names = [""; CRATES.len()];
+    let mut i = 0;
+    while i < CRATES.len() {
+        names[i] = CRATES[i].name;
+        i += 1;
     }
+    names
+};
+
+/// The names of [`CRATES`], in order.
+pub const KNOWN: &[&str] = &CRATE_NAMES;
+
+/// The connector names a config may use: every crate, then its declarative tables (by name).
+pub fn configured_names(tables: &std::collections::BTreeMap<String, toml::Value>) -> Vec<&str> {
+    let mut names: Vec<&str> = KNOWN.to_vec();
+    names.extend(
+        tables
+            .iter()
+            .filter(|(n, t)| !KNOWN.contains(&n.as_str()) && is_declarative(t))
+            .map(|(n, _)| n.as_str()),
+    );
+    names
+}
+
+/// Whether a table is a declarative connector's.
+pub fn is_declarative(table: &toml::Value) -> bool {
+    minwon_connector_declarative::is_declarative(table)
+}
+
+/// Builds one connector from its config table: a crate's by name, else a declarative one.
+pub fn build(name: &str, table: &toml::Value) -> Result<BuiltConnector, ConfigError> {
+    if let Some(entry) = CRATES.iter().find(|e| e.name == name) {
+        return (entry.build)(name, table.clone());
+    }
+    if is_declarative(table) {
+        return minwon_connector_declarative::DeclarativeConfig::from_toml(name, table.clone())?
+            .build();
+    }
+    Err(ConfigError::new(
+        name,
+        format!(
+            "unknown connector; known connectors: {}, or a table with kind = \"{}\"",
+            KNOWN.join(", "),
+            minwon_connector_declarative::KINDS.join("\" or \"")
+        ),
+    ))
 }
 
 /// Logs, at every start, a connector allowed to speak plain HTTP to a host that is not
@@ -65,7 +137,8 @@ impl Registered {
     }
 }
 
-/// Every configured connector, in [`KNOWN`] order, plus the knowledge source.
+/// Every configured connector — crates in [`CRATES`] order, then declarative tables by name —
+/// plus the knowledge sources.
 #[derive(Clone, Default)]
 pub struct Registry {
     /// The connectors.
@@ -82,8 +155,8 @@ impl Registry {
         resilience: &ResilienceConfig,
     ) -> Result<Self, ConfigError> {
         let mut reg = Registry::default();
-        for name in KNOWN {
-            let Some(table) = tables.get(*name) else {
+        for name in configured_names(tables) {
+            let Some(table) = tables.get(name) else {
                 continue;
             };
             let built = build(name, table)?;
@@ -115,5 +188,47 @@ impl Registry {
     /// The connector named `name`.
     pub fn get(&self, name: &str) -> Option<&Registered> {
         self.connectors.iter().find(|r| r.descriptor().name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_crate_table_names_each_connector_once() {
+        let mut names = KNOWN.to_vec();
+        names.dedup();
+        assert_eq!(names.len(), CRATES.len());
+        assert_eq!(KNOWN[0], "saeol");
+    }
+
+    #[test]
+    fn a_declarative_table_builds_without_a_line_in_the_table() {
+        let table =
+            minwon_connector_declarative::waste_table("https://waste.example.go.kr").unwrap();
+        let built = build("waste", &table).unwrap();
+        let d = built.connector.descriptor();
+        assert_eq!((d.name.as_str(), d.kind.as_str()), ("waste", "rest-json"));
+        let mut tables = std::collections::BTreeMap::new();
+        tables.insert("waste".to_string(), table);
+        tables.insert("bogus".to_string(), toml::Value::Table(toml::Table::new()));
+        let names = configured_names(&tables);
+        assert!(names.contains(&"waste") && !names.contains(&"bogus"));
+        let Err(e) = build("bogus", &tables["bogus"]) else {
+            panic!("a table without a known name or kind is refused");
+        };
+        assert!(e.to_string().contains("rest-json"), "{e}");
+    }
+
+    #[test]
+    fn crate_tables_are_parsed_from_the_value_strictly() {
+        let mut t = toml::Table::new();
+        t.insert("base_url".into(), "https://tax.example".into());
+        t.insert("base_urll".into(), "https://tax.example".into());
+        let Err(e) = build("tax", &toml::Value::Table(t)) else {
+            panic!("a misspelt key is refused");
+        };
+        assert!(e.to_string().contains("base_urll"), "{e}");
     }
 }

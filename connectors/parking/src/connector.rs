@@ -61,7 +61,7 @@ impl ParkingConnector {
     }
 
     /// Every ticket of every plate in `keys`, and whether the deadline cut paging short. The
-    /// typed form of `fetch_cases` (which marks the cases instead, see [`crate::partial`]).
+    /// typed form of the trait's `fetch` (see [`crate::partial`]).
     ///
     /// A plate whose first page did not arrive in time counts as incomplete; when nothing at
     /// all arrived the answer is a `Timeout` error, since an empty list would read "no records".
@@ -273,7 +273,15 @@ impl Connector for ParkingConnector {
         keys: &CitizenKeys,
         ctx: &CallContext,
     ) -> Result<Vec<Case>, ConnectorError> {
-        Ok(self.fetch_outcome(keys, ctx).await?.into_marked_cases())
+        Ok(self.fetch_outcome(keys, ctx).await?.cases)
+    }
+
+    async fn fetch(
+        &self,
+        keys: &CitizenKeys,
+        ctx: &CallContext,
+    ) -> Result<minwon_connector_sdk::Fetched, ConnectorError> {
+        Ok(self.fetch_outcome(keys, ctx).await?.into_fetched())
     }
 
     async fn get_case(&self, native_id: &str, ctx: &CallContext) -> Result<Case, ConnectorError> {

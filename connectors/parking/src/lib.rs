@@ -9,7 +9,7 @@
 //! - [`config`] — [`ParkingConfig`], the `[connectors.parking]` table, and `build`.
 //! - [`connector`] — [`ParkingConnector`] (the `Connector` impl) and [`ParkingHealth`].
 //! - [`paging`] — the guarded cursor loop (cycles, empty pages, caps, the deadline).
-//! - [`partial`] — how a partial answer is marked, and [`partial_detail`] for the hub.
+//! - [`partial`] — how a partial answer reaches the hub (the SDK's `Fetched::partial`).
 //! - [`mapping`] — ticket item → unified `Case`, with the one status table.
 //! - `sim` (feature `sim`, on by default) — the back-end simulator over loopback HTTP.
 //!
@@ -27,7 +27,7 @@ pub mod sim;
 
 pub use config::ParkingConfig;
 pub use connector::{ParkingConnector, ParkingHealth};
-pub use partial::{FetchOutcome, Partial, is_partial, partial_detail};
+pub use partial::{FetchOutcome, Partial};
 
 /// The connector's registry name, also the `source` of every case it returns.
 pub const NAME: &str = "parking";

@@ -1,15 +1,16 @@
 //! From one JSON ticket item to the unified [`Case`]: the status table, field reading, and the
 //! split between attributes (never personal) and personal fields (masked later by the hub).
 //!
-//! Items are read from a parsed [`serde_json::Value`] by hand rather than derived, so that every
-//! failure is a `BadResponse` whose message names the field, never its value (serde's own
-//! messages quote the offending value, which may be a plate or a name).
+//! Items are read from a parsed [`serde_json::Value`] with the SDK's
+//! [`minwon_connector_sdk::json::Fields`] rather than derived, so that every failure is a
+//! `BadResponse` whose message names the field, never its value (serde's own messages quote
+//! the offending value, which may be a plate or a name).
 
 use crate::NAME;
 use crate::protocol::field;
-use chrono::{DateTime, NaiveDate, Utc};
+use minwon_connector_sdk::json::Fields;
 use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The one status table: the back-end's word → the unified status. Anything else maps to
@@ -63,19 +64,17 @@ pub fn map_status(word: &str) -> CaseStatus {
 
 /// Maps one item; `department` is used when the item names none.
 pub fn item_to_case(item: &Value, department: &str) -> Result<Case, ConnectorError> {
-    let obj = item
-        .as_object()
-        .ok_or_else(|| bad("a ticket item is not an object"))?;
-    let native_id = required(obj, field::TICKET_NO)?;
-    let category = required(obj, field::CATEGORY)?;
-    let source_status = required(obj, field::STATUS)?;
-    let place = text(obj, field::PLACE)?;
-    let towing = match obj.get(field::TOWING) {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(t)) => Some(t),
+    let obj = Fields::new(item, "ticket")?.max_text(MAX_TEXT);
+    let native_id = obj.required(field::TICKET_NO)?;
+    let category = obj.required(field::CATEGORY)?;
+    let source_status = obj.required(field::STATUS)?;
+    let place = obj.text(field::PLACE)?;
+    let towing = match obj.value(field::TOWING) {
+        None => None,
+        Some(Value::Object(t)) => Some(Fields::object(t, "ticket towing").max_text(MAX_TEXT)),
         Some(_) => return Err(bad(format!("ticket {} is not an object", field::TOWING))),
     };
-    let lot = towing.map(|t| required(t, field::LOT_NAME)).transpose()?;
+    let lot = towing.map(|t| t.required(field::LOT_NAME)).transpose()?;
     let title = match (category, lot, place) {
         ("towing", Some(lot), _) => format!("견인 ({lot})"),
         ("towing", None, _) => {
@@ -98,23 +97,20 @@ pub fn item_to_case(item: &Value, department: &str) -> Result<Case, ConnectorErr
             attributes.insert(k.to_string(), v.to_string());
         }
     };
-    put(attr::VIOLATION_TYPE, text(obj, field::VIOLATION_TYPE)?);
+    put(attr::VIOLATION_TYPE, obj.text(field::VIOLATION_TYPE)?);
     put(attr::PLACE, place);
-    put(attr::DISTRICT, text(obj, field::DISTRICT)?);
+    put(attr::DISTRICT, obj.text(field::DISTRICT)?);
     if let Some(t) = towing {
         put(attr::TOWING_LOT, lot);
-        put(attr::TOWING_ADDRESS, text(t, field::LOT_ADDRESS)?);
-        put(attr::TOWING_PHONE, text(t, field::LOT_PHONE)?);
-        let towed_at = text(t, field::TOWED_AT)?.map(|v| parse_time(field::TOWED_AT, v));
-        put(
-            attr::TOWED_AT,
-            towed_at.transpose()?.map(|t| t.to_rfc3339()).as_deref(),
-        );
+        put(attr::TOWING_ADDRESS, t.text(field::LOT_ADDRESS)?);
+        put(attr::TOWING_PHONE, t.text(field::LOT_PHONE)?);
+        let towed_at = t.instant(field::TOWED_AT)?;
+        put(attr::TOWED_AT, towed_at.map(|t| t.to_rfc3339()).as_deref());
     }
 
     let personal = PersonalData {
-        name: text(obj, field::OWNER_NAME)?.map(str::to_string),
-        vehicle_number: text(obj, field::VEHICLE_NO)?.map(|v| v.replace(' ', "")),
+        name: obj.text(field::OWNER_NAME)?.map(str::to_string),
+        vehicle_number: obj.text(field::VEHICLE_NO)?.map(|v| v.replace(' ', "")),
         ..PersonalData::default()
     };
     Ok(Case {
@@ -124,16 +120,16 @@ pub fn item_to_case(item: &Value, department: &str) -> Result<Case, ConnectorErr
         title,
         status: map_status(source_status),
         source_status: source_status.to_string(),
-        amount_krw: amount(obj)?,
-        opened_at: time(obj, field::VIOLATED_AT)?,
-        updated_at: time(obj, field::STATUS_CHANGED_AT)?,
-        due_date: text(obj, field::DUE_DATE)?
-            .map(|v| parse_date(field::DUE_DATE, v))
-            .transpose()?,
-        department: text(obj, field::DEPARTMENT)?
+        amount_krw: amount(&obj)?,
+        opened_at: obj.instant(field::VIOLATED_AT)?,
+        updated_at: obj.instant(field::STATUS_CHANGED_AT)?,
+        // This back-end writes dates one way only; anything else is a broken answer.
+        due_date: obj.date_as(field::DUE_DATE, "%Y-%m-%d")?,
+        department: obj
+            .text(field::DEPARTMENT)?
             .unwrap_or(department)
             .to_string(),
-        contact: text(obj, field::CONTACT)?.unwrap_or("").to_string(),
+        contact: obj.text(field::CONTACT)?.unwrap_or("").to_string(),
         attributes,
         personal,
     })
@@ -143,59 +139,27 @@ fn bad(message: impl Into<String>) -> ConnectorError {
     ConnectorError::bad_response(message)
 }
 
-/// A string field, trimmed; `None` when absent, `null` or empty; an error for another type.
-fn text<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, ConnectorError> {
-    match obj.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.len() > MAX_TEXT => Err(bad(format!(
-            "ticket {name} is longer than {MAX_TEXT} bytes"
-        ))),
-        Some(Value::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
-        Some(_) => Err(bad(format!("ticket {name} is not a string"))),
-    }
-}
-
-fn required<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<&'a str, ConnectorError> {
-    text(obj, name)?.ok_or_else(|| bad(format!("ticket item without {name}")))
-}
-
-/// Won as a JSON integer, 0 to 100,000,000.
-fn amount(obj: &Map<String, Value>) -> Result<Option<i64>, ConnectorError> {
-    match obj.get(field::AMOUNT) {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => v
-            .as_i64()
-            .filter(|n| (0..=MAX_AMOUNT).contains(n))
-            .map(Some)
-            .ok_or_else(|| {
-                bad(format!(
-                    "ticket {} is not a whole number of won",
-                    field::AMOUNT
-                ))
-            }),
-    }
-}
-
-fn time(obj: &Map<String, Value>, name: &str) -> Result<Option<DateTime<Utc>>, ConnectorError> {
-    text(obj, name)?.map(|v| parse_time(name, v)).transpose()
-}
-
-fn parse_time(name: &str, v: &str) -> Result<DateTime<Utc>, ConnectorError> {
-    DateTime::parse_from_rfc3339(v)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| bad(format!("ticket {name} is not an RFC 3339 time")))
-}
-
-fn parse_date(name: &str, v: &str) -> Result<NaiveDate, ConnectorError> {
-    NaiveDate::parse_from_str(v, "%Y-%m-%d")
-        .ok()
-        .filter(|_| v.len() == 10)
-        .ok_or_else(|| bad(format!("ticket {name} is not a YYYY-MM-DD date")))
+/// Won as a JSON integer, 0 to [`MAX_AMOUNT`]: this back-end's schema fixes the type, so a
+/// string (which the SDK's `won` would accept) is a broken answer here.
+fn amount(obj: &Fields<'_>) -> Result<Option<i64>, ConnectorError> {
+    obj.value(field::AMOUNT)
+        .map(|v| {
+            v.as_i64()
+                .filter(|n| (0..=MAX_AMOUNT).contains(n))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "ticket {} is not a whole number of won",
+                        field::AMOUNT
+                    ))
+                })
+        })
+        .transpose()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
     use minwon_connector_sdk::ErrorKind;
     use serde_json::json;
 

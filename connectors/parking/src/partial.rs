@@ -1,16 +1,10 @@
-//! The "partial" marker: how a parking answer cut short by the deadline tells the hub so.
+//! Partial answers: how a parking answer cut short by the deadline tells the hub so.
 //!
-//! The connector does two things:
-//! - [`crate::ParkingConnector::fetch_outcome`] returns a typed [`FetchOutcome`] whose
-//!   [`Partial`] says how much arrived, for callers holding the concrete connector;
-//! - [`crate::ParkingConnector`]'s `fetch_cases` (the trait call the hub makes) sets
-//!   `attributes["partial"] = "true"` on every case of a partial answer, and
-//!   [`partial_detail`] turns that back into the text the hub puts in the source's `detail`.
+//! [`crate::ParkingConnector::fetch_outcome`] returns a typed [`FetchOutcome`] whose
+//! [`Partial`] says how much arrived; the connector's `fetch` (the trait call the hub makes)
+//! hands it on as the SDK's [`Fetched`], its `partial` the detail text (counts only).
 
-use minwon_connector_sdk::Case;
-
-/// The SDK's partial marker, set on every case of a partial answer.
-pub use minwon_connector_sdk::model::{PARTIAL_ATTR, PARTIAL_VALUE};
+use minwon_connector_sdk::{Case, Fetched};
 
 /// What is missing from a partial answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,33 +38,14 @@ impl FetchOutcome {
         })
     }
 
-    /// The cases, each marked with [`PARTIAL_ATTR`] when the outcome is partial.
-    pub fn into_marked_cases(self) -> Vec<Case> {
-        let mut cases = self.cases;
-        if self.partial.is_some() {
-            for c in &mut cases {
-                c.attributes
-                    .insert(PARTIAL_ATTR.to_string(), PARTIAL_VALUE.to_string());
-            }
+    /// The SDK's contract form: the cases and, when partial, the detail text.
+    pub fn into_fetched(self) -> Fetched {
+        let partial = self.detail();
+        Fetched {
+            cases: self.cases,
+            partial,
         }
-        cases
     }
-}
-
-/// Whether a case list from `fetch_cases` is a partial answer.
-pub fn is_partial(cases: &[Case]) -> bool {
-    minwon_connector_sdk::model::is_partial(cases)
-}
-
-/// The source `detail` for a case list from `fetch_cases`: `Some("partial: …")` when it is
-/// partial, `None` when complete. What the hub calls after a parking fetch.
-pub fn partial_detail(cases: &[Case]) -> Option<String> {
-    is_partial(cases).then(|| {
-        format!(
-            "partial: the deadline ended paging; {} ticket(s) fetched",
-            cases.len()
-        )
-    })
 }
 
 #[cfg(test)]
@@ -98,7 +73,7 @@ mod tests {
     }
 
     #[test]
-    fn partial_outcomes_mark_every_case_and_complete_ones_none() {
+    fn partial_outcomes_carry_a_detail_and_complete_ones_none() {
         let partial = FetchOutcome {
             cases: vec![case("a"), case("b")],
             pages: 2,
@@ -106,23 +81,22 @@ mod tests {
                 incomplete_vehicles: 1,
             }),
         };
+        let fetched = partial.into_fetched();
         assert_eq!(
-            partial.detail().unwrap(),
-            "partial: the deadline ended paging after 2 page(s), 2 ticket(s) fetched; \
-             1 vehicle(s) incomplete"
+            fetched.partial.as_deref(),
+            Some(
+                "partial: the deadline ended paging after 2 page(s), 2 ticket(s) fetched; \
+                 1 vehicle(s) incomplete"
+            )
         );
-        let marked = partial.into_marked_cases();
-        assert!(marked.iter().all(|c| c.attributes[PARTIAL_ATTR] == "true"));
-        assert_eq!(
-            partial_detail(&marked).unwrap(),
-            "partial: the deadline ended paging; 2 ticket(s) fetched"
-        );
+        assert_eq!(fetched.cases.len(), 2);
+        assert!(fetched.cases.iter().all(|c| c.attributes.is_empty()));
         let complete = FetchOutcome {
             cases: vec![case("a")],
             pages: 1,
             partial: None,
         }
-        .into_marked_cases();
-        assert!(!is_partial(&complete) && partial_detail(&complete).is_none());
+        .into_fetched();
+        assert_eq!(complete.partial, None);
     }
 }

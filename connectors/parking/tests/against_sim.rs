@@ -3,10 +3,9 @@
 //! error), the simulator's invalid-cursor answer, the detail call, the API key, towing.
 
 use minwon_connector_parking::mapping::attr;
-use minwon_connector_parking::partial::PARTIAL_ATTR;
 use minwon_connector_parking::protocol::{API_KEY_HEADER, DEMO_API_KEY, SEARCH_PATH};
 use minwon_connector_parking::sim::{Register, SimOptions};
-use minwon_connector_parking::{ParkingConfig, ParkingConnector, is_partial, partial_detail};
+use minwon_connector_parking::{ParkingConfig, ParkingConnector};
 use minwon_connector_sdk::sim::synth::FULL_COVERAGE;
 use minwon_connector_sdk::sim::{Population, SimHandle, SynthCitizen};
 use minwon_connector_sdk::{
@@ -82,7 +81,7 @@ async fn every_ticket_of_every_plate_arrives_exactly_once_across_three_or_more_p
                 assert_eq!(case.personal.name.as_deref(), Some(c.name.as_str()));
                 assert_eq!(case.kind, CaseKind::ParkingTicket);
                 assert!(case.contact.starts_with("031-980-"), "{}", case.contact);
-                assert!(!case.attributes.contains_key(PARTIAL_ATTR));
+                assert!(!case.attributes.contains_key("partial"));
             }
         }
     }
@@ -105,10 +104,11 @@ async fn a_slow_back_end_cut_by_the_deadline_returns_the_fetched_pages_marked_pa
     let conn = connector(&sim.base_url(), 20);
     let budget = || CallContext::with_budget(Duration::from_millis(500));
     let started = std::time::Instant::now();
-    let cases = conn
-        .fetch_cases(&keys(&c.vehicle_numbers), &budget())
+    let fetched = conn
+        .fetch(&keys(&c.vehicle_numbers), &budget())
         .await
         .expect("a partial answer is not an error");
+    let cases = &fetched.cases;
     assert!(
         started.elapsed() < Duration::from_millis(500),
         "returned before the deadline"
@@ -118,9 +118,7 @@ async fn a_slow_back_end_cut_by_the_deadline_returns_the_fetched_pages_marked_pa
         "{} of {total}",
         cases.len()
     );
-    assert!(cases.iter().all(|c| c.attributes[PARTIAL_ATTR] == "true"));
-    assert!(is_partial(&cases));
-    let detail = partial_detail(&cases).unwrap();
+    let detail = fetched.partial.as_deref().expect("marked partial");
     assert!(detail.starts_with("partial:") && !detail.contains(&c.vehicle_numbers[0]));
 
     let outcome = conn
@@ -131,12 +129,9 @@ async fn a_slow_back_end_cut_by_the_deadline_returns_the_fetched_pages_marked_pa
     assert!(partial.incomplete_vehicles >= 1);
     assert!(outcome.detail().unwrap().contains("page(s)"));
     // With time enough, the same slow back-end yields everything.
-    let all = conn
-        .fetch_cases(&keys(&c.vehicle_numbers), &ctx())
-        .await
-        .unwrap();
-    assert_eq!(all.len(), total);
-    assert!(!is_partial(&all));
+    let all = conn.fetch(&keys(&c.vehicle_numbers), &ctx()).await.unwrap();
+    assert_eq!(all.cases.len(), total);
+    assert_eq!(all.partial, None);
 }
 
 #[tokio::test]

@@ -3,7 +3,8 @@
 
 use crate::schema::el;
 use crate::soap::Element;
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use minwon_connector_sdk::dates;
 use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
 use std::collections::BTreeMap;
 
@@ -32,25 +33,14 @@ pub fn status_of(word: &str) -> CaseStatus {
         .unwrap_or(CaseStatus::Unknown)
 }
 
-/// Korea Standard Time (UTC+9, no daylight saving).
-fn kst() -> FixedOffset {
-    FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset")
-}
-
 /// `yyyyMMddHHmmss` (or `yyyyMMdd`) in KST → UTC; `None` when it does not parse.
 pub fn parse_kst(value: &str) -> Option<DateTime<Utc>> {
     let v = value.trim();
-    let naive = match v.len() {
-        14 => NaiveDateTime::parse_from_str(v, "%Y%m%d%H%M%S").ok()?,
-        8 => NaiveDate::parse_from_str(v, "%Y%m%d")
-            .ok()?
-            .and_hms_opt(0, 0, 0)?,
-        _ => return None,
-    };
-    kst()
-        .from_local_datetime(&naive)
-        .single()
-        .map(|d| d.with_timezone(&Utc))
+    match v.len() {
+        14 => dates::parse_datetime_kst(v),
+        8 => parse_date(v).map(dates::kst_midnight),
+        _ => None,
+    }
 }
 
 /// `yyyyMMdd` → date.

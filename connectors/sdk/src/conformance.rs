@@ -12,7 +12,8 @@
 //! Each case is its own `#[tokio::test]`, starting its own simulator on a free loopback port:
 //! happy path, not found, back-end 5xx, error inside an HTTP 200 body, malformed body, slow
 //! back-end (within and past the deadline), hanging back-end, health check up and down, config
-//! with an unknown field rejected, and no personal data in any error's text.
+//! with an unknown field rejected, a wrong base URL (bare 404) unhealthy, and no personal data
+//! in any error's text.
 
 use crate::config::ConfigError;
 use crate::connector::{BuiltConnector, CallContext};
@@ -282,6 +283,23 @@ pub mod cases {
         );
     }
 
+    /// A wrong base URL — the server answers a bare HTTP 404, no envelope — is unhealthy:
+    /// a 404 from a path that serves nothing is not the back-end's "no such record".
+    pub async fn wrong_base_url_unhealthy<T: Target>() {
+        let fx = Fixture::start::<T>().await;
+        let wrong = format!("{}/no-such-service", fx.sim.base_url());
+        let built = T::build(&T::config_toml(&wrong)).expect("valid config builds");
+        let e = built
+            .health
+            .check(&CallContext::with_budget(Duration::from_secs(2)))
+            .await
+            .expect_err("a base URL answering a bare 404 is down");
+        assert!(
+            !matches!(e.kind, ErrorKind::NotFound),
+            "a bare 404 is not NotFound: {e}"
+        );
+    }
+
     /// A config table with a misspelt key is rejected, naming the key.
     pub async fn unknown_config_field_rejected<T: Target>() {
         let toml = format!(
@@ -362,6 +380,10 @@ macro_rules! conformance_tests {
             #[tokio::test]
             async fn health_check() {
                 cases::health_check::<$target>().await
+            }
+            #[tokio::test]
+            async fn wrong_base_url_unhealthy() {
+                cases::wrong_base_url_unhealthy::<$target>().await
             }
             #[tokio::test]
             async fn unknown_config_field_rejected() {

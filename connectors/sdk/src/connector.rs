@@ -114,8 +114,39 @@ pub trait Connector: Send + Sync + 'static {
         ctx: &CallContext,
     ) -> Result<Vec<Case>, ConnectorError>;
 
+    /// What the hub calls: the cases and whether the answer is complete. The default is
+    /// [`Self::fetch_cases`], complete; a connector that can stop early (the deadline ended
+    /// paging) overrides it to say so in [`Fetched::partial`] instead of failing the call.
+    async fn fetch(
+        &self,
+        keys: &CitizenKeys,
+        ctx: &CallContext,
+    ) -> Result<Fetched, ConnectorError> {
+        Ok(Fetched::complete(self.fetch_cases(keys, ctx).await?))
+    }
+
     /// One case by the back-end's own id.
     async fn get_case(&self, native_id: &str, ctx: &CallContext) -> Result<Case, ConnectorError>;
+}
+
+/// A source's answer to one look-up: its cases, and `partial` when they are not all of them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Fetched {
+    /// The cases that arrived.
+    pub cases: Vec<Case>,
+    /// `Some` when the answer was cut short: a short text for the source's `detail`, with
+    /// counts only (never a key or a personal value).
+    pub partial: Option<String>,
+}
+
+impl Fetched {
+    /// A complete answer.
+    pub fn complete(cases: Vec<Case>) -> Self {
+        Fetched {
+            cases,
+            partial: None,
+        }
+    }
 }
 
 /// A cheap real request that tells whether the back-end is up, as close as possible to normal

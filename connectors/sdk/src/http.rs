@@ -203,16 +203,25 @@ pub fn classify_transport(e: reqwest::Error) -> ConnectorError {
 }
 
 /// Classifies a non-success HTTP status the usual way: 429 rate limited (with `Retry-After`),
-/// 401/403 unauthorized, 404 not found, 400/422 invalid query, 408/504 timeout, other 5xx
+/// 401/403 unauthorized, 400/422 invalid query, 408/504 timeout, other 5xx
 /// unavailable, anything else (a redirect included: they are not followed) a bad response
 /// naming only the status. Returns `None` for 2xx.
+///
+/// A **bare 404 is unavailable**, not "not found": a back-end says "no such record" in its own
+/// answer (an envelope code, an error object the connector reads first), while a 404 nobody
+/// explains means the URL serves nothing — a wrong base URL or path. Read as NotFound it would
+/// make a misconfigured connector look healthy and every citizen look like they had no records.
 pub fn classify_status(resp: &RawResponse) -> Option<ConnectorError> {
     let s = resp.status;
     let kind = match s {
         200..=299 => return None,
         429 => ErrorKind::RateLimited,
         401 | 403 => ErrorKind::Unauthorized,
-        404 => ErrorKind::NotFound,
+        404 => {
+            return Some(ConnectorError::unavailable(
+                "back-end answered HTTP 404 without its own answer (wrong base URL or path?)",
+            ));
+        }
         400 | 422 => ErrorKind::InvalidQuery,
         408 | 504 => ErrorKind::Timeout,
         500..=599 => ErrorKind::Unavailable,
@@ -235,6 +244,13 @@ mod tests {
             retry_after: Some(Duration::from_secs(3)),
             body: vec![],
         }
+    }
+
+    #[test]
+    fn a_bare_404_is_unavailable_never_not_found() {
+        let e = classify_status(&resp(404)).unwrap();
+        assert_eq!(e.kind, ErrorKind::Unavailable);
+        assert!(e.message.contains("404") && e.message.contains("base URL"));
     }
 
     #[test]

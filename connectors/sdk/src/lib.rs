@@ -11,8 +11,11 @@
 //! - [`http`] — the shared back-end HTTP client: deadlines, body size limit, trace context,
 //!   status classification; [`tls`] — its rustls configuration (city CA bundles, client
 //!   certificates) and TLS failure messages.
+//! - [`dates`] — KST and the date, date-time and won parsers every connector shares;
+//!   [`json`] — typed JSON field readers whose errors name the path, never the value.
 //! - [`encoding`] — charset handling for legacy bodies (EUC-KR).
-//! - [`portal`] — the public-data-portal XML envelope and its result codes; [`paging`] — the
+//! - [`portal`] — the public-data-portal XML envelope, its result codes, the HTTP reading
+//!   (429, Retry-After) and item field readers; [`paging`] — the
 //!   guarded loop that fetches every page; [`form`] — form-encoded request bodies.
 //! - [`mask`] — masked forms of personal values (used by `Debug` impls and the hub).
 //! - [`config`] — loading a connector's TOML config table strictly; [`secret`] — the
@@ -22,10 +25,12 @@
 
 pub mod config;
 pub mod connector;
+pub mod dates;
 pub mod encoding;
 pub mod error;
 pub mod form;
 pub mod http;
+pub mod json;
 pub mod keys;
 pub mod mask;
 pub mod model;
@@ -41,7 +46,7 @@ pub mod sim;
 pub mod conformance;
 
 pub use connector::{
-    BuiltConnector, CallContext, Connector, Descriptor, HealthCheck, KnowledgeEntry,
+    BuiltConnector, CallContext, Connector, Descriptor, Fetched, HealthCheck, KnowledgeEntry,
     KnowledgeSource, PersonalField,
 };
 pub use error::{ConnectorError, ErrorKind};

@@ -140,20 +140,6 @@ impl Case {
     }
 }
 
-/// Attribute a connector sets to [`PARTIAL_VALUE`] on every case of an answer cut short by
-/// the deadline (e.g. paging stopped early): the hub reports the source as answered but
-/// partial in its `detail`, instead of discarding what arrived.
-pub const PARTIAL_ATTR: &str = "partial";
-/// The value of [`PARTIAL_ATTR`].
-pub const PARTIAL_VALUE: &str = "true";
-
-/// Whether any case carries the partial marker.
-pub fn is_partial(cases: &[Case]) -> bool {
-    cases
-        .iter()
-        .any(|c| c.attributes.get(PARTIAL_ATTR).map(String::as_str) == Some(PARTIAL_VALUE))
-}
-
 /// Splits a case reference `<source>:<native id>` into its parts.
 pub fn split_case_ref(case_ref: &str) -> Option<(&str, &str)> {
     let (source, id) = case_ref.split_once(':')?;

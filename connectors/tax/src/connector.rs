@@ -5,10 +5,9 @@ use crate::NAME;
 use crate::config::TaxConfig;
 use crate::mapping::item_to_case;
 use crate::protocol::{OP_DETAIL, OP_LIST, SERVICE_PATH, field, form_encode, param};
-use minwon_connector_sdk::encoding::decode_body;
-use minwon_connector_sdk::http::{BackendClient, RawResponse, classify_status};
+use minwon_connector_sdk::http::BackendClient;
 use minwon_connector_sdk::paging::{PagingLimits, fetch_all};
-use minwon_connector_sdk::portal::{PortalPage, parse_page};
+use minwon_connector_sdk::portal::PortalPage;
 use minwon_connector_sdk::secret::{ExposeSecret, SecretString};
 use minwon_connector_sdk::{
     CallContext, Case, CitizenKeys, Connector, ConnectorError, Descriptor, ErrorKind, HealthCheck,
@@ -82,18 +81,9 @@ impl TaxConnector {
     }
 }
 
-/// Reads a response as a portal page: the HTTP status, the charset, then the envelope. A
-/// gateway error sent with HTTP 4xx/5xx is classified by its envelope when it has one.
-pub fn read_page(raw: &RawResponse) -> Result<PortalPage, ConnectorError> {
-    let parsed = decode_body(&raw.body, raw.content_type.as_deref()).and_then(|s| parse_page(&s));
-    match classify_status(raw) {
-        None => parsed,
-        Some(http_err) => match parsed {
-            Err(e) if e.kind != ErrorKind::BadResponse => Err(e.with_retry_after(raw.retry_after)),
-            _ => Err(http_err),
-        },
-    }
-}
+/// Reads a response as a portal page — the SDK's one reader (HTTP 429 and `Retry-After`,
+/// result codes, a bare 404 as Unavailable), re-exported for the crate's tests.
+pub use minwon_connector_sdk::portal::read_page;
 
 /// Maps every item of a fetched list, refusing duplicates (a sign of pages shifting or a
 /// back-end ignoring `pageNo`).

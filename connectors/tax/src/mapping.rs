@@ -6,8 +6,9 @@
 
 use crate::NAME;
 use crate::protocol::field;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use minwon_connector_sdk::dates::kst_midnight;
 use minwon_connector_sdk::portal::Item;
+use minwon_connector_sdk::portal::item::{amount, date, number, optional, optional_with};
 use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
 use std::collections::BTreeMap;
 
@@ -30,25 +31,21 @@ pub fn map_status(word: &str) -> CaseStatus {
         .unwrap_or(CaseStatus::Unknown)
 }
 
+/// What the error messages call one item.
+const WHAT: &str = "tax";
+
 /// Maps one item; `department` is used when the item names none.
 pub fn item_to_case(item: &Item, department: &str) -> Result<Case, ConnectorError> {
-    let native_id = required(item, field::TAX_BILL_NO)?;
-    let tax_item = required(item, field::TAX_ITEM_NM)?;
-    let tax_year = parse_year(required(item, field::TAX_YR)?)?;
+    let required = |name| minwon_connector_sdk::portal::item::required(item, WHAT, name);
+    let native_id = required(field::TAX_BILL_NO)?;
+    let tax_item = required(field::TAX_ITEM_NM)?;
+    let tax_year = number(WHAT, field::TAX_YR, required(field::TAX_YR)?, 1900..=2200)?;
     let period = optional(item, field::LEVY_PRD_NM);
-    let source_status = required(item, field::STTUS_NM)?;
-    let amount = optional(item, field::TAX_AMT)
-        .map(parse_amount)
-        .transpose()?;
-    let opened_at = optional(item, field::LEVY_DE)
-        .map(|v| parse_date(field::LEVY_DE, v).map(kst_midnight))
-        .transpose()?;
-    let due_date = optional(item, field::DUE_DE)
-        .map(|v| parse_date(field::DUE_DE, v))
-        .transpose()?;
-    let paid_on = optional(item, field::PAY_DE)
-        .map(|v| parse_date(field::PAY_DE, v))
-        .transpose()?;
+    let source_status = required(field::STTUS_NM)?;
+    let amount = optional_with(item, WHAT, field::TAX_AMT, amount)?;
+    let opened_at = optional_with(item, WHAT, field::LEVY_DE, date)?.map(kst_midnight);
+    let due_date = optional_with(item, WHAT, field::DUE_DE, date)?;
+    let paid_on = optional_with(item, WHAT, field::PAY_DE, date)?;
 
     let title = match period {
         Some(p) => format!("{tax_item} {tax_year}년 {p}"),
@@ -90,61 +87,10 @@ pub fn item_to_case(item: &Item, department: &str) -> Result<Case, ConnectorErro
     })
 }
 
-/// A field's trimmed value, `None` when absent or empty.
-fn optional<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
-    item.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
-}
-
-fn required<'a>(item: &'a Item, name: &str) -> Result<&'a str, ConnectorError> {
-    optional(item, name)
-        .ok_or_else(|| ConnectorError::bad_response(format!("tax item without {name}")))
-}
-
-fn parse_year(v: &str) -> Result<i32, ConnectorError> {
-    v.parse::<i32>()
-        .ok()
-        .filter(|y| (1900..=2200).contains(y))
-        .ok_or_else(|| {
-            ConnectorError::bad_response(format!("tax item {} is not a year", field::TAX_YR))
-        })
-}
-
-/// Won, digits with optional thousands separators; negative or non-numeric is refused.
-fn parse_amount(v: &str) -> Result<i64, ConnectorError> {
-    let digits: String = v.chars().filter(|c| *c != ',').collect();
-    let ok = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
-    ok.then(|| digits.parse::<i64>().ok())
-        .flatten()
-        .ok_or_else(|| {
-            ConnectorError::bad_response(format!(
-                "tax item {} is not a whole number of won",
-                field::TAX_AMT
-            ))
-        })
-}
-
-/// `YYYYMMDD` (the portal's form) or `YYYY-MM-DD`.
-fn parse_date(name: &str, v: &str) -> Result<NaiveDate, ConnectorError> {
-    NaiveDate::parse_from_str(v, "%Y%m%d")
-        .or_else(|_| NaiveDate::parse_from_str(v, "%Y-%m-%d"))
-        .ok()
-        .filter(|_| v.len() == 8 || v.len() == 10)
-        .ok_or_else(|| ConnectorError::bad_response(format!("tax item {name} is not a date")))
-}
-
-/// Midnight of a date in Korea (UTC+9), as a UTC instant.
-fn kst_midnight(d: NaiveDate) -> DateTime<Utc> {
-    let kst = chrono::FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset");
-    match kst.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN)) {
-        chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
-        // A fixed offset is never ambiguous; fall back to UTC midnight anyway.
-        _ => d.and_time(chrono::NaiveTime::MIN).and_utc(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
     use minwon_connector_sdk::ErrorKind;
 
     fn car_tax() -> Item {

@@ -107,3 +107,24 @@ proptest! {
         }
     }
 }
+
+/// HTTP 429 is a quota error whatever the body says — even a NODATA envelope (which the tax
+/// connector's old reader took for "no bills") — and a `Retry-After` is kept on a code 22
+/// sent with HTTP 200.
+#[test]
+fn quota_answers_are_rate_limited_never_no_data() {
+    use minwon_connector_sdk::portal::write_result_error;
+    let nodata = write_result_error("03", "NODATA_ERROR");
+    let e = handle(nodata.as_bytes(), 429).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::RateLimited);
+    let raw = RawResponse {
+        status: 200,
+        content_type: Some("application/xml;charset=UTF-8".into()),
+        retry_after: Some(std::time::Duration::from_secs(30)),
+        body: write_result_error("22", "LIMITED_NUMBER_OF_SERVICE_REQUESTS_EXCEEDS_ERROR")
+            .into_bytes(),
+    };
+    let e = read_page(&raw).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::RateLimited);
+    assert_eq!(e.retry_after, Some(std::time::Duration::from_secs(30)));
+}

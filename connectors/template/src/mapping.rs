@@ -9,9 +9,10 @@
 
 use crate::NAME;
 use crate::protocol::field;
-use chrono::{DateTime, NaiveDate, Utc};
+use minwon_connector_sdk::dates::kst_midnight;
+use minwon_connector_sdk::json::Fields;
 use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// The one status table: the back-end's word → the unified status. Anything else maps to
@@ -36,15 +37,11 @@ pub fn map_status(word: &str) -> CaseStatus {
 
 /// Maps one booking; `department` is used when the booking names no office.
 pub fn booking_to_case(booking: &Value, department: &str) -> Result<Case, ConnectorError> {
-    let Value::Object(b) = booking else {
-        return Err(ConnectorError::bad_response(
-            "a booking is not a JSON object",
-        ));
-    };
-    let booking_no = required(b, field::BOOKING_NO)?;
-    let source_status = required(b, field::STATUS)?;
-    let (summary, count) = items(b)?;
-    let collection = date(b, field::COLLECTION_DATE)?;
+    let b = Fields::new(booking, "booking")?;
+    let booking_no = b.required(field::BOOKING_NO)?;
+    let source_status = b.required(field::STATUS)?;
+    let (summary, count) = items(&b)?;
+    let collection = b.date(field::COLLECTION_DATE)?;
 
     let mut attributes = BTreeMap::new();
     if !summary.is_empty() {
@@ -61,7 +58,7 @@ pub fn booking_to_case(booking: &Value, department: &str) -> Result<Case, Connec
         Some(first) => format!("대형폐기물 배출 신고 ({first} 외 {}건)", summary.len() - 1),
     };
     let text_or = |name: &str, default: &str| -> Result<String, ConnectorError> {
-        Ok(text(b, name)?.unwrap_or(default).to_string())
+        Ok(b.text(name)?.unwrap_or(default).to_string())
     };
     Ok(Case {
         source: NAME.to_string(),
@@ -70,46 +67,32 @@ pub fn booking_to_case(booking: &Value, department: &str) -> Result<Case, Connec
         title,
         status: map_status(source_status),
         source_status: source_status.to_string(),
-        amount_krw: won(b, field::TOTAL_FEE)?,
-        opened_at: date(b, field::APPLIED_DATE)?.map(kst_midnight),
+        amount_krw: b.won(field::TOTAL_FEE)?,
+        opened_at: b.date(field::APPLIED_DATE)?.map(kst_midnight),
         updated_at: None,
         due_date: collection,
         department: text_or(field::DEPT_NAME, department)?,
         contact: text_or(field::DEPT_TEL, "")?,
         attributes,
         personal: PersonalData {
-            name: text(b, field::APPLICANT_NAME)?.map(str::to_string),
-            phone: text(b, field::APPLICANT_PHONE)?.map(str::to_string),
-            address: text(b, field::COLLECTION_ADDRESS)?.map(str::to_string),
+            name: b.text(field::APPLICANT_NAME)?.map(str::to_string),
+            phone: b.text(field::APPLICANT_PHONE)?.map(str::to_string),
+            address: b.text(field::COLLECTION_ADDRESS)?.map(str::to_string),
             ..PersonalData::default()
         },
     })
 }
 
 /// The items as `"장롱(폭 1m 이상) 1"` lines, and the total quantity.
-fn items(b: &Map<String, Value>) -> Result<(Vec<String>, u64), ConnectorError> {
-    let bad = |what: &str| ConnectorError::bad_response(format!("booking {what}"));
-    let list = match b.get(field::ITEMS) {
-        None | Some(Value::Null) => return Ok((Vec::new(), 0)),
-        Some(Value::Array(list)) => list,
-        Some(_) => return Err(bad("items is not an array")),
-    };
+fn items(b: &Fields<'_>) -> Result<(Vec<String>, u64), ConnectorError> {
+    let list = b.array(field::ITEMS)?;
     let (mut lines, mut total) = (Vec::with_capacity(list.len()), 0u64);
     for item in list {
-        let Value::Object(i) = item else {
-            return Err(bad("items holds a non-object"));
-        };
-        let name = text(i, field::ITEM_NAME)?.ok_or_else(|| bad("item without itemName"))?;
-        let quantity = match i.get(field::QUANTITY) {
-            None | Some(Value::Null) => 1,
-            Some(Value::Number(n)) => n
-                .as_u64()
-                .filter(|q| (1..=1000).contains(q))
-                .ok_or_else(|| bad("item quantity is not 1 to 1000"))?,
-            Some(_) => return Err(bad("item quantity is not a number")),
-        };
+        let i = Fields::new(item, "booking item")?;
+        let name = i.required(field::ITEM_NAME)?;
+        let quantity = i.number(field::QUANTITY, 1..=1000)?.unwrap_or(1);
         total += quantity;
-        lines.push(match text(i, field::SPEC)? {
+        lines.push(match i.text(field::SPEC)? {
             Some(spec) => format!("{name}({spec}) {quantity}"),
             None => format!("{name} {quantity}"),
         });
@@ -117,61 +100,10 @@ fn items(b: &Map<String, Value>) -> Result<(Vec<String>, u64), ConnectorError> {
     Ok((lines, total))
 }
 
-/// A string field's trimmed value; `None` when absent, null or empty; an error for another type.
-fn text<'a>(obj: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>, ConnectorError> {
-    match obj.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
-        Some(_) => Err(ConnectorError::bad_response(format!(
-            "booking {name} is not a string"
-        ))),
-    }
-}
-
-fn required<'a>(b: &'a Map<String, Value>, name: &str) -> Result<&'a str, ConnectorError> {
-    text(b, name)?.ok_or_else(|| ConnectorError::bad_response(format!("booking without {name}")))
-}
-
-/// Won: a non-negative JSON integer, or a string of digits with optional `,` separators.
-fn won(b: &Map<String, Value>, name: &str) -> Result<Option<i64>, ConnectorError> {
-    let bad =
-        || ConnectorError::bad_response(format!("booking {name} is not a whole number of won"));
-    match b.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_i64().filter(|v| *v >= 0).map(Some).ok_or_else(bad),
-        Some(Value::String(s)) => {
-            let digits: String = s.trim().chars().filter(|c| *c != ',').collect();
-            if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
-                return Err(bad());
-            }
-            digits.parse::<i64>().map(Some).map_err(|_| bad())
-        }
-        Some(_) => Err(bad()),
-    }
-}
-
-/// A `YYYY-MM-DD` date field.
-fn date(b: &Map<String, Value>, name: &str) -> Result<Option<NaiveDate>, ConnectorError> {
-    text(b, name)?
-        .map(|v| {
-            NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .ok()
-                .filter(|_| v.len() == 10)
-                .ok_or_else(|| {
-                    ConnectorError::bad_response(format!("booking {name} is not a date"))
-                })
-        })
-        .transpose()
-}
-
-/// Midnight of a date in Korea (UTC+9, no daylight saving), as a UTC instant.
-fn kst_midnight(d: NaiveDate) -> DateTime<Utc> {
-    d.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::TimeDelta::hours(9)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
     use minwon_connector_sdk::ErrorKind;
     use serde_json::json;
 

@@ -1,4 +1,4 @@
-//! The SDK's conformance kit, run against the template's simulator: ten cases, one line.
+//! The SDK's conformance kit, run against the template's simulator: eleven cases, one line.
 
 use minwon_connector_sdk::config::ConfigError;
 use minwon_connector_sdk::conformance::Target;

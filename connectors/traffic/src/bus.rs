@@ -3,8 +3,6 @@
 //! is not part of the `Connector` trait: the hub can serve it to anyone (chatbot, knowledge
 //! service) and it keeps working when the audit store is down.
 
-use crate::connector::read_page;
-use crate::fields::{number, optional, required, time_of_day};
 use crate::protocol::{
     BUS_SERVICE_PATH, OP_BUS_ROUTE, OP_BUS_ROUTE_LIST, OP_BUS_STATIONS, bus_field, form_encode,
     param,
@@ -12,7 +10,8 @@ use crate::protocol::{
 use chrono::NaiveTime;
 use minwon_connector_sdk::http::{BackendClient, HttpSettings};
 use minwon_connector_sdk::paging::{PagingLimits, fetch_all};
-use minwon_connector_sdk::portal::{Item, PortalPage};
+use minwon_connector_sdk::portal::item::{number, optional, required, time_of_day};
+use minwon_connector_sdk::portal::{Item, PortalPage, read_page};
 use minwon_connector_sdk::{CallContext, ConnectorError, Credential, ErrorKind};
 use serde::Serialize;
 

@@ -8,12 +8,11 @@
 //! - [`protocol`] — endpoint paths, parameter and element names, shared with the simulator.
 //! - [`config`] — [`TrafficConfig`], the `[connectors.traffic]` table, `build` and
 //!   `bus_client`.
-//! - [`connector`] — [`TrafficConnector`] (the `Connector` impl), [`TrafficHealth`], and
-//!   `read_page`, where quota errors (HTTP 429, or code 22 in HTTP 200) become RateLimited.
+//! - [`connector`] — [`TrafficConnector`] (the `Connector` impl) and [`TrafficHealth`];
+//!   responses are read by the SDK's `portal::read_page` (429, Retry-After, bare 404).
 //! - [`mapping`] — fine item → unified `Case`, with the one status table.
 //! - [`bus`] — [`BusRouteClient`]: route lookup and search (public data);
 //!   [`bus_knowledge`] — the same routes as entries of the hub's public knowledge search.
-//! - [`fields`] — typed reads of item fields (amounts, dates, times), errors naming the field.
 //! - `sim` (feature `sim`, on by default) — the back-end simulator over loopback HTTP.
 //!
 //! See the crate's README for the protocol, the status table and the fault behaviour.
@@ -22,7 +21,6 @@ pub mod bus;
 pub mod bus_knowledge;
 pub mod config;
 pub mod connector;
-pub mod fields;
 pub mod mapping;
 pub mod protocol;
 

@@ -3,9 +3,10 @@
 //! personal fields (plate, owner's name and address — masked later by the hub).
 
 use crate::NAME;
-use crate::fields::{amount, date, datetime_kst, kst, kst_midnight, number, optional, required};
 use crate::protocol::field;
+use minwon_connector_sdk::dates::{kst, kst_midnight};
 use minwon_connector_sdk::portal::Item;
+use minwon_connector_sdk::portal::item::{amount, date, datetime_kst, number, optional, required};
 use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
 use std::collections::BTreeMap;
 

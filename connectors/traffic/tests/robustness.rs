@@ -4,10 +4,11 @@
 //! always ends in a classified error or well-formed values, with no personal value in the text.
 
 use minwon_connector_sdk::http::RawResponse;
+use minwon_connector_sdk::portal::read_page;
 use minwon_connector_sdk::portal::write_page;
 use minwon_connector_sdk::{ConnectorError, ErrorKind};
 use minwon_connector_traffic::bus::{item_to_route_info, item_to_stop};
-use minwon_connector_traffic::connector::{items_to_cases, read_page};
+use minwon_connector_traffic::connector::items_to_cases;
 use minwon_connector_traffic::protocol::{bus_field, field};
 use proptest::prelude::*;
 use std::collections::HashSet;

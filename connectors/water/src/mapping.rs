@@ -7,7 +7,8 @@
 
 use crate::NAME;
 use crate::protocol::field;
-use chrono::{DateTime, NaiveDate, Utc};
+use minwon_connector_sdk::dates::{kst_midnight, parse_date};
+use minwon_connector_sdk::json::Fields;
 use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -53,13 +54,16 @@ pub fn customer_info(
     let Some(c) = customer else {
         return Ok(CustomerInfo::default());
     };
+    let c = Fields::object(c, field::CUSTOMER);
+    let owned =
+        |name| -> Result<Option<String>, ConnectorError> { Ok(c.text(name)?.map(str::to_string)) };
     Ok(CustomerInfo {
         personal: PersonalData {
-            name: text(c, field::CUSTOMER, field::CUSTOMER_NAME)?.map(str::to_string),
-            address: text(c, field::CUSTOMER, field::SERVICE_ADDRESS)?.map(str::to_string),
+            name: owned(field::CUSTOMER_NAME)?,
+            address: owned(field::SERVICE_ADDRESS)?,
             ..PersonalData::default()
         },
-        usage_type: text(c, field::CUSTOMER, field::USAGE_TYPE)?.map(str::to_string),
+        usage_type: owned(field::USAGE_TYPE)?,
     })
 }
 
@@ -69,17 +73,18 @@ pub fn bill_to_case(
     customer: &CustomerInfo,
     department: &str,
 ) -> Result<Case, ConnectorError> {
+    let f = Fields::new(bill, "bill")?;
     let Value::Object(b) = bill else {
         return Err(ConnectorError::bad_response("a bill is not a JSON object"));
     };
-    let bill_no = required(b, field::BILL_NO)?;
-    let (year, month) = parse_month(required(b, field::BILLING_MONTH)?)?;
-    let source_status = required(b, field::STATUS)?;
-    let total = won(b, field::TOTAL_AMOUNT)?.ok_or_else(|| {
+    let bill_no = f.required(field::BILL_NO)?;
+    let (year, month) = parse_month(f.required(field::BILLING_MONTH)?)?;
+    let source_status = f.required(field::STATUS)?;
+    let total = f.won(field::TOTAL_AMOUNT)?.ok_or_else(|| {
         ConnectorError::bad_response(format!("bill without {}", field::TOTAL_AMOUNT))
     })?;
     let auto_debit =
-        flag(b, field::AUTO_DEBIT)?.unwrap_or(false) || source_status == AUTO_DEBIT_SCHEDULED;
+        f.flag(field::AUTO_DEBIT)?.unwrap_or(false) || source_status == AUTO_DEBIT_SCHEDULED;
 
     let mut attributes = BTreeMap::new();
     attributes.insert("billing_month".to_string(), format!("{year:04}-{month:02}"));
@@ -92,18 +97,14 @@ pub fn bill_to_case(
         (field::SEWAGE_AMOUNT, "sewage_amount"),
         (field::WATER_USE_CHARGE, "water_use_charge"),
     ] {
-        if let Some(v) = won(b, name)? {
+        if let Some(v) = f.won(name)? {
             attributes.insert(attr.to_string(), v.to_string());
         }
     }
     if let Some(t) = &customer.usage_type {
         attributes.insert("usage_type".to_string(), t.clone());
     }
-    let date = |name: &str| -> Result<Option<NaiveDate>, ConnectorError> {
-        text(b, "bill", name)?
-            .map(|v| parse_date(name, v))
-            .transpose()
-    };
+    let date = |name| f.date(name);
     Ok(Case {
         source: NAME.to_string(),
         native_id: bill_no.to_string(),
@@ -115,56 +116,14 @@ pub fn bill_to_case(
         opened_at: date(field::ISSUE_DATE)?.map(kst_midnight),
         updated_at: date(field::PAID_DATE)?.map(kst_midnight),
         due_date: date(field::DUE_DATE)?,
-        department: text(b, "bill", field::OFFICE_NAME)?
+        department: f
+            .text(field::OFFICE_NAME)?
             .unwrap_or(department)
             .to_string(),
-        contact: text(b, "bill", field::OFFICE_TEL)?
-            .unwrap_or("")
-            .to_string(),
+        contact: f.text(field::OFFICE_TEL)?.unwrap_or("").to_string(),
         attributes,
         personal: customer.personal.clone(),
     })
-}
-
-/// A string field's trimmed value; `None` when absent, null or empty; an error for another type.
-fn text<'a>(
-    obj: &'a Map<String, Value>,
-    what: &str,
-    name: &str,
-) -> Result<Option<&'a str>, ConnectorError> {
-    match obj.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
-        Some(_) => Err(ConnectorError::bad_response(format!(
-            "{what} {name} is not a string"
-        ))),
-    }
-}
-
-fn required<'a>(b: &'a Map<String, Value>, name: &str) -> Result<&'a str, ConnectorError> {
-    text(b, "bill", name)?
-        .ok_or_else(|| ConnectorError::bad_response(format!("bill without {name}")))
-}
-
-/// Won: a non-negative JSON integer, or a string of digits with optional `,` separators.
-fn won(b: &Map<String, Value>, name: &str) -> Result<Option<i64>, ConnectorError> {
-    let bad = || ConnectorError::bad_response(format!("bill {name} is not a whole number of won"));
-    match b.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .and_then(|v| i64::try_from(v).ok())
-            .map(Some)
-            .ok_or_else(bad),
-        Some(Value::String(s)) => {
-            let digits: String = s.trim().chars().filter(|c| *c != ',').collect();
-            if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
-                return Err(bad());
-            }
-            digits.parse::<i64>().map(Some).map_err(|_| bad())
-        }
-        Some(_) => Err(bad()),
-    }
 }
 
 /// Usage in m³: a non-negative finite number (meters may read decimals), rendered plainly.
@@ -186,24 +145,11 @@ fn usage(b: &Map<String, Value>) -> Result<Option<String>, ConnectorError> {
     }
 }
 
-/// A boolean flag; `"Y"`/`"N"` accepted as older systems send them.
-fn flag(b: &Map<String, Value>, name: &str) -> Result<Option<bool>, ConnectorError> {
-    match b.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Bool(v)) => Ok(Some(*v)),
-        Some(Value::String(s)) if s == "Y" => Ok(Some(true)),
-        Some(Value::String(s)) if s == "N" => Ok(Some(false)),
-        Some(_) => Err(ConnectorError::bad_response(format!(
-            "bill {name} is not a boolean"
-        ))),
-    }
-}
-
 /// `YYYY-MM` (or `YYYYMM`) → (year, month).
 fn parse_month(v: &str) -> Result<(i32, u32), ConnectorError> {
     let digits = v.replace('-', "");
     let ok = (v.len() == 7 || v.len() == 6) && digits.len() == 6;
-    ok.then(|| NaiveDate::parse_from_str(&format!("{digits}01"), "%Y%m%d").ok())
+    ok.then(|| parse_date(&format!("{digits}01")))
         .flatten()
         .map(|d| {
             use chrono::Datelike;
@@ -214,23 +160,10 @@ fn parse_month(v: &str) -> Result<(i32, u32), ConnectorError> {
         })
 }
 
-/// `YYYY-MM-DD` (or `YYYYMMDD`).
-fn parse_date(name: &str, v: &str) -> Result<NaiveDate, ConnectorError> {
-    NaiveDate::parse_from_str(v, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(v, "%Y%m%d"))
-        .ok()
-        .filter(|_| v.len() == 10 || v.len() == 8)
-        .ok_or_else(|| ConnectorError::bad_response(format!("bill {name} is not a date")))
-}
-
-/// Midnight of a date in Korea (UTC+9, no daylight saving), as a UTC instant.
-fn kst_midnight(d: NaiveDate) -> DateTime<Utc> {
-    d.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::TimeDelta::hours(9)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
     use minwon_connector_sdk::ErrorKind;
     use serde_json::json;
 

@@ -6,7 +6,9 @@
 
 use crate::NAME;
 use crate::protocol::field;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::NaiveDate;
+use minwon_connector_sdk::dates::kst_midnight;
+use minwon_connector_sdk::json::Fields;
 use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashSet};
@@ -48,91 +50,13 @@ fn object<'a>(v: &'a Value, what: &str) -> Result<&'a Map<String, Value>, Connec
         .ok_or_else(|| bad(format!("welfare {what} is not a JSON object")))
 }
 
-/// A string field, trimmed; `None` when absent, null or blank; `BadResponse` for another type.
-fn text<'a>(
-    obj: &'a Map<String, Value>,
-    name: &str,
-    what: &str,
-) -> Result<Option<&'a str>, ConnectorError> {
-    match obj.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty())),
-        Some(_) => Err(bad(format!("welfare {what} {name} is not a string"))),
-    }
-}
-
-fn required<'a>(
-    obj: &'a Map<String, Value>,
-    name: &str,
-    what: &str,
-) -> Result<&'a str, ConnectorError> {
-    text(obj, name, what)?.ok_or_else(|| bad(format!("welfare {what} without {name}")))
-}
-
-/// Won: a non-negative JSON integer, or a string of digits (`,` allowed).
-fn amount(obj: &Map<String, Value>, name: &str) -> Result<Option<i64>, ConnectorError> {
-    let err = || {
-        bad(format!(
-            "welfare benefit {name} is not a whole number of won"
-        ))
-    };
-    match obj.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(n)) => n.as_i64().filter(|a| *a >= 0).map(Some).ok_or_else(err),
-        Some(Value::String(s)) => {
-            let digits: String = s.trim().chars().filter(|c| *c != ',').collect();
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(err());
-            }
-            digits.parse::<i64>().map(Some).map_err(|_| err())
-        }
-        Some(_) => Err(err()),
-    }
-}
-
-/// `YYYY-MM-DD` (or `YYYYMMDD`).
-fn date(obj: &Map<String, Value>, name: &str) -> Result<Option<NaiveDate>, ConnectorError> {
-    let Some(v) = text(obj, name, "benefit")? else {
-        return Ok(None);
-    };
-    NaiveDate::parse_from_str(v, "%Y-%m-%d")
-        .ok()
-        .filter(|_| v.len() == 10)
-        .or_else(|| {
-            NaiveDate::parse_from_str(v, "%Y%m%d")
-                .ok()
-                .filter(|_| v.len() == 8)
-        })
-        .map(Some)
-        .ok_or_else(|| bad(format!("welfare benefit {name} is not a date")))
-}
-
-/// RFC 3339 instant.
-fn instant(obj: &Map<String, Value>, name: &str) -> Result<Option<DateTime<Utc>>, ConnectorError> {
-    let Some(v) = text(obj, name, "benefit")? else {
-        return Ok(None);
-    };
-    DateTime::parse_from_rfc3339(v)
-        .map(|t| Some(t.with_timezone(&Utc)))
-        .map_err(|_| bad(format!("welfare benefit {name} is not an RFC 3339 time")))
-}
-
-/// Midnight of a date in Korea (UTC+9), as a UTC instant.
-fn kst_midnight(d: NaiveDate) -> DateTime<Utc> {
-    let kst = chrono::FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset");
-    match kst.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN)) {
-        chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
-        _ => d.and_time(chrono::NaiveTime::MIN).and_utc(),
-    }
-}
-
 /// The applicant's personal fields (`applicant` may be absent or null).
 pub fn applicant(data: &Map<String, Value>) -> Result<PersonalData, ConnectorError> {
     let Some(a) = data.get(field::APPLICANT).filter(|v| !v.is_null()) else {
         return Ok(PersonalData::default());
     };
-    let a = object(a, field::APPLICANT)?;
-    let get = |name| text(a, name, field::APPLICANT).map(|v| v.map(str::to_string));
+    let a = Fields::object(object(a, field::APPLICANT)?, "welfare applicant");
+    let get = |name| a.text(name).map(|v| v.map(str::to_string));
     Ok(PersonalData {
         name: get(field::NAME)?,
         phone: get(field::PHONE)?,
@@ -148,20 +72,20 @@ pub fn benefit_to_case(
     department: &str,
 ) -> Result<Case, ConnectorError> {
     const WHAT: &str = "benefit";
-    let b = object(benefit, WHAT)?;
-    let native_id = required(b, field::APPLICATION_NO, WHAT)?;
-    let benefit_name = required(b, field::BENEFIT_NAME, WHAT)?;
-    let source_status = required(b, field::STATUS, WHAT)?;
-    let benefit_code = text(b, field::BENEFIT_CODE, WHAT)?;
-    let applied = date(b, field::APPLICATION_DATE)?;
-    let decided = date(b, field::DECISION_DATE)?;
-    let next_payment = date(b, field::NEXT_PAYMENT_DATE)?;
-    let due = date(b, field::DUE_DATE)?;
-    let monthly = amount(b, field::MONTHLY_AMOUNT)?;
-    let updated = instant(b, field::UPDATED_AT)?;
-    let bank = text(b, field::BANK_NAME, WHAT)?;
-    let account = text(b, field::ACCOUNT_NO, WHAT)?;
-    let reason = text(b, field::REASON, WHAT)?;
+    let b = Fields::object(object(benefit, WHAT)?, "welfare benefit");
+    let native_id = b.required(field::APPLICATION_NO)?;
+    let benefit_name = b.required(field::BENEFIT_NAME)?;
+    let source_status = b.required(field::STATUS)?;
+    let benefit_code = b.text(field::BENEFIT_CODE)?;
+    let applied = b.date(field::APPLICATION_DATE)?;
+    let decided = b.date(field::DECISION_DATE)?;
+    let next_payment = b.date(field::NEXT_PAYMENT_DATE)?;
+    let due = b.date(field::DUE_DATE)?;
+    let monthly = b.won(field::MONTHLY_AMOUNT)?;
+    let updated = b.instant(field::UPDATED_AT)?;
+    let bank = b.text(field::BANK_NAME)?;
+    let account = b.text(field::ACCOUNT_NO)?;
+    let reason = b.text(field::REASON)?;
 
     let ymd = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     let mut attributes = BTreeMap::new();
@@ -191,10 +115,8 @@ pub fn benefit_to_case(
         opened_at: applied.map(kst_midnight),
         updated_at: updated.or(decided.map(kst_midnight)),
         due_date: due,
-        department: text(b, field::DEPT_NAME, WHAT)?
-            .unwrap_or(department)
-            .to_string(),
-        contact: text(b, field::DEPT_TEL, WHAT)?.unwrap_or("").to_string(),
+        department: b.text(field::DEPT_NAME)?.unwrap_or(department).to_string(),
+        contact: b.text(field::DEPT_TEL)?.unwrap_or("").to_string(),
         attributes,
         personal: PersonalData {
             account_number: account.map(str::to_string),

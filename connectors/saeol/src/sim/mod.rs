@@ -133,7 +133,9 @@ impl SimState {
             Operation::GetServerStatus => (
                 StatusCode::OK,
                 write_response(op, |w| {
-                    let now = chrono::Utc::now().naive_utc() + chrono::Duration::hours(9);
+                    let now = chrono::Utc::now()
+                        .with_timezone(&minwon_connector_sdk::dates::kst())
+                        .naive_local();
                     w.leaf(el::SRVR_STTS_CD, "UP")
                         .leaf(el::SRVR_TM, &format_kst(now));
                 }),

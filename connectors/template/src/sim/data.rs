@@ -104,12 +104,19 @@ pub struct Ledger {
 impl Ledger {
     /// Draws the bookings of everyone in `population` who has records in this source.
     pub fn new(population: &Population) -> Self {
+        Self::for_source(population, NAME)
+    }
+
+    /// The same, drawn for the source named `source` — who has records, and which, follow
+    /// the population's draws for that name (the demo serves its declarative `waste`
+    /// department this way, so the overview's expectations match what the simulator holds).
+    pub fn for_source(population: &Population, source: &str) -> Self {
         let mut ledger = Ledger::default();
         for c in population.citizens() {
-            if !population.has_records(c, NAME) {
+            if !population.has_records(c, source) {
                 continue;
             }
-            let bookings = bookings_for(c, &mut population.rng_for(c, NAME));
+            let bookings = bookings_for(c, &mut population.rng_for(c, source));
             for (i, b) in bookings.iter().enumerate() {
                 ledger.by_no.insert(b.no.clone(), (c.rrn.clone(), i));
             }

@@ -39,10 +39,29 @@ pub async fn start(population: Population, addr: SocketAddr) -> std::io::Result<
     SimHandle::serve(router(&population, FaultSwitch::default()), addr).await
 }
 
+/// Starts the simulator serving the records the population holds for the source named
+/// `source` (e.g. a declarative connector's table name) instead of this crate's own.
+pub async fn start_for(
+    source: &str,
+    population: Population,
+    addr: SocketAddr,
+) -> std::io::Result<SimHandle> {
+    SimHandle::serve(
+        router_for(source, &population, FaultSwitch::default()),
+        addr,
+    )
+    .await
+}
+
 /// The simulator's routes (the protocol and `/_sim/fault`), for embedding in another server.
 pub fn router(population: &Population, switch: FaultSwitch) -> Router {
+    router_for(crate::NAME, population, switch)
+}
+
+/// The routes, serving the records the population holds for `source`.
+pub fn router_for(source: &str, population: &Population, switch: FaultSwitch) -> Router {
     let state = Arc::new(SimState {
-        ledger: Ledger::new(population),
+        ledger: Ledger::for_source(population, source),
         switch: switch.clone(),
     });
     // PROTOCOL: the back-end's routes.

@@ -4,11 +4,20 @@
 //! with paging fields; failures arrive **with HTTP 200** either as a non-`00` `resultCode` or
 //! as an `<OpenAPI_ServiceResponse>` gateway error. Both are classified here, in one table,
 //! so no connector can mistake a quota error for success.
+//!
+//! - [`response`] — HTTP response → page ([`read_page`]: 429, Retry-After, bare 404);
+//! - [`item`] — typed reads of an item's fields, errors naming the field;
+//! - here — the envelope parser, detail checks and the writers simulators use.
 
 use crate::error::{ConnectorError, ErrorKind};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use std::collections::BTreeMap;
+
+pub mod item;
+pub mod response;
+
+pub use response::read_page;
 
 /// Deepest element nesting accepted; deeper documents are refused as malformed.
 pub const MAX_DEPTH: usize = 32;
