@@ -1,5 +1,7 @@
 //! End-to-end: the real hub binary, real simulators, real gRPC — the citizen-case API.
 
+#[path = "e2e_overview/filters.rs"]
+mod filters;
 mod support;
 
 use minwon_proto::v1 as pb;

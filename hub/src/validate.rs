@@ -190,6 +190,7 @@ mod tests {
                 note: "call 123".into(),
             }),
             sources: vec![],
+            filter: None,
         }
     }
 

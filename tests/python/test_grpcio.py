@@ -355,3 +355,52 @@ def test_knowledge_search_in_korean(demo, channel, protos):
     assert resp.entries, "an answer"
     first = resp.entries[0]
     assert first.category == "주민등록" and "주민등록증" in first.question, first
+
+
+def test_rich_errors_korean_messages_and_filters(protos, demo, channel):
+    """What a screen reads from grpcio: google.rpc details with a stable reason and the field
+    (never the value), Korean words for accept-language: ko, and server-side filters with
+    counts over everything the sources returned."""
+    from google.rpc import error_details_pb2
+    from grpc_status import rpc_status
+
+    pb, pb_grpc, common = protos
+    stub = pb_grpc.CitizenCaseServiceStub(channel)
+    auth = ("authorization", f"Bearer {demo.tokens['counselor']}")
+    bad = pb.CitizenQuery(
+        citizen=common.CitizenKeys(rrn="901399-1234567"),
+        purpose=common.Purpose(code=common.PURPOSE_CODE_CITIZEN_INQUIRY),
+    )
+    with pytest.raises(grpc.RpcError) as e:
+        stub.GetCitizenOverview(bad, metadata=[auth, ("accept-language", "ko")], timeout=RPC_TIMEOUT_S)
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    status = rpc_status.from_call(e.value)
+    assert status is not None, "the status carries google.rpc details"
+    info, request = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
+    for d in status.details:
+        if d.Is(error_details_pb2.ErrorInfo.DESCRIPTOR):
+            d.Unpack(info)
+        elif d.Is(error_details_pb2.BadRequest.DESCRIPTOR):
+            d.Unpack(request)
+    assert info.reason == "INVALID_CITIZEN_KEY", status
+    assert [v.field for v in request.field_violations] == ["citizen.rrn"]
+    assert "901399" not in str(status) and "901399" not in e.value.details()
+    assert "형식" in e.value.details(), e.value.details()
+
+    all_sources = demo.citizens["all_sources"]
+    citizen = next(c for c in demo.citizens["citizens"] if set(all_sources) <= set(c["sources"]))
+    owed = pb.CitizenQuery(
+        citizen=common.CitizenKeys(
+            rrn=citizen["rrn"],
+            vehicle_numbers=citizen.get("vehicle_numbers") or [],
+            water_customer_no=citizen.get("water_customer_no") or "",
+        ),
+        purpose=common.Purpose(code=common.PURPOSE_CODE_PAYMENT_GUIDANCE, note="grpcio e2e"),
+        filter=pb.CaseFilter(
+            statuses=[pb.CASE_STATUS_UNPAID, pb.CASE_STATUS_OVERDUE], order=pb.CASE_ORDER_DUE_DATE
+        ),
+    )
+    resp = stub.GetCitizenOverview(owed, metadata=[auth], timeout=RPC_TIMEOUT_S)
+    assert resp.cases and all(c.status in (pb.CASE_STATUS_UNPAID, pb.CASE_STATUS_OVERDUE) for c in resp.cases)
+    assert resp.total_cases >= len(resp.cases)
+    assert sum(s.cases for s in resp.source_counts) == resp.total_cases

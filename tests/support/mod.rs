@@ -234,6 +234,7 @@ pub fn query_rrn(rrn: &str) -> pb::CitizenQuery {
             note: "e2e test call".into(),
         }),
         sources: vec![],
+        filter: None,
     }
 }
 

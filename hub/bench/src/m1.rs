@@ -121,6 +121,7 @@ fn overview_call(
             note: "minwon-bench M1".to_string(),
         }),
         sources: vec![],
+        filter: None,
     };
     move |ch| {
         let bearer = bearer.clone();

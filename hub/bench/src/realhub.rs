@@ -155,6 +155,7 @@ pub fn queries() -> Vec<Query> {
                     note: "minwon-bench".to_string(),
                 }),
                 sources: vec![],
+                filter: None,
             },
             expected: wired()
                 .into_iter()

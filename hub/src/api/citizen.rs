@@ -1,5 +1,6 @@
 //! `CitizenCaseService`: the unified overview (unary and streamed) and single cases.
 
+use super::case_filter::CaseFilter;
 use super::{Hub, TraceCtx, status, subjects};
 use crate::auth::Principal;
 use crate::convert;
@@ -42,6 +43,8 @@ pub(super) struct Prepared {
     subjects: Vec<Subject>,
     /// The language of human messages (`accept-language`).
     lang: super::Lang,
+    /// Which cases leave, in what order (never what is called or recorded).
+    filter: CaseFilter,
 }
 
 impl CitizenApi {
@@ -53,7 +56,8 @@ impl CitizenApi {
         let hub = &self.hub;
         let principal = super::layer::principal(req)?;
         let query = validate::citizen_query(req.get_ref(), &hub.registry.names())?;
-        prepare_query(hub, principal, query, req.metadata(), operation).await
+        let filter = CaseFilter::parse(req.get_ref().filter.as_ref(), "filter")?;
+        prepare_query(hub, principal, query, filter, req.metadata(), operation).await
     }
 }
 
@@ -64,6 +68,7 @@ pub(super) async fn prepare_query(
     hub: &Hub,
     principal: Principal,
     query: ValidQuery,
+    filter: CaseFilter,
     md: &tonic::metadata::MetadataMap,
     operation: &str,
 ) -> Result<Prepared, Status> {
@@ -107,6 +112,7 @@ pub(super) async fn prepare_query(
         plan,
         subjects,
         lang: super::Lang::of_metadata(md),
+        filter,
     })
 }
 
@@ -154,17 +160,22 @@ pub(super) async fn answer_overview(
         .iter()
         .map(|o| convert::source_status(o, p.lang))
         .collect();
-    let cases = outcomes
+    let all: Vec<pb::Case> = outcomes
         .into_iter()
         .flat_map(|o| {
             let access = o.access.clone();
             o.cases.into_iter().map(move |c| convert::case(c, &access))
         })
         .collect();
+    let (source_counts, status_counts) = super::case_filter::counts(&all);
+    let total_cases = all.len().min(u32::MAX as usize) as u32;
     Ok(pb::CitizenOverview {
-        cases,
+        cases: p.filter.apply(all),
         sources,
         audit_id: receipt.audit_id,
+        source_counts,
+        status_counts,
+        total_cases,
     })
 }
 
@@ -203,6 +214,7 @@ impl CitizenApi {
         );
         let audit_id = hub.record(draft).await?.audit_id;
         let lang = p.lang;
+        let filter = p.filter;
         let settled = futures::stream::iter(p.plan.settled);
         let live = fanout::run(
             p.plan.calls,
@@ -213,13 +225,15 @@ impl CitizenApi {
         let stream = settled.chain(live).map(move |o| {
             let status = convert::source_status(&o, lang);
             let access = o.access.clone();
+            // Each message filtered and ordered on its own: a stream has no "all cases".
+            let cases = o
+                .cases
+                .into_iter()
+                .map(|c| convert::case(c, &access))
+                .collect();
             Ok(pb::SourceResult {
                 status: Some(status),
-                cases: o
-                    .cases
-                    .into_iter()
-                    .map(|c| convert::case(c, &access))
-                    .collect(),
+                cases: filter.apply(cases),
                 audit_id: audit_id.clone(),
             })
         });

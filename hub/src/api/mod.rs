@@ -6,6 +6,7 @@ mod admin;
 mod audit;
 mod audit_query;
 mod audit_review;
+mod case_filter;
 mod citizen;
 mod directory;
 mod gaps;

@@ -212,7 +212,17 @@ impl SelfApi {
             purpose: self_service_purpose(),
             sources: validate::sources(&req.get_ref().sources, &hub.registry.names())?,
         };
-        let p = prepare_query(hub, principal, query, req.metadata(), "GetMyOverview").await?;
+        let filter =
+            super::case_filter::CaseFilter::parse(req.get_ref().filter.as_ref(), "filter")?;
+        let p = prepare_query(
+            hub,
+            principal,
+            query,
+            filter,
+            req.metadata(),
+            "GetMyOverview",
+        )
+        .await?;
         Ok(Response::new(
             answer_overview(hub, p, "GetMyOverview").await?,
         ))
