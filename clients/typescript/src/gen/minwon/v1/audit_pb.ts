@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file minwon/v1/audit.proto.
  */
 export const file_minwon_v1_audit: GenFile = /*@__PURE__*/
-  fileDesc("ChVtaW53b24vdjEvYXVkaXQucHJvdG8SCW1pbndvbi52MSK5AgoZUXVlcnlBY2Nlc3NSZWNvcmRzUmVxdWVzdBIoCgRmcm9tGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgJ0bxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYWNjb3VudBgDIAEoCRITCgtzdWJqZWN0X3JybhgEIAEoCRInCgdwdXJwb3NlGAUgASgOMhYubWlud29uLnYxLlB1cnBvc2VDb2RlEikKB291dGNvbWUYBiABKA4yGC5taW53b24udjEuQWNjZXNzT3V0Y29tZRINCgVsaW1pdBgHIAEoDRIeChZzdWJqZWN0X3ZlaGljbGVfbnVtYmVyGAggASgJEiEKGXN1YmplY3Rfd2F0ZXJfY3VzdG9tZXJfbm8YCSABKAkiOwoNQWNjZXNzU3ViamVjdBIMCgRraW5kGAEgASgJEgwKBGhtYWMYAiABKAkSDgoGbWFza2VkGAMgASgJIvkDCgxBY2Nlc3NSZWNvcmQSEAoIc2VxdWVuY2UYASABKAQSEAoIYXVkaXRfaWQYAiABKAkSKAoEdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYWNjb3VudBgEIAEoCRIMCgRyb2xlGAUgASgJEhIKCmRlcGFydG1lbnQYBiABKAkSDwoHY2hhbm5lbBgHIAEoCRIWCg5jbGllbnRfYWRkcmVzcxgIIAEoCRIOCgZhY3Rpb24YCSABKAkSFAoMc3ViamVjdF9obWFjGAogASgJEhYKDnN1YmplY3RfbWFza2VkGAsgASgJEg8KB3NvdXJjZXMYDCADKAkSFAoMY2xlYXJfZmllbGRzGA0gAygJEicKB3B1cnBvc2UYDiABKA4yFi5taW53b24udjEuUHVycG9zZUNvZGUSFAoMcHVycG9zZV9ub3RlGA8gASgJEikKB291dGNvbWUYECABKA4yGC5taW53b24udjEuQWNjZXNzT3V0Y29tZRIQCgh0cmFjZV9pZBgRIAEoCRIRCglwcmV2X2hhc2gYEiABKAkSDAoEaGFzaBgTIAEoCRIRCglvcGVyYXRpb24YFCABKAkSKgoIc3ViamVjdHMYFSADKAsyGC5taW53b24udjEuQWNjZXNzU3ViamVjdCIuChVWZXJpZnlBdWRpdExvZ1JlcXVlc3QSFQoNZnJvbV9zZXF1ZW5jZRgBIAEoBCKGAQoWVmVyaWZ5QXVkaXRMb2dSZXNwb25zZRIKCgJvaxgBIAEoCBIXCg9yZWNvcmRzX2NoZWNrZWQYAiABKAQSGwoTY2hlY2twb2ludHNfY2hlY2tlZBgDIAEoBBIaChJmaXJzdF9iYWRfc2VxdWVuY2UYBCABKAQSDgoGcmVhc29uGAUgASgJKoEBCg1BY2Nlc3NPdXRjb21lEh4KGkFDQ0VTU19PVVRDT01FX1VOU1BFQ0lGSUVEEAASGgoWQUNDRVNTX09VVENPTUVfQUxMT1dFRBABEhkKFUFDQ0VTU19PVVRDT01FX0RFTklFRBACEhkKFUFDQ0VTU19PVVRDT01FX0ZBSUxFRBADMrwBCgxBdWRpdFNlcnZpY2USVQoSUXVlcnlBY2Nlc3NSZWNvcmRzEiQubWlud29uLnYxLlF1ZXJ5QWNjZXNzUmVjb3Jkc1JlcXVlc3QaFy5taW53b24udjEuQWNjZXNzUmVjb3JkMAESVQoOVmVyaWZ5QXVkaXRMb2cSIC5taW53b24udjEuVmVyaWZ5QXVkaXRMb2dSZXF1ZXN0GiEubWlud29uLnYxLlZlcmlmeUF1ZGl0TG9nUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_minwon_v1_common]);
+  fileDesc("ChVtaW53b24vdjEvYXVkaXQucHJvdG8SCW1pbndvbi52MSLXAwoZUXVlcnlBY2Nlc3NSZWNvcmRzUmVxdWVzdBIoCgRmcm9tGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgJ0bxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYWNjb3VudBgDIAEoCRITCgtzdWJqZWN0X3JybhgEIAEoCRInCgdwdXJwb3NlGAUgASgOMhYubWlud29uLnYxLlB1cnBvc2VDb2RlEikKB291dGNvbWUYBiABKA4yGC5taW53b24udjEuQWNjZXNzT3V0Y29tZRINCgVsaW1pdBgHIAEoDRIeChZzdWJqZWN0X3ZlaGljbGVfbnVtYmVyGAggASgJEiEKGXN1YmplY3Rfd2F0ZXJfY3VzdG9tZXJfbm8YCSABKAkSDAoEcm9sZRgKIAEoCRISCgpkZXBhcnRtZW50GAsgASgJEg8KB2NoYW5uZWwYDCABKAkSDgoGc291cmNlGA0gASgJEhEKCW9wZXJhdGlvbhgOIAEoCRIOCgZhY3Rpb24YDyABKAkSEgoKcGFnZV90b2tlbhgQIAEoCRIRCglmcm9tX2RhdGUYESABKAkSDwoHdG9fZGF0ZRgSIAEoCSI7Cg1BY2Nlc3NTdWJqZWN0EgwKBGtpbmQYASABKAkSDAoEaG1hYxgCIAEoCRIOCgZtYXNrZWQYAyABKAki+QMKDEFjY2Vzc1JlY29yZBIQCghzZXF1ZW5jZRgBIAEoBBIQCghhdWRpdF9pZBgCIAEoCRIoCgR0aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdhY2NvdW50GAQgASgJEgwKBHJvbGUYBSABKAkSEgoKZGVwYXJ0bWVudBgGIAEoCRIPCgdjaGFubmVsGAcgASgJEhYKDmNsaWVudF9hZGRyZXNzGAggASgJEg4KBmFjdGlvbhgJIAEoCRIUCgxzdWJqZWN0X2htYWMYCiABKAkSFgoOc3ViamVjdF9tYXNrZWQYCyABKAkSDwoHc291cmNlcxgMIAMoCRIUCgxjbGVhcl9maWVsZHMYDSADKAkSJwoHcHVycG9zZRgOIAEoDjIWLm1pbndvbi52MS5QdXJwb3NlQ29kZRIUCgxwdXJwb3NlX25vdGUYDyABKAkSKQoHb3V0Y29tZRgQIAEoDjIYLm1pbndvbi52MS5BY2Nlc3NPdXRjb21lEhAKCHRyYWNlX2lkGBEgASgJEhEKCXByZXZfaGFzaBgSIAEoCRIMCgRoYXNoGBMgASgJEhEKCW9wZXJhdGlvbhgUIAEoCRIqCghzdWJqZWN0cxgVIAMoCzIYLm1pbndvbi52MS5BY2Nlc3NTdWJqZWN0Ii4KFVZlcmlmeUF1ZGl0TG9nUmVxdWVzdBIVCg1mcm9tX3NlcXVlbmNlGAEgASgEIoYBChZWZXJpZnlBdWRpdExvZ1Jlc3BvbnNlEgoKAm9rGAEgASgIEhcKD3JlY29yZHNfY2hlY2tlZBgCIAEoBBIbChNjaGVja3BvaW50c19jaGVja2VkGAMgASgEEhoKEmZpcnN0X2JhZF9zZXF1ZW5jZRgEIAEoBBIOCgZyZWFzb24YBSABKAkiJwoWR2V0QWNjZXNzUmV2aWV3UmVxdWVzdBINCgVtb250aBgBIAEoCSK0AgoPQWNjb3VudEFjdGl2aXR5Eg8KB2FjY291bnQYASABKAkSDAoEcm9sZRgCIAEoCRISCgpkZXBhcnRtZW50GAMgASgJEg8KB3JlY29yZHMYBCABKAQSGQoRZGlzdGluY3Rfc3ViamVjdHMYBSABKAQSTAoSbG9va3Vwc19wZXJfc291cmNlGAYgAygLMjAubWlud29uLnYxLkFjY291bnRBY3Rpdml0eS5Mb29rdXBzUGVyU291cmNlRW50cnkSDwoHZGVuaWFscxgHIAEoBBIZChFvZmZfaG91cnNfbG9va3VwcxgIIAEoBBIPCgdleHBvcnRzGAkgASgEGjcKFUxvb2t1cHNQZXJTb3VyY2VFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAQ6AjgBIl0KClJldmlld0ZsYWcSDAoEa2luZBgBIAEoCRINCgVsYWJlbBgCIAEoCRIPCgdhY2NvdW50GAMgASgJEg4KBmRldGFpbBgEIAEoCRIRCglzZXF1ZW5jZXMYBSADKAQibgoNUmV2aWV3U2lnbk9mZhIQCghzZXF1ZW5jZRgBIAEoBBIoCgR0aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIQCghyZXZpZXdlchgDIAEoCRIPCgdjb21tZW50GAQgASgJIuQCCgxBY2Nlc3NSZXZpZXcSDQoFbW9udGgYASABKAkSKAoEZnJvbRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoCdG8YAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3JlY29yZHMYBCABKAQSLAoIYWNjb3VudHMYBSADKAsyGi5taW53b24udjEuQWNjb3VudEFjdGl2aXR5EiQKBWZsYWdzGAYgAygLMhUubWlud29uLnYxLlJldmlld0ZsYWcSKwoJc2lnbl9vZmZzGAcgAygLMhgubWlud29uLnYxLlJldmlld1NpZ25PZmYSNwoMdmVyaWZpY2F0aW9uGAggASgLMiEubWlud29uLnYxLlZlcmlmeUF1ZGl0TG9nUmVzcG9uc2USFgoOc2lnbmluZ19rZXlfaWQYCSABKAkSEAoIYXVkaXRfaWQYCiABKAkiPAoaU2lnbk9mZkFjY2Vzc1Jldmlld1JlcXVlc3QSDQoFbW9udGgYASABKAkSDwoHY29tbWVudBgCIAEoCSJbChtTaWduT2ZmQWNjZXNzUmV2aWV3UmVzcG9uc2USKgoIc2lnbl9vZmYYASABKAsyGC5taW53b24udjEuUmV2aWV3U2lnbk9mZhIQCghhdWRpdF9pZBgCIAEoCSqBAQoNQWNjZXNzT3V0Y29tZRIeChpBQ0NFU1NfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhoKFkFDQ0VTU19PVVRDT01FX0FMTE9XRUQQARIZChVBQ0NFU1NfT1VUQ09NRV9ERU5JRUQQAhIZChVBQ0NFU1NfT1VUQ09NRV9GQUlMRUQQAzLxAgoMQXVkaXRTZXJ2aWNlElUKElF1ZXJ5QWNjZXNzUmVjb3JkcxIkLm1pbndvbi52MS5RdWVyeUFjY2Vzc1JlY29yZHNSZXF1ZXN0GhcubWlud29uLnYxLkFjY2Vzc1JlY29yZDABElUKDlZlcmlmeUF1ZGl0TG9nEiAubWlud29uLnYxLlZlcmlmeUF1ZGl0TG9nUmVxdWVzdBohLm1pbndvbi52MS5WZXJpZnlBdWRpdExvZ1Jlc3BvbnNlEk0KD0dldEFjY2Vzc1JldmlldxIhLm1pbndvbi52MS5HZXRBY2Nlc3NSZXZpZXdSZXF1ZXN0GhcubWlud29uLnYxLkFjY2Vzc1JldmlldxJkChNTaWduT2ZmQWNjZXNzUmV2aWV3EiUubWlud29uLnYxLlNpZ25PZmZBY2Nlc3NSZXZpZXdSZXF1ZXN0GiYubWlud29uLnYxLlNpZ25PZmZBY2Nlc3NSZXZpZXdSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_minwon_v1_common]);
 
 /**
  * @generated from message minwon.v1.QueryAccessRecordsRequest
@@ -79,6 +79,70 @@ export type QueryAccessRecordsRequest = Message<"minwon.v1.QueryAccessRecordsReq
    * @generated from field: string subject_water_customer_no = 9;
    */
   subjectWaterCustomerNo: string;
+
+  /**
+   * The handler's role, exact (e.g. "counselor").
+   *
+   * @generated from field: string role = 10;
+   */
+  role: string;
+
+  /**
+   * The handler's department, exact.
+   *
+   * @generated from field: string department = 11;
+   */
+  department: string;
+
+  /**
+   * The channel, exact (e.g. "desktop", "sms").
+   *
+   * @generated from field: string channel = 12;
+   */
+  channel: string;
+
+  /**
+   * Records that consulted this back-end source (e.g. "tax").
+   *
+   * @generated from field: string source = 13;
+   */
+  source: string;
+
+  /**
+   * The API operation, exact (e.g. "GetCitizenOverview").
+   *
+   * @generated from field: string operation = 14;
+   */
+  operation: string;
+
+  /**
+   * "view" or "export"; empty for both.
+   *
+   * @generated from field: string action = 15;
+   */
+  action: string;
+
+  /**
+   * Continue after a previous page: the `audit_id` of the last record received. Paging has
+   * no cap; `limit` bounds one page.
+   *
+   * @generated from field: string page_token = 16;
+   */
+  pageToken: string;
+
+  /**
+   * Day bounds in Asia/Seoul, "YYYY-MM-DD": from the KST midnight starting `from_date`
+   * (inclusive) to the KST midnight starting `to_date` (exclusive). Not together with
+   * `from` / `to`.
+   *
+   * @generated from field: string from_date = 17;
+   */
+  fromDate: string;
+
+  /**
+   * @generated from field: string to_date = 18;
+   */
+  toDate: string;
 };
 
 /**
@@ -259,7 +323,8 @@ export const AccessRecordSchema: GenMessage<AccessRecord> = /*@__PURE__*/
  */
 export type VerifyAuditLogRequest = Message<"minwon.v1.VerifyAuditLogRequest"> & {
   /**
-   * First sequence number to verify; 0 from the start.
+   * Verify from this sequence on: the chain from it (linked to the stored record before it)
+   * and every checkpoint at or after it; 0 verifies the whole trail from genesis.
    *
    * @generated from field: uint64 from_sequence = 1;
    */
@@ -311,6 +376,295 @@ export type VerifyAuditLogResponse = Message<"minwon.v1.VerifyAuditLogResponse">
  */
 export const VerifyAuditLogResponseSchema: GenMessage<VerifyAuditLogResponse> = /*@__PURE__*/
   messageDesc(file_minwon_v1_audit, 4);
+
+/**
+ * @generated from message minwon.v1.GetAccessReviewRequest
+ */
+export type GetAccessReviewRequest = Message<"minwon.v1.GetAccessReviewRequest"> & {
+  /**
+   * "YYYY-MM", a month in Asia/Seoul (KST midnight of the 1st to KST midnight of the next).
+   *
+   * @generated from field: string month = 1;
+   */
+  month: string;
+};
+
+/**
+ * Describes the message minwon.v1.GetAccessReviewRequest.
+ * Use `create(GetAccessReviewRequestSchema)` to create a new message.
+ */
+export const GetAccessReviewRequestSchema: GenMessage<GetAccessReviewRequest> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_audit, 5);
+
+/**
+ * What one account did with personal data in the month.
+ *
+ * @generated from message minwon.v1.AccountActivity
+ */
+export type AccountActivity = Message<"minwon.v1.AccountActivity"> & {
+  /**
+   * @generated from field: string account = 1;
+   */
+  account: string;
+
+  /**
+   * @generated from field: string role = 2;
+   */
+  role: string;
+
+  /**
+   * @generated from field: string department = 3;
+   */
+  department: string;
+
+  /**
+   * Access records of the account in the month.
+   *
+   * @generated from field: uint64 records = 4;
+   */
+  records: bigint;
+
+  /**
+   * Distinct data subjects of its look-ups.
+   *
+   * @generated from field: uint64 distinct_subjects = 5;
+   */
+  distinctSubjects: bigint;
+
+  /**
+   * Look-ups per back-end source.
+   *
+   * @generated from field: map<string, uint64> lookups_per_source = 6;
+   */
+  lookupsPerSource: { [key: string]: bigint };
+
+  /**
+   * @generated from field: uint64 denials = 7;
+   */
+  denials: bigint;
+
+  /**
+   * Look-ups outside office hours, on weekends and holidays ([audit.review] in the config).
+   *
+   * @generated from field: uint64 off_hours_lookups = 8;
+   */
+  offHoursLookups: bigint;
+
+  /**
+   * @generated from field: uint64 exports = 9;
+   */
+  exports: bigint;
+};
+
+/**
+ * Describes the message minwon.v1.AccountActivity.
+ * Use `create(AccountActivitySchema)` to create a new message.
+ */
+export const AccountActivitySchema: GenMessage<AccountActivity> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_audit, 6);
+
+/**
+ * One thing for the auditor to look into.
+ *
+ * @generated from message minwon.v1.ReviewFlag
+ */
+export type ReviewFlag = Message<"minwon.v1.ReviewFlag"> & {
+  /**
+   * "off_hours", "many_subjects", "repeated_subject", "denial_burst", "export",
+   * "breaker_override" or "empty_purpose_note".
+   *
+   * @generated from field: string kind = 1;
+   */
+  kind: string;
+
+  /**
+   * The kind in Korean, for display.
+   *
+   * @generated from field: string label = 2;
+   */
+  label: string;
+
+  /**
+   * @generated from field: string account = 3;
+   */
+  account: string;
+
+  /**
+   * Why, in Korean (subjects at most masked).
+   *
+   * @generated from field: string detail = 4;
+   */
+  detail: string;
+
+  /**
+   * The access records behind the flag.
+   *
+   * @generated from field: repeated uint64 sequences = 5;
+   */
+  sequences: bigint[];
+};
+
+/**
+ * Describes the message minwon.v1.ReviewFlag.
+ * Use `create(ReviewFlagSchema)` to create a new message.
+ */
+export const ReviewFlagSchema: GenMessage<ReviewFlag> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_audit, 7);
+
+/**
+ * @generated from message minwon.v1.ReviewSignOff
+ */
+export type ReviewSignOff = Message<"minwon.v1.ReviewSignOff"> & {
+  /**
+   * The sign-off's own access record.
+   *
+   * @generated from field: uint64 sequence = 1;
+   */
+  sequence: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp time = 2;
+   */
+  time?: Timestamp | undefined;
+
+  /**
+   * The signing auditor's account.
+   *
+   * @generated from field: string reviewer = 3;
+   */
+  reviewer: string;
+
+  /**
+   * @generated from field: string comment = 4;
+   */
+  comment: string;
+};
+
+/**
+ * Describes the message minwon.v1.ReviewSignOff.
+ * Use `create(ReviewSignOffSchema)` to create a new message.
+ */
+export const ReviewSignOffSchema: GenMessage<ReviewSignOff> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_audit, 8);
+
+/**
+ * @generated from message minwon.v1.AccessReview
+ */
+export type AccessReview = Message<"minwon.v1.AccessReview"> & {
+  /**
+   * @generated from field: string month = 1;
+   */
+  month: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp from = 2;
+   */
+  from?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp to = 3;
+   */
+  to?: Timestamp | undefined;
+
+  /**
+   * Records in the month.
+   *
+   * @generated from field: uint64 records = 4;
+   */
+  records: bigint;
+
+  /**
+   * @generated from field: repeated minwon.v1.AccountActivity accounts = 5;
+   */
+  accounts: AccountActivity[];
+
+  /**
+   * @generated from field: repeated minwon.v1.ReviewFlag flags = 6;
+   */
+  flags: ReviewFlag[];
+
+  /**
+   * @generated from field: repeated minwon.v1.ReviewSignOff sign_offs = 7;
+   */
+  signOffs: ReviewSignOff[];
+
+  /**
+   * The whole trail's chain and checkpoint verification when the review was made.
+   *
+   * @generated from field: minwon.v1.VerifyAuditLogResponse verification = 8;
+   */
+  verification?: VerifyAuditLogResponse | undefined;
+
+  /**
+   * Id of the key that signs the trail's checkpoints; empty without checkpoints.
+   *
+   * @generated from field: string signing_key_id = 9;
+   */
+  signingKeyId: string;
+
+  /**
+   * The access record of this review.
+   *
+   * @generated from field: string audit_id = 10;
+   */
+  auditId: string;
+};
+
+/**
+ * Describes the message minwon.v1.AccessReview.
+ * Use `create(AccessReviewSchema)` to create a new message.
+ */
+export const AccessReviewSchema: GenMessage<AccessReview> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_audit, 9);
+
+/**
+ * @generated from message minwon.v1.SignOffAccessReviewRequest
+ */
+export type SignOffAccessReviewRequest = Message<"minwon.v1.SignOffAccessReviewRequest"> & {
+  /**
+   * "YYYY-MM", Asia/Seoul; a month that has begun.
+   *
+   * @generated from field: string month = 1;
+   */
+  month: string;
+
+  /**
+   * The reviewer's finding, at most 500 characters, no personal data. The reviewer is the
+   * caller's own account.
+   *
+   * @generated from field: string comment = 2;
+   */
+  comment: string;
+};
+
+/**
+ * Describes the message minwon.v1.SignOffAccessReviewRequest.
+ * Use `create(SignOffAccessReviewRequestSchema)` to create a new message.
+ */
+export const SignOffAccessReviewRequestSchema: GenMessage<SignOffAccessReviewRequest> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_audit, 10);
+
+/**
+ * @generated from message minwon.v1.SignOffAccessReviewResponse
+ */
+export type SignOffAccessReviewResponse = Message<"minwon.v1.SignOffAccessReviewResponse"> & {
+  /**
+   * @generated from field: minwon.v1.ReviewSignOff sign_off = 1;
+   */
+  signOff?: ReviewSignOff | undefined;
+
+  /**
+   * @generated from field: string audit_id = 2;
+   */
+  auditId: string;
+};
+
+/**
+ * Describes the message minwon.v1.SignOffAccessReviewResponse.
+ * Use `create(SignOffAccessReviewResponseSchema)` to create a new message.
+ */
+export const SignOffAccessReviewResponseSchema: GenMessage<SignOffAccessReviewResponse> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_audit, 11);
 
 /**
  * @generated from enum minwon.v1.AccessOutcome
@@ -374,6 +728,28 @@ export const AuditService: GenService<{
     methodKind: "unary";
     input: typeof VerifyAuditLogRequestSchema;
     output: typeof VerifyAuditLogResponseSchema;
+  },
+  /**
+   * The monthly access review (a month in Asia/Seoul): per account what it did with personal
+   * data, and flags, each with the records behind it. The review is itself recorded.
+   *
+   * @generated from rpc minwon.v1.AuditService.GetAccessReview
+   */
+  getAccessReview: {
+    methodKind: "unary";
+    input: typeof GetAccessReviewRequestSchema;
+    output: typeof AccessReviewSchema;
+  },
+  /**
+   * An auditor signs a month's review off; the sign-off is an access record (operation
+   * "SignOffAccessReview") and shows in the review from then on.
+   *
+   * @generated from rpc minwon.v1.AuditService.SignOffAccessReview
+   */
+  signOffAccessReview: {
+    methodKind: "unary";
+    input: typeof SignOffAccessReviewRequestSchema;
+    output: typeof SignOffAccessReviewResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_minwon_v1_audit, 0);

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file minwon/v1/citizen_case.proto.
  */
 export const file_minwon_v1_citizen_case: GenFile = /*@__PURE__*/
-  fileDesc("ChxtaW53b24vdjEvY2l0aXplbl9jYXNlLnByb3RvEgltaW53b24udjEibQoMQ2l0aXplblF1ZXJ5EicKB2NpdGl6ZW4YASABKAsyFi5taW53b24udjEuQ2l0aXplbktleXMSIwoHcHVycG9zZRgCIAEoCzISLm1pbndvbi52MS5QdXJwb3NlEg8KB3NvdXJjZXMYAyADKAkibQoPQ2l0aXplbk92ZXJ2aWV3Eh4KBWNhc2VzGAEgAygLMg8ubWlud29uLnYxLkNhc2USKAoHc291cmNlcxgCIAMoCzIXLm1pbndvbi52MS5Tb3VyY2VTdGF0dXMSEAoIYXVkaXRfaWQYAyABKAkiaQoMU291cmNlUmVzdWx0EicKBnN0YXR1cxgBIAEoCzIXLm1pbndvbi52MS5Tb3VyY2VTdGF0dXMSHgoFY2FzZXMYAiADKAsyDy5taW53b24udjEuQ2FzZRIQCghhdWRpdF9pZBgDIAEoCSJpCgxTb3VyY2VTdGF0dXMSDgoGc291cmNlGAEgASgJEiUKBXN0YXRlGAIgASgOMhYubWlud29uLnYxLlNvdXJjZVN0YXRlEhIKCmxhdGVuY3lfbXMYAyABKA0SDgoGZGV0YWlsGAQgASgJIkcKDkdldENhc2VSZXF1ZXN0EhAKCGNhc2VfcmVmGAEgASgJEiMKB3B1cnBvc2UYAiABKAsyEi5taW53b24udjEuUHVycG9zZSLrAwoEQ2FzZRIQCghjYXNlX3JlZhgBIAEoCRIOCgZzb3VyY2UYAiABKAkSIQoEa2luZBgDIAEoDjITLm1pbndvbi52MS5DYXNlS2luZBINCgV0aXRsZRgEIAEoCRIlCgZzdGF0dXMYBSABKA4yFS5taW53b24udjEuQ2FzZVN0YXR1cxIVCg1zb3VyY2Vfc3RhdHVzGAYgASgJEhIKCmFtb3VudF9rcncYByABKAMSEgoKaGFzX2Ftb3VudBgIIAEoCBItCglvcGVuZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGR1ZV9kYXRlGAsgASgJEhIKCmRlcGFydG1lbnQYDCABKAkSDwoHY29udGFjdBgNIAEoCRIzCgphdHRyaWJ1dGVzGA4gAygLMh8ubWlud29uLnYxLkNhc2UuQXR0cmlidXRlc0VudHJ5EisKCHBlcnNvbmFsGA8gASgLMhkubWlud29uLnYxLlBlcnNvbmFsRmllbGRzGjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIpEBCg5QZXJzb25hbEZpZWxkcxIMCgRuYW1lGAEgASgJEgsKA3JybhgCIAEoCRINCgVwaG9uZRgDIAEoCRIPCgdhZGRyZXNzGAQgASgJEhYKDnZlaGljbGVfbnVtYmVyGAUgASgJEhYKDmFjY291bnRfbnVtYmVyGAYgASgJEhQKDGNsZWFyX2ZpZWxkcxgHIAMoCSr+AQoLU291cmNlU3RhdGUSHAoYU09VUkNFX1NUQVRFX1VOU1BFQ0lGSUVEEAASEwoPU09VUkNFX1NUQVRFX09LEAESGgoWU09VUkNFX1NUQVRFX05PVF9GT1VORBACEhgKFFNPVVJDRV9TVEFURV9TS0lQUEVEEAMSGAoUU09VUkNFX1NUQVRFX1RJTUVPVVQQBBIdChlTT1VSQ0VfU1RBVEVfQ0lSQ1VJVF9PUEVOEAUSHAoYU09VUkNFX1NUQVRFX1VOQVZBSUxBQkxFEAYSFwoTU09VUkNFX1NUQVRFX0RFTklFRBAHEhYKElNPVVJDRV9TVEFURV9FUlJPUhAIKuIBCghDYXNlS2luZBIZChVDQVNFX0tJTkRfVU5TUEVDSUZJRUQQABIXChNDQVNFX0tJTkRfQ09NUExBSU5UEAESFgoSQ0FTRV9LSU5EX1RBWF9CSUxMEAISGgoWQ0FTRV9LSU5EX1RSQUZGSUNfRklORRADEiEKHUNBU0VfS0lORF9XRUxGQVJFX0FQUExJQ0FUSU9OEAQSGAoUQ0FTRV9LSU5EX1dBVEVSX0JJTEwQBRIcChhDQVNFX0tJTkRfUEFSS0lOR19USUNLRVQQBhITCg9DQVNFX0tJTkRfT1RIRVIQDyqYAgoKQ2FzZVN0YXR1cxIbChdDQVNFX1NUQVRVU19VTlNQRUNJRklFRBAAEhgKFENBU0VfU1RBVFVTX1JFQ0VJVkVEEAESGwoXQ0FTRV9TVEFUVVNfSU5fUFJPR1JFU1MQAhIZChVDQVNFX1NUQVRVU19DT01QTEVURUQQAxIYChRDQVNFX1NUQVRVU19SRUpFQ1RFRBAEEhYKEkNBU0VfU1RBVFVTX1VOUEFJRBAFEhQKEENBU0VfU1RBVFVTX1BBSUQQBhIXChNDQVNFX1NUQVRVU19PVkVSRFVFEAcSHwobQ0FTRV9TVEFUVVNfT0JKRUNUSU9OX0ZJTEVEEAgSGQoVQ0FTRV9TVEFUVVNfQ0FOQ0VMTEVEEAky4wEKEkNpdGl6ZW5DYXNlU2VydmljZRJJChJHZXRDaXRpemVuT3ZlcnZpZXcSFy5taW53b24udjEuQ2l0aXplblF1ZXJ5GhoubWlud29uLnYxLkNpdGl6ZW5PdmVydmlldxJLChVTdHJlYW1DaXRpemVuT3ZlcnZpZXcSFy5taW53b24udjEuQ2l0aXplblF1ZXJ5GhcubWlud29uLnYxLlNvdXJjZVJlc3VsdDABEjUKB0dldENhc2USGS5taW53b24udjEuR2V0Q2FzZVJlcXVlc3QaDy5taW53b24udjEuQ2FzZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_minwon_v1_common]);
+  fileDesc("ChxtaW53b24vdjEvY2l0aXplbl9jYXNlLnByb3RvEgltaW53b24udjEilAEKDENpdGl6ZW5RdWVyeRInCgdjaXRpemVuGAEgASgLMhYubWlud29uLnYxLkNpdGl6ZW5LZXlzEiMKB3B1cnBvc2UYAiABKAsyEi5taW53b24udjEuUHVycG9zZRIPCgdzb3VyY2VzGAMgAygJEiUKBmZpbHRlchgEIAEoCzIVLm1pbndvbi52MS5DYXNlRmlsdGVyItABCgpDYXNlRmlsdGVyEiIKBWtpbmRzGAEgAygOMhMubWlud29uLnYxLkNhc2VLaW5kEicKCHN0YXR1c2VzGAIgAygOMhUubWlud29uLnYxLkNhc2VTdGF0dXMSKAoEZnJvbRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJgoCdG8YBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiMKBW9yZGVyGAUgASgOMhQubWlud29uLnYxLkNhc2VPcmRlciIsCgtTb3VyY2VDb3VudBIOCgZzb3VyY2UYASABKAkSDQoFY2FzZXMYAiABKA0iQwoLU3RhdHVzQ291bnQSJQoGc3RhdHVzGAEgASgOMhUubWlud29uLnYxLkNhc2VTdGF0dXMSDQoFY2FzZXMYAiABKA0i4AEKD0NpdGl6ZW5PdmVydmlldxIeCgVjYXNlcxgBIAMoCzIPLm1pbndvbi52MS5DYXNlEigKB3NvdXJjZXMYAiADKAsyFy5taW53b24udjEuU291cmNlU3RhdHVzEhAKCGF1ZGl0X2lkGAMgASgJEi0KDXNvdXJjZV9jb3VudHMYBCADKAsyFi5taW53b24udjEuU291cmNlQ291bnQSLQoNc3RhdHVzX2NvdW50cxgFIAMoCzIWLm1pbndvbi52MS5TdGF0dXNDb3VudBITCgt0b3RhbF9jYXNlcxgGIAEoDSJpCgxTb3VyY2VSZXN1bHQSJwoGc3RhdHVzGAEgASgLMhcubWlud29uLnYxLlNvdXJjZVN0YXR1cxIeCgVjYXNlcxgCIAMoCzIPLm1pbndvbi52MS5DYXNlEhAKCGF1ZGl0X2lkGAMgASgJImkKDFNvdXJjZVN0YXR1cxIOCgZzb3VyY2UYASABKAkSJQoFc3RhdGUYAiABKA4yFi5taW53b24udjEuU291cmNlU3RhdGUSEgoKbGF0ZW5jeV9tcxgDIAEoDRIOCgZkZXRhaWwYBCABKAkiRwoOR2V0Q2FzZVJlcXVlc3QSEAoIY2FzZV9yZWYYASABKAkSIwoHcHVycG9zZRgCIAEoCzISLm1pbndvbi52MS5QdXJwb3NlIoQECgRDYXNlEhAKCGNhc2VfcmVmGAEgASgJEg4KBnNvdXJjZRgCIAEoCRIhCgRraW5kGAMgASgOMhMubWlud29uLnYxLkNhc2VLaW5kEg0KBXRpdGxlGAQgASgJEiUKBnN0YXR1cxgFIAEoDjIVLm1pbndvbi52MS5DYXNlU3RhdHVzEhUKDXNvdXJjZV9zdGF0dXMYBiABKAkSEgoKYW1vdW50X2tydxgHIAEoAxISCgpoYXNfYW1vdW50GAggASgIEi0KCW9wZW5lZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEAoIZHVlX2RhdGUYCyABKAkSEgoKZGVwYXJ0bWVudBgMIAEoCRIPCgdjb250YWN0GA0gASgJEjMKCmF0dHJpYnV0ZXMYDiADKAsyHy5taW53b24udjEuQ2FzZS5BdHRyaWJ1dGVzRW50cnkSKwoIcGVyc29uYWwYDyABKAsyGS5taW53b24udjEuUGVyc29uYWxGaWVsZHMSFwoPaGFuZGxpbmdfb2ZmaWNlGBAgASgJGjEKD0F0dHJpYnV0ZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIpEBCg5QZXJzb25hbEZpZWxkcxIMCgRuYW1lGAEgASgJEgsKA3JybhgCIAEoCRINCgVwaG9uZRgDIAEoCRIPCgdhZGRyZXNzGAQgASgJEhYKDnZlaGljbGVfbnVtYmVyGAUgASgJEhYKDmFjY291bnRfbnVtYmVyGAYgASgJEhQKDGNsZWFyX2ZpZWxkcxgHIAMoCSpvCglDYXNlT3JkZXISGgoWQ0FTRV9PUkRFUl9VTlNQRUNJRklFRBAAEhcKE0NBU0VfT1JERVJfRFVFX0RBVEUQARIWChJDQVNFX09SREVSX1VQREFURUQQAhIVChFDQVNFX09SREVSX0FNT1VOVBADKv4BCgtTb3VyY2VTdGF0ZRIcChhTT1VSQ0VfU1RBVEVfVU5TUEVDSUZJRUQQABITCg9TT1VSQ0VfU1RBVEVfT0sQARIaChZTT1VSQ0VfU1RBVEVfTk9UX0ZPVU5EEAISGAoUU09VUkNFX1NUQVRFX1NLSVBQRUQQAxIYChRTT1VSQ0VfU1RBVEVfVElNRU9VVBAEEh0KGVNPVVJDRV9TVEFURV9DSVJDVUlUX09QRU4QBRIcChhTT1VSQ0VfU1RBVEVfVU5BVkFJTEFCTEUQBhIXChNTT1VSQ0VfU1RBVEVfREVOSUVEEAcSFgoSU09VUkNFX1NUQVRFX0VSUk9SEAgq4gEKCENhc2VLaW5kEhkKFUNBU0VfS0lORF9VTlNQRUNJRklFRBAAEhcKE0NBU0VfS0lORF9DT01QTEFJTlQQARIWChJDQVNFX0tJTkRfVEFYX0JJTEwQAhIaChZDQVNFX0tJTkRfVFJBRkZJQ19GSU5FEAMSIQodQ0FTRV9LSU5EX1dFTEZBUkVfQVBQTElDQVRJT04QBBIYChRDQVNFX0tJTkRfV0FURVJfQklMTBAFEhwKGENBU0VfS0lORF9QQVJLSU5HX1RJQ0tFVBAGEhMKD0NBU0VfS0lORF9PVEhFUhAPKrUCCgpDYXNlU3RhdHVzEhsKF0NBU0VfU1RBVFVTX1VOU1BFQ0lGSUVEEAASGAoUQ0FTRV9TVEFUVVNfUkVDRUlWRUQQARIbChdDQVNFX1NUQVRVU19JTl9QUk9HUkVTUxACEhkKFUNBU0VfU1RBVFVTX0NPTVBMRVRFRBADEhgKFENBU0VfU1RBVFVTX1JFSkVDVEVEEAQSFgoSQ0FTRV9TVEFUVVNfVU5QQUlEEAUSFAoQQ0FTRV9TVEFUVVNfUEFJRBAGEhcKE0NBU0VfU1RBVFVTX09WRVJEVUUQBxIfChtDQVNFX1NUQVRVU19PQkpFQ1RJT05fRklMRUQQCBIZChVDQVNFX1NUQVRVU19DQU5DRUxMRUQQCRIbChdDQVNFX1NUQVRVU19UUkFOU0ZFUlJFRBAKMuMBChJDaXRpemVuQ2FzZVNlcnZpY2USSQoSR2V0Q2l0aXplbk92ZXJ2aWV3EhcubWlud29uLnYxLkNpdGl6ZW5RdWVyeRoaLm1pbndvbi52MS5DaXRpemVuT3ZlcnZpZXcSSwoVU3RyZWFtQ2l0aXplbk92ZXJ2aWV3EhcubWlud29uLnYxLkNpdGl6ZW5RdWVyeRoXLm1pbndvbi52MS5Tb3VyY2VSZXN1bHQwARI1CgdHZXRDYXNlEhkubWlud29uLnYxLkdldENhc2VSZXF1ZXN0Gg8ubWlud29uLnYxLkNhc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_minwon_v1_common]);
 
 /**
  * A query about one citizen.
@@ -40,6 +40,14 @@ export type CitizenQuery = Message<"minwon.v1.CitizenQuery"> & {
    * @generated from field: repeated string sources = 3;
    */
   sources: string[];
+
+  /**
+   * Which cases to answer with, and in what order. Applied after masking, before answering:
+   * it never changes which sources are called or what the access record names.
+   *
+   * @generated from field: minwon.v1.CaseFilter filter = 4;
+   */
+  filter?: CaseFilter | undefined;
 };
 
 /**
@@ -48,6 +56,100 @@ export type CitizenQuery = Message<"minwon.v1.CitizenQuery"> & {
  */
 export const CitizenQuerySchema: GenMessage<CitizenQuery> = /*@__PURE__*/
   messageDesc(file_minwon_v1_citizen_case, 0);
+
+/**
+ * A screen's view of the cases: kinds, statuses, a date range and an order.
+ *
+ * @generated from message minwon.v1.CaseFilter
+ */
+export type CaseFilter = Message<"minwon.v1.CaseFilter"> & {
+  /**
+   * Only these kinds; empty for all.
+   *
+   * @generated from field: repeated minwon.v1.CaseKind kinds = 1;
+   */
+  kinds: CaseKind[];
+
+  /**
+   * Only these unified statuses; empty for all (e.g. UNPAID and OVERDUE: what is still owed).
+   *
+   * @generated from field: repeated minwon.v1.CaseStatus statuses = 2;
+   */
+  statuses: CaseStatus[];
+
+  /**
+   * Only cases last updated (or, without an update time, opened) at or after `from` and
+   * before `to`; cases with neither time pass only when no range is given.
+   *
+   * @generated from field: google.protobuf.Timestamp from = 3;
+   */
+  from?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp to = 4;
+   */
+  to?: Timestamp | undefined;
+
+  /**
+   * @generated from field: minwon.v1.CaseOrder order = 5;
+   */
+  order: CaseOrder;
+};
+
+/**
+ * Describes the message minwon.v1.CaseFilter.
+ * Use `create(CaseFilterSchema)` to create a new message.
+ */
+export const CaseFilterSchema: GenMessage<CaseFilter> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_citizen_case, 1);
+
+/**
+ * How many cases one source returned.
+ *
+ * @generated from message minwon.v1.SourceCount
+ */
+export type SourceCount = Message<"minwon.v1.SourceCount"> & {
+  /**
+   * @generated from field: string source = 1;
+   */
+  source: string;
+
+  /**
+   * @generated from field: uint32 cases = 2;
+   */
+  cases: number;
+};
+
+/**
+ * Describes the message minwon.v1.SourceCount.
+ * Use `create(SourceCountSchema)` to create a new message.
+ */
+export const SourceCountSchema: GenMessage<SourceCount> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_citizen_case, 2);
+
+/**
+ * How many cases have one unified status.
+ *
+ * @generated from message minwon.v1.StatusCount
+ */
+export type StatusCount = Message<"minwon.v1.StatusCount"> & {
+  /**
+   * @generated from field: minwon.v1.CaseStatus status = 1;
+   */
+  status: CaseStatus;
+
+  /**
+   * @generated from field: uint32 cases = 2;
+   */
+  cases: number;
+};
+
+/**
+ * Describes the message minwon.v1.StatusCount.
+ * Use `create(StatusCountSchema)` to create a new message.
+ */
+export const StatusCountSchema: GenMessage<StatusCount> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_citizen_case, 3);
 
 /**
  * The answer to a citizen query.
@@ -73,6 +175,27 @@ export type CitizenOverview = Message<"minwon.v1.CitizenOverview"> & {
    * @generated from field: string audit_id = 3;
    */
   auditId: string;
+
+  /**
+   * Cases per source and per unified status over every case the sources returned, before
+   * `filter` (so a screen draws its summary without counting); sources and statuses with no
+   * case are left out.
+   *
+   * @generated from field: repeated minwon.v1.SourceCount source_counts = 4;
+   */
+  sourceCounts: SourceCount[];
+
+  /**
+   * @generated from field: repeated minwon.v1.StatusCount status_counts = 5;
+   */
+  statusCounts: StatusCount[];
+
+  /**
+   * Cases the sources returned before `filter`; `cases` holds those that pass it.
+   *
+   * @generated from field: uint32 total_cases = 6;
+   */
+  totalCases: number;
 };
 
 /**
@@ -80,10 +203,11 @@ export type CitizenOverview = Message<"minwon.v1.CitizenOverview"> & {
  * Use `create(CitizenOverviewSchema)` to create a new message.
  */
 export const CitizenOverviewSchema: GenMessage<CitizenOverview> = /*@__PURE__*/
-  messageDesc(file_minwon_v1_citizen_case, 1);
+  messageDesc(file_minwon_v1_citizen_case, 4);
 
 /**
- * One source's part of a streamed overview.
+ * One source's part of a streamed overview (its cases filtered and ordered by the query's
+ * `filter` within the message).
  *
  * @generated from message minwon.v1.SourceResult
  */
@@ -112,7 +236,7 @@ export type SourceResult = Message<"minwon.v1.SourceResult"> & {
  * Use `create(SourceResultSchema)` to create a new message.
  */
 export const SourceResultSchema: GenMessage<SourceResult> = /*@__PURE__*/
-  messageDesc(file_minwon_v1_citizen_case, 2);
+  messageDesc(file_minwon_v1_citizen_case, 5);
 
 /**
  * How one source answered.
@@ -152,7 +276,7 @@ export type SourceStatus = Message<"minwon.v1.SourceStatus"> & {
  * Use `create(SourceStatusSchema)` to create a new message.
  */
 export const SourceStatusSchema: GenMessage<SourceStatus> = /*@__PURE__*/
-  messageDesc(file_minwon_v1_citizen_case, 3);
+  messageDesc(file_minwon_v1_citizen_case, 6);
 
 /**
  * Request for one case.
@@ -178,7 +302,7 @@ export type GetCaseRequest = Message<"minwon.v1.GetCaseRequest"> & {
  * Use `create(GetCaseRequestSchema)` to create a new message.
  */
 export const GetCaseRequestSchema: GenMessage<GetCaseRequest> = /*@__PURE__*/
-  messageDesc(file_minwon_v1_citizen_case, 4);
+  messageDesc(file_minwon_v1_citizen_case, 7);
 
 /**
  * One case (complaint, bill, fine, application) in the unified model.
@@ -282,6 +406,15 @@ export type Case = Message<"minwon.v1.Case"> & {
    * @generated from field: minwon.v1.PersonalFields personal = 15;
    */
   personal?: PersonalFields | undefined;
+
+  /**
+   * The eup/myeon/dong office whose area the case's address lies in (e.g. "사우동"), routed
+   * as DirectoryService.FindOffice does; empty when the source gives no address or it matches
+   * no Gimpo office. Not personal data: the office, not the address.
+   *
+   * @generated from field: string handling_office = 16;
+   */
+  handlingOffice: string;
 };
 
 /**
@@ -289,7 +422,7 @@ export type Case = Message<"minwon.v1.Case"> & {
  * Use `create(CaseSchema)` to create a new message.
  */
 export const CaseSchema: GenMessage<Case> = /*@__PURE__*/
-  messageDesc(file_minwon_v1_citizen_case, 5);
+  messageDesc(file_minwon_v1_citizen_case, 8);
 
 /**
  * The citizen's personal data attached to a case, after masking. A field is empty when the
@@ -341,7 +474,48 @@ export type PersonalFields = Message<"minwon.v1.PersonalFields"> & {
  * Use `create(PersonalFieldsSchema)` to create a new message.
  */
 export const PersonalFieldsSchema: GenMessage<PersonalFields> = /*@__PURE__*/
-  messageDesc(file_minwon_v1_citizen_case, 6);
+  messageDesc(file_minwon_v1_citizen_case, 9);
+
+/**
+ * The order of the cases in an answer.
+ *
+ * @generated from enum minwon.v1.CaseOrder
+ */
+export enum CaseOrder {
+  /**
+   * As the sources are listed (registry order), each source's cases as it gave them.
+   *
+   * @generated from enum value: CASE_ORDER_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Soonest due date first; cases without one last.
+   *
+   * @generated from enum value: CASE_ORDER_DUE_DATE = 1;
+   */
+  DUE_DATE = 1,
+
+  /**
+   * Most recently updated (or opened) first.
+   *
+   * @generated from enum value: CASE_ORDER_UPDATED = 2;
+   */
+  UPDATED = 2,
+
+  /**
+   * Largest amount first; cases without an amount last.
+   *
+   * @generated from enum value: CASE_ORDER_AMOUNT = 3;
+   */
+  AMOUNT = 3,
+}
+
+/**
+ * Describes the enum minwon.v1.CaseOrder.
+ */
+export const CaseOrderSchema: GenEnum<CaseOrder> = /*@__PURE__*/
+  enumDesc(file_minwon_v1_citizen_case, 0);
 
 /**
  * Outcome of one source.
@@ -415,7 +589,7 @@ export enum SourceState {
  * Describes the enum minwon.v1.SourceState.
  */
 export const SourceStateSchema: GenEnum<SourceState> = /*@__PURE__*/
-  enumDesc(file_minwon_v1_citizen_case, 0);
+  enumDesc(file_minwon_v1_citizen_case, 1);
 
 /**
  * What kind of case.
@@ -468,7 +642,7 @@ export enum CaseKind {
  * Describes the enum minwon.v1.CaseKind.
  */
 export const CaseKindSchema: GenEnum<CaseKind> = /*@__PURE__*/
-  enumDesc(file_minwon_v1_citizen_case, 1);
+  enumDesc(file_minwon_v1_citizen_case, 2);
 
 /**
  * Unified status across departments. The source's own word is in `source_status`.
@@ -543,13 +717,20 @@ export enum CaseStatus {
    * @generated from enum value: CASE_STATUS_CANCELLED = 9;
    */
   CANCELLED = 9,
+
+  /**
+   * Handed on to another department or agency, which now handles it (Saeol's 이첩).
+   *
+   * @generated from enum value: CASE_STATUS_TRANSFERRED = 10;
+   */
+  TRANSFERRED = 10,
 }
 
 /**
  * Describes the enum minwon.v1.CaseStatus.
  */
 export const CaseStatusSchema: GenEnum<CaseStatus> = /*@__PURE__*/
-  enumDesc(file_minwon_v1_citizen_case, 2);
+  enumDesc(file_minwon_v1_citizen_case, 3);
 
 /**
  * Cases of one citizen across every department back-end.

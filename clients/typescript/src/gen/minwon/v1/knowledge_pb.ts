@@ -6,13 +6,15 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file minwon/v1/knowledge.proto.
  */
 export const file_minwon_v1_knowledge: GenFile = /*@__PURE__*/
-  fileDesc("ChltaW53b24vdjEva25vd2xlZGdlLnByb3RvEgltaW53b24udjEiSAoWU2VhcmNoS25vd2xlZGdlUmVxdWVzdBINCgVxdWVyeRgBIAEoCRIQCghjYXRlZ29yeRgCIAEoCRINCgVsaW1pdBgDIAEoDSJcChdTZWFyY2hLbm93bGVkZ2VSZXNwb25zZRIqCgdlbnRyaWVzGAEgAygLMhkubWlud29uLnYxLktub3dsZWRnZUVudHJ5EhUKDXRvdGFsX21hdGNoZXMYAiABKA0ihAEKDktub3dsZWRnZUVudHJ5EgoKAmlkGAEgASgJEhAKCGNhdGVnb3J5GAIgASgJEhAKCHF1ZXN0aW9uGAMgASgJEg4KBmFuc3dlchgEIAEoCRISCgpkZXBhcnRtZW50GAUgASgJEg8KB2NvbnRhY3QYBiABKAkSDQoFc2NvcmUYByABKAEybAoQS25vd2xlZGdlU2VydmljZRJYCg9TZWFyY2hLbm93bGVkZ2USIS5taW53b24udjEuU2VhcmNoS25vd2xlZGdlUmVxdWVzdBoiLm1pbndvbi52MS5TZWFyY2hLbm93bGVkZ2VSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("ChltaW53b24vdjEva25vd2xlZGdlLnByb3RvEgltaW53b24udjEiSAoWU2VhcmNoS25vd2xlZGdlUmVxdWVzdBINCgVxdWVyeRgBIAEoCRIQCghjYXRlZ29yeRgCIAEoCRINCgVsaW1pdBgDIAEoDSJ2ChdTZWFyY2hLbm93bGVkZ2VSZXNwb25zZRIqCgdlbnRyaWVzGAEgAygLMhkubWlud29uLnYxLktub3dsZWRnZUVudHJ5EhUKDXRvdGFsX21hdGNoZXMYAiABKA0SGAoQaW5kZXhfZ2VuZXJhdGlvbhgDIAEoBCIpChZSZWxvYWRLbm93bGVkZ2VSZXF1ZXN0Eg8KB2NvbnRlbnQYASABKAkigAEKF1JlbG9hZEtub3dsZWRnZVJlc3BvbnNlEhgKEGluZGV4X2dlbmVyYXRpb24YASABKAQSDwoHZW50cmllcxgCIAEoDRIWCg5hY3RpdmVfZW50cmllcxgDIAEoDRIPCgdjaGFuZ2VkGAQgASgIEhEKCXBlcnNpc3RlZBgFIAEoCCJACiBMaXN0S25vd2xlZGdlRHVlRm9yUmV2aWV3UmVxdWVzdBINCgVhc19vZhgBIAEoCRINCgVsaW1pdBgCIAEoDSKBAQohTGlzdEtub3dsZWRnZUR1ZUZvclJldmlld1Jlc3BvbnNlEi8KB2VudHJpZXMYASADKAsyHi5taW53b24udjEuS25vd2xlZGdlUmV2aWV3SXRlbRIRCgl0b3RhbF9kdWUYAiABKA0SGAoQaW5kZXhfZ2VuZXJhdGlvbhgDIAEoBCKlAQoTS25vd2xlZGdlUmV2aWV3SXRlbRIKCgJpZBgBIAEoCRIQCghjYXRlZ29yeRgCIAEoCRIQCghxdWVzdGlvbhgDIAEoCRISCgpkZXBhcnRtZW50GAQgASgJEg8KB2NvbnRhY3QYBSABKAkSEwoLcmV2aWV3ZWRfYXQYBiABKAkSFAoMcmV2aWV3X2V2ZXJ5GAcgASgJEg4KBmR1ZV9vbhgIIAEoCSKEAQoOS25vd2xlZGdlRW50cnkSCgoCaWQYASABKAkSEAoIY2F0ZWdvcnkYAiABKAkSEAoIcXVlc3Rpb24YAyABKAkSDgoGYW5zd2VyGAQgASgJEhIKCmRlcGFydG1lbnQYBSABKAkSDwoHY29udGFjdBgGIAEoCRINCgVzY29yZRgHIAEoASJ6ChdHZXRLbm93bGVkZ2VHYXBzUmVxdWVzdBIoCgRmcm9tGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgJ0bxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbGltaXQYAyABKA0iVQoYR2V0S25vd2xlZGdlR2Fwc1Jlc3BvbnNlEiUKBGdhcHMYASADKAsyFy5taW53b24udjEuS25vd2xlZGdlR2FwEhIKCnRvdGFsX2dhcHMYAiABKA0i+QEKDEtub3dsZWRnZUdhcBIYChBub3JtYWxpemVkX3F1ZXJ5GAEgASgJEg0KBWNvdW50GAIgASgEEhQKDG5vX2hpdF9jb3VudBgDIAEoBBIuCgpmaXJzdF9zZWVuGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglsYXN0X3NlZW4YBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjAKCGNoYW5uZWxzGAYgAygLMh4ubWlud29uLnYxLktub3dsZWRnZUdhcENoYW5uZWwSGQoRYW5zd2VyZWRfZW50cnlfaWQYByABKAkiNQoTS25vd2xlZGdlR2FwQ2hhbm5lbBIPCgdjaGFubmVsGAEgASgJEg0KBWNvdW50GAIgASgEIk0KH01hcmtLbm93bGVkZ2VHYXBBbnN3ZXJlZFJlcXVlc3QSGAoQbm9ybWFsaXplZF9xdWVyeRgBIAEoCRIQCghlbnRyeV9pZBgCIAEoCSIiCiBNYXJrS25vd2xlZGdlR2FwQW5zd2VyZWRSZXNwb25zZTKQBAoQS25vd2xlZGdlU2VydmljZRJYCg9TZWFyY2hLbm93bGVkZ2USIS5taW53b24udjEuU2VhcmNoS25vd2xlZGdlUmVxdWVzdBoiLm1pbndvbi52MS5TZWFyY2hLbm93bGVkZ2VSZXNwb25zZRJbChBHZXRLbm93bGVkZ2VHYXBzEiIubWlud29uLnYxLkdldEtub3dsZWRnZUdhcHNSZXF1ZXN0GiMubWlud29uLnYxLkdldEtub3dsZWRnZUdhcHNSZXNwb25zZRJzChhNYXJrS25vd2xlZGdlR2FwQW5zd2VyZWQSKi5taW53b24udjEuTWFya0tub3dsZWRnZUdhcEFuc3dlcmVkUmVxdWVzdBorLm1pbndvbi52MS5NYXJrS25vd2xlZGdlR2FwQW5zd2VyZWRSZXNwb25zZRJYCg9SZWxvYWRLbm93bGVkZ2USIS5taW53b24udjEuUmVsb2FkS25vd2xlZGdlUmVxdWVzdBoiLm1pbndvbi52MS5SZWxvYWRLbm93bGVkZ2VSZXNwb25zZRJ2ChlMaXN0S25vd2xlZGdlRHVlRm9yUmV2aWV3EisubWlud29uLnYxLkxpc3RLbm93bGVkZ2VEdWVGb3JSZXZpZXdSZXF1ZXN0GiwubWlud29uLnYxLkxpc3RLbm93bGVkZ2VEdWVGb3JSZXZpZXdSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message minwon.v1.SearchKnowledgeRequest
@@ -64,6 +66,14 @@ export type SearchKnowledgeResponse = Message<"minwon.v1.SearchKnowledgeResponse
    * @generated from field: uint32 total_matches = 2;
    */
   totalMatches: number;
+
+  /**
+   * Generation of the hub's knowledge index that answered (starts at 1, +1 at every swap);
+   * 0 when the hub searches its connectors' sources only (`[knowledge] index = false`).
+   *
+   * @generated from field: uint64 index_generation = 3;
+   */
+  indexGeneration: bigint;
 };
 
 /**
@@ -72,6 +82,185 @@ export type SearchKnowledgeResponse = Message<"minwon.v1.SearchKnowledgeResponse
  */
 export const SearchKnowledgeResponseSchema: GenMessage<SearchKnowledgeResponse> = /*@__PURE__*/
   messageDesc(file_minwon_v1_knowledge, 1);
+
+/**
+ * @generated from message minwon.v1.ReloadKnowledgeRequest
+ */
+export type ReloadKnowledgeRequest = Message<"minwon.v1.ReloadKnowledgeRequest"> & {
+  /**
+   * A whole base file (TOML `[[entry]]` tables, as hub/knowledge/base.toml), at most 4 MiB (the gRPC message limit);
+   * empty to re-read the hub's configured file.
+   *
+   * @generated from field: string content = 1;
+   */
+  content: string;
+};
+
+/**
+ * Describes the message minwon.v1.ReloadKnowledgeRequest.
+ * Use `create(ReloadKnowledgeRequestSchema)` to create a new message.
+ */
+export const ReloadKnowledgeRequestSchema: GenMessage<ReloadKnowledgeRequest> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_knowledge, 2);
+
+/**
+ * @generated from message minwon.v1.ReloadKnowledgeResponse
+ */
+export type ReloadKnowledgeResponse = Message<"minwon.v1.ReloadKnowledgeResponse"> & {
+  /**
+   * The generation served now.
+   *
+   * @generated from field: uint64 index_generation = 1;
+   */
+  indexGeneration: bigint;
+
+  /**
+   * Entries in the served base, and how many are active (searched).
+   *
+   * @generated from field: uint32 entries = 2;
+   */
+  entries: number;
+
+  /**
+   * @generated from field: uint32 active_entries = 3;
+   */
+  activeEntries: number;
+
+  /**
+   * Whether a new base was swapped in (re-reading an unchanged file swaps nothing).
+   *
+   * @generated from field: bool changed = 4;
+   */
+  changed: boolean;
+
+  /**
+   * Whether the imported content was written to the hub's configured file (false when the
+   * hub serves the bundled sample: the import then lasts until the next restart).
+   *
+   * @generated from field: bool persisted = 5;
+   */
+  persisted: boolean;
+};
+
+/**
+ * Describes the message minwon.v1.ReloadKnowledgeResponse.
+ * Use `create(ReloadKnowledgeResponseSchema)` to create a new message.
+ */
+export const ReloadKnowledgeResponseSchema: GenMessage<ReloadKnowledgeResponse> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_knowledge, 3);
+
+/**
+ * @generated from message minwon.v1.ListKnowledgeDueForReviewRequest
+ */
+export type ListKnowledgeDueForReviewRequest = Message<"minwon.v1.ListKnowledgeDueForReviewRequest"> & {
+  /**
+   * The day to judge by, `YYYY-MM-DD`; empty for today (UTC).
+   *
+   * @generated from field: string as_of = 1;
+   */
+  asOf: string;
+
+  /**
+   * Maximum entries, 1 to 1000; 0 means 100.
+   *
+   * @generated from field: uint32 limit = 2;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message minwon.v1.ListKnowledgeDueForReviewRequest.
+ * Use `create(ListKnowledgeDueForReviewRequestSchema)` to create a new message.
+ */
+export const ListKnowledgeDueForReviewRequestSchema: GenMessage<ListKnowledgeDueForReviewRequest> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_knowledge, 4);
+
+/**
+ * @generated from message minwon.v1.ListKnowledgeDueForReviewResponse
+ */
+export type ListKnowledgeDueForReviewResponse = Message<"minwon.v1.ListKnowledgeDueForReviewResponse"> & {
+  /**
+   * @generated from field: repeated minwon.v1.KnowledgeReviewItem entries = 1;
+   */
+  entries: KnowledgeReviewItem[];
+
+  /**
+   * How many entries are due in all (before `limit`).
+   *
+   * @generated from field: uint32 total_due = 2;
+   */
+  totalDue: number;
+
+  /**
+   * @generated from field: uint64 index_generation = 3;
+   */
+  indexGeneration: bigint;
+};
+
+/**
+ * Describes the message minwon.v1.ListKnowledgeDueForReviewResponse.
+ * Use `create(ListKnowledgeDueForReviewResponseSchema)` to create a new message.
+ */
+export const ListKnowledgeDueForReviewResponseSchema: GenMessage<ListKnowledgeDueForReviewResponse> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_knowledge, 5);
+
+/**
+ * An entry due for review.
+ *
+ * @generated from message minwon.v1.KnowledgeReviewItem
+ */
+export type KnowledgeReviewItem = Message<"minwon.v1.KnowledgeReviewItem"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string category = 2;
+   */
+  category: string;
+
+  /**
+   * @generated from field: string question = 3;
+   */
+  question: string;
+
+  /**
+   * @generated from field: string department = 4;
+   */
+  department: string;
+
+  /**
+   * @generated from field: string contact = 5;
+   */
+  contact: string;
+
+  /**
+   * Last review, `YYYY-MM-DD`, and the period (`90d`, `1y`, ...).
+   *
+   * @generated from field: string reviewed_at = 6;
+   */
+  reviewedAt: string;
+
+  /**
+   * @generated from field: string review_every = 7;
+   */
+  reviewEvery: string;
+
+  /**
+   * The day the review fell due, `YYYY-MM-DD`.
+   *
+   * @generated from field: string due_on = 8;
+   */
+  dueOn: string;
+};
+
+/**
+ * Describes the message minwon.v1.KnowledgeReviewItem.
+ * Use `create(KnowledgeReviewItemSchema)` to create a new message.
+ */
+export const KnowledgeReviewItemSchema: GenMessage<KnowledgeReviewItem> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_knowledge, 6);
 
 /**
  * @generated from message minwon.v1.KnowledgeEntry
@@ -122,7 +311,186 @@ export type KnowledgeEntry = Message<"minwon.v1.KnowledgeEntry"> & {
  * Use `create(KnowledgeEntrySchema)` to create a new message.
  */
 export const KnowledgeEntrySchema: GenMessage<KnowledgeEntry> = /*@__PURE__*/
-  messageDesc(file_minwon_v1_knowledge, 2);
+  messageDesc(file_minwon_v1_knowledge, 7);
+
+/**
+ * @generated from message minwon.v1.GetKnowledgeGapsRequest
+ */
+export type GetKnowledgeGapsRequest = Message<"minwon.v1.GetKnowledgeGapsRequest"> & {
+  /**
+   * Start of the range, inclusive; unset for the beginning.
+   *
+   * @generated from field: google.protobuf.Timestamp from = 1;
+   */
+  from?: Timestamp | undefined;
+
+  /**
+   * End of the range, exclusive; unset for now. Counted per KST day: a day's misses count
+   * when that day overlaps the range.
+   *
+   * @generated from field: google.protobuf.Timestamp to = 2;
+   */
+  to?: Timestamp | undefined;
+
+  /**
+   * Most gaps returned, 1 to 1000; 0 means 100. Most frequent first.
+   *
+   * @generated from field: uint32 limit = 3;
+   */
+  limit: number;
+};
+
+/**
+ * Describes the message minwon.v1.GetKnowledgeGapsRequest.
+ * Use `create(GetKnowledgeGapsRequestSchema)` to create a new message.
+ */
+export const GetKnowledgeGapsRequestSchema: GenMessage<GetKnowledgeGapsRequest> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_knowledge, 8);
+
+/**
+ * @generated from message minwon.v1.GetKnowledgeGapsResponse
+ */
+export type GetKnowledgeGapsResponse = Message<"minwon.v1.GetKnowledgeGapsResponse"> & {
+  /**
+   * @generated from field: repeated minwon.v1.KnowledgeGap gaps = 1;
+   */
+  gaps: KnowledgeGap[];
+
+  /**
+   * Gaps in the range before `limit` was applied.
+   *
+   * @generated from field: uint32 total_gaps = 2;
+   */
+  totalGaps: number;
+};
+
+/**
+ * Describes the message minwon.v1.GetKnowledgeGapsResponse.
+ * Use `create(GetKnowledgeGapsResponseSchema)` to create a new message.
+ */
+export const GetKnowledgeGapsResponseSchema: GenMessage<GetKnowledgeGapsResponse> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_knowledge, 9);
+
+/**
+ * One unanswered question, as citizens and counselors typed it (scrubbed, normalized).
+ *
+ * @generated from message minwon.v1.KnowledgeGap
+ */
+export type KnowledgeGap = Message<"minwon.v1.KnowledgeGap"> & {
+  /**
+   * Trimmed, spaces collapsed, lower-case; personal data replaced by placeholders such as
+   * "[전화번호]".
+   *
+   * @generated from field: string normalized_query = 1;
+   */
+  normalizedQuery: string;
+
+  /**
+   * Searches in the range that found nothing or only weak hits.
+   *
+   * @generated from field: uint64 count = 2;
+   */
+  count: bigint;
+
+  /**
+   * Of those, how many found nothing at all.
+   *
+   * @generated from field: uint64 no_hit_count = 3;
+   */
+  noHitCount: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp first_seen = 4;
+   */
+  firstSeen?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_seen = 5;
+   */
+  lastSeen?: Timestamp | undefined;
+
+  /**
+   * Per channel (phone, sms, chatbot, dong, web), most frequent first.
+   *
+   * @generated from field: repeated minwon.v1.KnowledgeGapChannel channels = 6;
+   */
+  channels: KnowledgeGapChannel[];
+
+  /**
+   * The entry it was last marked answered by, when it missed again since; empty otherwise.
+   *
+   * @generated from field: string answered_entry_id = 7;
+   */
+  answeredEntryId: string;
+};
+
+/**
+ * Describes the message minwon.v1.KnowledgeGap.
+ * Use `create(KnowledgeGapSchema)` to create a new message.
+ */
+export const KnowledgeGapSchema: GenMessage<KnowledgeGap> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_knowledge, 10);
+
+/**
+ * @generated from message minwon.v1.KnowledgeGapChannel
+ */
+export type KnowledgeGapChannel = Message<"minwon.v1.KnowledgeGapChannel"> & {
+  /**
+   * @generated from field: string channel = 1;
+   */
+  channel: string;
+
+  /**
+   * @generated from field: uint64 count = 2;
+   */
+  count: bigint;
+};
+
+/**
+ * Describes the message minwon.v1.KnowledgeGapChannel.
+ * Use `create(KnowledgeGapChannelSchema)` to create a new message.
+ */
+export const KnowledgeGapChannelSchema: GenMessage<KnowledgeGapChannel> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_knowledge, 11);
+
+/**
+ * @generated from message minwon.v1.MarkKnowledgeGapAnsweredRequest
+ */
+export type MarkKnowledgeGapAnsweredRequest = Message<"minwon.v1.MarkKnowledgeGapAnsweredRequest"> & {
+  /**
+   * Exactly as in KnowledgeGap.normalized_query.
+   *
+   * @generated from field: string normalized_query = 1;
+   */
+  normalizedQuery: string;
+
+  /**
+   * The knowledge entry that now answers it, e.g. "KB-12".
+   *
+   * @generated from field: string entry_id = 2;
+   */
+  entryId: string;
+};
+
+/**
+ * Describes the message minwon.v1.MarkKnowledgeGapAnsweredRequest.
+ * Use `create(MarkKnowledgeGapAnsweredRequestSchema)` to create a new message.
+ */
+export const MarkKnowledgeGapAnsweredRequestSchema: GenMessage<MarkKnowledgeGapAnsweredRequest> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_knowledge, 12);
+
+/**
+ * @generated from message minwon.v1.MarkKnowledgeGapAnsweredResponse
+ */
+export type MarkKnowledgeGapAnsweredResponse = Message<"minwon.v1.MarkKnowledgeGapAnsweredResponse"> & {
+};
+
+/**
+ * Describes the message minwon.v1.MarkKnowledgeGapAnsweredResponse.
+ * Use `create(MarkKnowledgeGapAnsweredResponseSchema)` to create a new message.
+ */
+export const MarkKnowledgeGapAnsweredResponseSchema: GenMessage<MarkKnowledgeGapAnsweredResponse> = /*@__PURE__*/
+  messageDesc(file_minwon_v1_knowledge, 13);
 
 /**
  * Searches the call center's curated Q&A entries. Public: any authenticated caller, no purpose
@@ -138,6 +506,52 @@ export const KnowledgeService: GenService<{
     methodKind: "unary";
     input: typeof SearchKnowledgeRequestSchema;
     output: typeof SearchKnowledgeResponseSchema;
+  },
+  /**
+   * The knowledge-gap report for the content team (admin role): searches that found nothing
+   * or only weak hits, scrubbed of personal data, grouped by normalized query.
+   *
+   * @generated from rpc minwon.v1.KnowledgeService.GetKnowledgeGaps
+   */
+  getKnowledgeGaps: {
+    methodKind: "unary";
+    input: typeof GetKnowledgeGapsRequestSchema;
+    output: typeof GetKnowledgeGapsResponseSchema;
+  },
+  /**
+   * Marks a gap answered by a knowledge entry (admin role); it drops out of the report until
+   * the query misses again.
+   *
+   * @generated from rpc minwon.v1.KnowledgeService.MarkKnowledgeGapAnswered
+   */
+  markKnowledgeGapAnswered: {
+    methodKind: "unary";
+    input: typeof MarkKnowledgeGapAnsweredRequestSchema;
+    output: typeof MarkKnowledgeGapAnsweredResponseSchema;
+  },
+  /**
+   * Replaces the hub's knowledge base without a restart (admin role): with `content`, that
+   * base file is checked, indexed, written to the configured file and swapped in; without,
+   * the configured file is re-read. A base that fails a check is refused
+   * (INVALID_ARGUMENT naming the entry and the rule) and the served one stays.
+   *
+   * @generated from rpc minwon.v1.KnowledgeService.ReloadKnowledge
+   */
+  reloadKnowledge: {
+    methodKind: "unary";
+    input: typeof ReloadKnowledgeRequestSchema;
+    output: typeof ReloadKnowledgeResponseSchema;
+  },
+  /**
+   * Active entries past their review date, longest overdue first, for the content team
+   * (admin role).
+   *
+   * @generated from rpc minwon.v1.KnowledgeService.ListKnowledgeDueForReview
+   */
+  listKnowledgeDueForReview: {
+    methodKind: "unary";
+    input: typeof ListKnowledgeDueForReviewRequestSchema;
+    output: typeof ListKnowledgeDueForReviewResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_minwon_v1_knowledge, 0);

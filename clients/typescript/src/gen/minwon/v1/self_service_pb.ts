@@ -8,7 +8,7 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { CitizenOverviewSchema } from "./citizen_case_pb.js";
+import type { CaseFilter, CitizenOverviewSchema } from "./citizen_case_pb.js";
 import { file_minwon_v1_citizen_case } from "./citizen_case_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file minwon/v1/self_service.proto.
  */
 export const file_minwon_v1_self_service: GenFile = /*@__PURE__*/
-  fileDesc("ChxtaW53b24vdjEvc2VsZl9zZXJ2aWNlLnByb3RvEgltaW53b24udjEiJwoUR2V0TXlPdmVydmlld1JlcXVlc3QSDwoHc291cmNlcxgBIAMoCSJ9ChpMaXN0TXlBY2Nlc3NIaXN0b3J5UmVxdWVzdBIoCgRmcm9tGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgJ0bxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbGltaXQYAyABKA0icgobTGlzdE15QWNjZXNzSGlzdG9yeVJlc3BvbnNlEi4KB2VudHJpZXMYASADKAsyHS5taW53b24udjEuQWNjZXNzSGlzdG9yeUVudHJ5EhEKCXRydW5jYXRlZBgCIAEoCBIQCghhdWRpdF9pZBgDIAEoCSKdAgoSQWNjZXNzSGlzdG9yeUVudHJ5EigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHRpbWVfa3N0GAIgASgJEgwKBHJvbGUYAyABKAkSEgoKZGVwYXJ0bWVudBgEIAEoCRIQCghzdGFmZl9pZBgFIAEoCRIUCgxwdXJwb3NlX2NvZGUYBiABKAkSFAoMcHVycG9zZV9ub3RlGAcgASgJEg8KB3NvdXJjZXMYCCADKAkSDwoHb3V0Y29tZRgJIAEoCRIRCglvcGVyYXRpb24YCiABKAkSDwoHY2hhbm5lbBgLIAEoCRITCgtvd25fcmVxdWVzdBgMIAEoCBIQCghhdWRpdF9pZBgNIAEoCTLBAQoLU2VsZlNlcnZpY2USTAoNR2V0TXlPdmVydmlldxIfLm1pbndvbi52MS5HZXRNeU92ZXJ2aWV3UmVxdWVzdBoaLm1pbndvbi52MS5DaXRpemVuT3ZlcnZpZXcSZAoTTGlzdE15QWNjZXNzSGlzdG9yeRIlLm1pbndvbi52MS5MaXN0TXlBY2Nlc3NIaXN0b3J5UmVxdWVzdBomLm1pbndvbi52MS5MaXN0TXlBY2Nlc3NIaXN0b3J5UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_minwon_v1_citizen_case]);
+  fileDesc("ChxtaW53b24vdjEvc2VsZl9zZXJ2aWNlLnByb3RvEgltaW53b24udjEiTgoUR2V0TXlPdmVydmlld1JlcXVlc3QSDwoHc291cmNlcxgBIAMoCRIlCgZmaWx0ZXIYAiABKAsyFS5taW53b24udjEuQ2FzZUZpbHRlciJ9ChpMaXN0TXlBY2Nlc3NIaXN0b3J5UmVxdWVzdBIoCgRmcm9tGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgJ0bxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDQoFbGltaXQYAyABKA0icgobTGlzdE15QWNjZXNzSGlzdG9yeVJlc3BvbnNlEi4KB2VudHJpZXMYASADKAsyHS5taW53b24udjEuQWNjZXNzSGlzdG9yeUVudHJ5EhEKCXRydW5jYXRlZBgCIAEoCBIQCghhdWRpdF9pZBgDIAEoCSKdAgoSQWNjZXNzSGlzdG9yeUVudHJ5EigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCHRpbWVfa3N0GAIgASgJEgwKBHJvbGUYAyABKAkSEgoKZGVwYXJ0bWVudBgEIAEoCRIQCghzdGFmZl9pZBgFIAEoCRIUCgxwdXJwb3NlX2NvZGUYBiABKAkSFAoMcHVycG9zZV9ub3RlGAcgASgJEg8KB3NvdXJjZXMYCCADKAkSDwoHb3V0Y29tZRgJIAEoCRIRCglvcGVyYXRpb24YCiABKAkSDwoHY2hhbm5lbBgLIAEoCRITCgtvd25fcmVxdWVzdBgMIAEoCBIQCghhdWRpdF9pZBgNIAEoCTLBAQoLU2VsZlNlcnZpY2USTAoNR2V0TXlPdmVydmlldxIfLm1pbndvbi52MS5HZXRNeU92ZXJ2aWV3UmVxdWVzdBoaLm1pbndvbi52MS5DaXRpemVuT3ZlcnZpZXcSZAoTTGlzdE15QWNjZXNzSGlzdG9yeRIlLm1pbndvbi52MS5MaXN0TXlBY2Nlc3NIaXN0b3J5UmVxdWVzdBomLm1pbndvbi52MS5MaXN0TXlBY2Nlc3NIaXN0b3J5UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_minwon_v1_citizen_case]);
 
 /**
  * @generated from message minwon.v1.GetMyOverviewRequest
@@ -28,6 +28,13 @@ export type GetMyOverviewRequest = Message<"minwon.v1.GetMyOverviewRequest"> & {
    * @generated from field: repeated string sources = 1;
    */
   sources: string[];
+
+  /**
+   * Which cases to answer with, and in what order (as in CitizenQuery).
+   *
+   * @generated from field: minwon.v1.CaseFilter filter = 2;
+   */
+  filter?: CaseFilter | undefined;
 };
 
 /**
