@@ -176,7 +176,7 @@ impl AuditApi {
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "reading the access trail failed");
-                        let err = Status::unavailable(
+                        let err = status::unavailable(
                             "the access trail cannot be read right now; retry shortly",
                         );
                         Some((futures::stream::iter(vec![Err(err)]), (f, 0, true)))
@@ -214,11 +214,11 @@ impl AuditApi {
         if from > 1 {
             let head = store.head().await.map_err(|e| {
                 tracing::error!(error = %e, "reading the access trail head failed");
-                Status::unavailable("the access trail cannot be read right now; retry shortly")
+                status::unavailable("the access trail cannot be read right now; retry shortly")
             })?;
             let last = head.map(|(seq, _)| seq).unwrap_or(0);
             if from > last {
-                return Err(Status::invalid_argument(format!(
+                return Err(status::invalid_message(format!(
                     "from_sequence: the trail ends at {last}"
                 )));
             }
@@ -227,7 +227,7 @@ impl AuditApi {
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "verifying the access trail failed");
-                Status::unavailable("the access trail cannot be read right now; retry shortly")
+                status::unavailable("the access trail cannot be read right now; retry shortly")
             })?;
         Ok(Response::new(pb::VerifyAuditLogResponse {
             ok: report.ok,

@@ -2,6 +2,7 @@
 //! (timestamps, or KST dates), account, role, department, channel, source, operation,
 //! action, data subjects, purpose, outcome, and the page token.
 
+use super::status;
 use minwon_audit::{Action, Outcome, RecordFilter, Subject, SubjectKey, kst};
 use minwon_proto::v1 as pb;
 use tonic::Status;
@@ -25,7 +26,7 @@ fn time_of(
     t.as_ref()
         .map(|ts| {
             chrono::DateTime::from_timestamp(ts.seconds, ts.nanos.max(0) as u32)
-                .ok_or_else(|| Status::invalid_argument(format!("{field}: not a valid time")))
+                .ok_or_else(|| status::invalid_message(format!("{field}: not a valid time")))
         })
         .transpose()
 }
@@ -37,13 +38,13 @@ fn date_of(text: &str, field: &str) -> Result<Option<chrono::DateTime<chrono::Ut
     }
     chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
         .map(|d| Some(kst::day_start(d)))
-        .map_err(|_| Status::invalid_argument(format!("{field}: expected YYYY-MM-DD (KST)")))
+        .map_err(|_| status::invalid_message(format!("{field}: expected YYYY-MM-DD (KST)")))
 }
 
 /// An exact-match text filter: empty = any; bounded, no control characters.
 fn text(value: &str, field: &str) -> Result<Option<String>, Status> {
     if value.chars().count() > 128 || value.chars().any(char::is_control) {
-        return Err(Status::invalid_argument(format!(
+        return Err(status::invalid_message(format!(
             "{field}: at most 128 characters, no control characters"
         )));
     }
@@ -57,7 +58,7 @@ fn after_token(token: &str) -> Result<u64, Status> {
         return Ok(0);
     }
     let bad = || {
-        Status::invalid_argument(
+        status::invalid_message(
             "page_token: expected the audit_id of the last record received, e.g. \
              000000000123-1a2b3c4d5e6f",
         )
@@ -75,7 +76,7 @@ pub fn check(key: &SubjectKey, r: &pb::QueryAccessRecordsRequest) -> Result<Chec
         0 => 1000,
         l if l <= MAX_LIMIT => l,
         _ => {
-            return Err(Status::invalid_argument(
+            return Err(status::invalid_message(
                 "limit: at most 10000 per page (0 means 1000); page on with page_token",
             ));
         }
@@ -93,7 +94,7 @@ pub fn check(key: &SubjectKey, r: &pb::QueryAccessRecordsRequest) -> Result<Chec
     let action = match r.action.as_str() {
         "" => None,
         a => Some(a.parse::<Action>().map_err(|_| {
-            Status::invalid_argument("action: \"view\", \"export\" or empty for both")
+            status::invalid_message("action: \"view\", \"export\" or empty for both")
         })?),
     };
     let (from_date, to_date) = (
@@ -101,7 +102,7 @@ pub fn check(key: &SubjectKey, r: &pb::QueryAccessRecordsRequest) -> Result<Chec
         date_of(&r.to_date, "to_date")?,
     );
     if (from_date.is_some() && r.from.is_some()) || (to_date.is_some() && r.to.is_some()) {
-        return Err(Status::invalid_argument(
+        return Err(status::invalid_message(
             "from_date/to_date: give either from/to (timestamps) or from_date/to_date (KST \
              days), not both",
         ));

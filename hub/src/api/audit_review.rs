@@ -4,6 +4,7 @@
 
 use super::TraceCtx;
 use super::audit::AuditApi;
+use super::status;
 use crate::validate::{MAX_NOTE_CHARS, Purpose, PurposeCode};
 use minwon_audit::Outcome;
 use minwon_audit::kst::Month;
@@ -15,12 +16,12 @@ use tonic::{Request, Response, Status};
 pub const MAX_COMMENT_CHARS: usize = MAX_NOTE_CHARS - 8;
 
 fn month_of(text: &str) -> Result<Month, Status> {
-    Month::parse(text).map_err(|e| Status::invalid_argument(e.to_string()))
+    Month::parse(text).map_err(|e| status::invalid_message(e.to_string()))
 }
 
 fn unreadable(e: minwon_audit::AuditError) -> Status {
     tracing::error!(error = %e, "reading the access trail for a review failed");
-    Status::unavailable("the access trail cannot be read right now; retry shortly")
+    status::unavailable("the access trail cannot be read right now; retry shortly")
 }
 
 impl AuditApi {
@@ -67,7 +68,7 @@ impl AuditApi {
         let month = month_of(&r.month)?;
         let now = chrono::Utc::now();
         if month > Month::of(now) {
-            return Err(Status::failed_precondition(
+            return Err(status::failed_precondition(
                 "month: a month can be signed off once it has begun (KST)",
             ));
         }
@@ -75,7 +76,7 @@ impl AuditApi {
         if comment.chars().count() > MAX_COMMENT_CHARS
             || comment.chars().any(|c| c.is_control() && c != '\n')
         {
-            return Err(Status::invalid_argument(format!(
+            return Err(status::invalid_message(format!(
                 "comment: at most {MAX_COMMENT_CHARS} characters, no control characters"
             )));
         }

@@ -64,10 +64,10 @@ impl DirectoryApi {
         let address = req.get_ref().address.trim();
         let n = address.chars().count();
         if n == 0 || n > MAX_ADDRESS_CHARS {
-            return Err(Status::invalid_argument("address: 1 to 200 characters"));
+            return Err(status::invalid_message("address: 1 to 200 characters"));
         }
         let Some(r) = Directory::builtin().route(address) else {
-            return Err(Status::not_found(
+            return Err(status::not_found(
                 "no Gimpo eup/myeon/dong office matches this address: give its dong, eup or \
                  myeon, its ri or legal dong, or its road name",
             ));

@@ -25,7 +25,7 @@ fn ts(ms: i64) -> Option<prost_types::Timestamp> {
 }
 
 fn store_down() -> Status {
-    Status::unavailable("the knowledge-gap store cannot be reached right now; retry shortly")
+    status::unavailable("the knowledge-gap store cannot be reached right now; retry shortly")
 }
 
 fn gap(g: Gap) -> pb::KnowledgeGap {
@@ -64,15 +64,15 @@ pub async fn get(
         to_ms: r.to.as_ref().map_or(i64::MAX, ms),
     };
     if range.from_ms >= range.to_ms {
-        return Err(Status::invalid_argument("from must be before to"));
+        return Err(status::invalid_message("from must be before to"));
     }
     let limit = match r.limit {
         0 => DEFAULT_GAPS,
         l if l <= MAX_GAPS => l,
-        _ => return Err(Status::invalid_argument("limit: 1 to 1000 (0 means 100)")),
+        _ => return Err(status::invalid_message("limit: 1 to 1000 (0 means 100)")),
     };
     let Some(store) = hub.gaps.store() else {
-        return Err(Status::failed_precondition(
+        return Err(status::failed_precondition(
             "the knowledge-gap report is not set up on this hub",
         ));
     };
@@ -100,7 +100,7 @@ pub async fn mark(
     let query = r.normalized_query.as_str();
     let n = query.chars().count();
     if n == 0 || n > 200 || scrub::normalize(query) != query {
-        return Err(Status::invalid_argument(
+        return Err(status::invalid_message(
             "normalized_query: 1 to 200 characters, exactly as GetKnowledgeGaps returned it",
         ));
     }
@@ -110,12 +110,12 @@ pub async fn mark(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
     if !entry_ok {
-        return Err(Status::invalid_argument(
+        return Err(status::invalid_message(
             "entry_id: 1 to 64 letters, digits or - _ . : (a knowledge entry id such as KB-12)",
         ));
     }
     let Some(store) = hub.gaps.store() else {
-        return Err(Status::failed_precondition(
+        return Err(status::failed_precondition(
             "the knowledge-gap report is not set up on this hub",
         ));
     };
@@ -126,7 +126,7 @@ pub async fn mark(
         store_down()
     })?;
     if !known {
-        return Err(Status::not_found(
+        return Err(status::not_found(
             "no knowledge gap has this normalized query; copy it from GetKnowledgeGaps",
         ));
     }

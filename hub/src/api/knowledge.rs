@@ -44,15 +44,15 @@ impl KnowledgeApi {
         let query = r.query.trim();
         let n = query.chars().count();
         if n == 0 || n > MAX_QUERY_CHARS {
-            return Err(Status::invalid_argument("query: 1 to 200 characters"));
+            return Err(status::invalid_message("query: 1 to 200 characters"));
         }
         if r.category.chars().count() > 50 {
-            return Err(Status::invalid_argument("category: at most 50 characters"));
+            return Err(status::invalid_message("category: at most 50 characters"));
         }
         let limit = match r.limit {
             0 => 10,
             l if l <= MAX_LIMIT => l,
-            _ => return Err(Status::invalid_argument("limit: 1 to 50 (0 means 10)")),
+            _ => return Err(status::invalid_message("limit: 1 to 50 (0 means 10)")),
         };
         let indexed = hub.knowledge.is_some();
         let synced = hub.knowledge.as_ref().and_then(|k| k.sync_source_name());
@@ -63,7 +63,7 @@ impl KnowledgeApi {
             .filter(|(name, _, _)| Some(name.as_str()) != synced)
             .collect();
         if sources.is_empty() && !indexed {
-            return Err(Status::unavailable(
+            return Err(status::unavailable(
                 "no knowledge base is configured on this hub",
             ));
         }

@@ -15,7 +15,7 @@ pub const MAX_DUE_LIMIT: u32 = 1000;
 
 fn store(hub: &Hub) -> Result<&Arc<crate::knowledge::KnowledgeStore>, Status> {
     hub.knowledge.as_ref().ok_or_else(|| {
-        Status::failed_precondition(
+        status::failed_precondition(
             "this hub has no knowledge index ([knowledge] index = false); nothing to reload",
         )
     })
@@ -33,7 +33,7 @@ pub async fn reload(
     let store = store(hub)?.clone();
     let content = req.into_inner().content;
     if content.len() > MAX_CONTENT_BYTES {
-        return Err(Status::invalid_argument(format!(
+        return Err(status::invalid_message(format!(
             "content: at most {MAX_CONTENT_BYTES} bytes"
         )));
     }
@@ -47,7 +47,7 @@ pub async fn reload(
         }
     })
     .await
-    .map_err(|_| Status::internal("the knowledge import task failed; tell the hub operators"))?
+    .map_err(|_| status::internal("the knowledge import task failed; tell the hub operators"))?
     .map_err(|e| {
         tracing::warn!(error = %e, "knowledge import refused");
         status::from_knowledge(&e, sent)
@@ -76,12 +76,12 @@ pub async fn due(
     let today = match r.as_of.trim() {
         "" => chrono::Utc::now().date_naive(),
         d => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| Status::invalid_argument("as_of: a date as YYYY-MM-DD, or empty"))?,
+            .map_err(|_| status::invalid_message("as_of: a date as YYYY-MM-DD, or empty"))?,
     };
     let limit = match r.limit {
         0 => 100,
         l if l <= MAX_DUE_LIMIT => l,
-        _ => return Err(Status::invalid_argument("limit: 1 to 1000 (0 means 100)")),
+        _ => return Err(status::invalid_message("limit: 1 to 1000 (0 means 100)")),
     };
     let snap = store(hub)?.current();
     let due = snap.due_for_review(today);

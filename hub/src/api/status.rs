@@ -46,6 +46,10 @@ pub mod reason {
     pub const NOT_FOUND: &str = "NOT_FOUND";
     /// The hub or a back-end failed in a way the caller cannot fix.
     pub const INTERNAL: &str = "INTERNAL";
+    /// A store or service the hub needs is down (retry).
+    pub const UNAVAILABLE: &str = "UNAVAILABLE";
+    /// The request is sound but the hub's state refuses it.
+    pub const FAILED_PRECONDITION: &str = "FAILED_PRECONDITION";
     /// A knowledge base file breaks a rule.
     pub const KNOWLEDGE_BASE_INVALID: &str = "KNOWLEDGE_BASE_INVALID";
 }
@@ -177,6 +181,60 @@ impl From<Invalid> for Status {
 /// INVALID_ARGUMENT for `field`, with the rule it breaks; never the value.
 pub fn invalid(field: &str, rule: &str) -> Status {
     Invalid::new(field, rule).into()
+}
+
+/// INVALID_ARGUMENT from a `"field: rule"` message (the text before the first `": "` is the
+/// field of the `BadRequest` violation; a message without one names the request).
+pub fn invalid_message(message: impl Into<String>) -> Status {
+    let m = message.into();
+    match m.split_once(": ") {
+        Some((field, rule)) if !field.contains(' ') => invalid(field, rule),
+        _ => invalid("request", &m),
+    }
+}
+
+/// UNAVAILABLE for a store or service the hub needs (reason `UNAVAILABLE`), worth retrying.
+pub fn unavailable(message: impl Into<String>) -> Status {
+    rich(
+        Code::Unavailable,
+        reason::UNAVAILABLE,
+        message.into(),
+        Some(Duration::from_secs(2)),
+        |_| {},
+    )
+}
+
+/// NOT_FOUND.
+pub fn not_found(message: impl Into<String>) -> Status {
+    rich(
+        Code::NotFound,
+        reason::NOT_FOUND,
+        message.into(),
+        None,
+        |_| {},
+    )
+}
+
+/// FAILED_PRECONDITION: the request is sound but the hub's state refuses it.
+pub fn failed_precondition(message: impl Into<String>) -> Status {
+    rich(
+        Code::FailedPrecondition,
+        reason::FAILED_PRECONDITION,
+        message.into(),
+        None,
+        |_| {},
+    )
+}
+
+/// INTERNAL: the hub failed in a way the caller cannot fix.
+pub fn internal(message: impl Into<String>) -> Status {
+    rich(
+        Code::Internal,
+        reason::INTERNAL,
+        message.into(),
+        None,
+        |_| {},
+    )
 }
 
 /// A principal the layer did not set: a service mounted without it (a bug of the hub).
