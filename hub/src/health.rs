@@ -23,8 +23,10 @@ pub const AUDITED_SERVICES: [&str; 3] = [
     "minwon.v1.SelfService",
 ];
 
-/// Sets every service's status, then follows the audit store until aborted.
-pub async fn watch(hub: Arc<Hub>, reporter: HealthReporter) {
+/// Sets every service's status — the audited ones from a first probe of the audit store, so a
+/// probe arriving with the first connection never finds a service "not registered" — then
+/// follows the store in the background until the returned task is aborted.
+pub async fn start(hub: Arc<Hub>, reporter: HealthReporter) -> tokio::task::JoinHandle<()> {
     use tonic::server::NamedService;
     for name in [
         "",
@@ -35,33 +37,40 @@ pub async fn watch(hub: Arc<Hub>, reporter: HealthReporter) {
         reporter.set_service_status(name, ServingStatus::Serving).await;
     }
     let mut last: Option<bool> = None;
-    loop {
-        let intact = hub.audit.integrity_failure().is_none();
-        let up = intact
-            && matches!(
-                tokio::time::timeout(PROBE_TIMEOUT, hub.audit.store().ping()).await,
-                Ok(Ok(()))
-            );
-        if last != Some(up) {
-            let status = if up {
-                ServingStatus::Serving
-            } else {
-                ServingStatus::NotServing
-            };
-            for name in AUDITED_SERVICES {
-                reporter.set_service_status(name, status).await;
-            }
-            if up {
-                tracing::info!("audit store reachable: case service SERVING");
-            } else if !intact {
-                tracing::error!(
-                    "audit trail integrity lost: case service NOT_SERVING until restarted"
-                );
-            } else {
-                tracing::error!("audit store unreachable: case service NOT_SERVING (fail closed)");
-            }
-            last = Some(up);
+    probe(&hub, &reporter, &mut last).await;
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(PROBE_INTERVAL).await;
+            probe(&hub, &reporter, &mut last).await;
         }
-        tokio::time::sleep(PROBE_INTERVAL).await;
+    })
+}
+
+/// One probe of the audit store; the audited services' status changes when its result does.
+async fn probe(hub: &Hub, reporter: &HealthReporter, last: &mut Option<bool>) {
+    let intact = hub.audit.integrity_failure().is_none();
+    let up = intact
+        && matches!(
+            tokio::time::timeout(PROBE_TIMEOUT, hub.audit.store().ping()).await,
+            Ok(Ok(()))
+        );
+    if *last == Some(up) {
+        return;
     }
+    let status = if up {
+        ServingStatus::Serving
+    } else {
+        ServingStatus::NotServing
+    };
+    for name in AUDITED_SERVICES {
+        reporter.set_service_status(name, status).await;
+    }
+    if up {
+        tracing::info!("audit store reachable: case service SERVING");
+    } else if !intact {
+        tracing::error!("audit trail integrity lost: case service NOT_SERVING until restarted");
+    } else {
+        tracing::error!("audit store unreachable: case service NOT_SERVING (fail closed)");
+    }
+    *last = Some(up);
 }

@@ -125,6 +125,8 @@ pub async fn serve(
         .metrics
         .map(|l| tokio::spawn(crate::telemetry::admin::serve(l, hub.clone())));
     let (reporter, health_service) = tonic_health::server::health_reporter();
+    // Every status is set before the first connection is served.
+    let watcher = health::start(hub.clone(), reporter).await;
     // The probe port: the same health statuses in plaintext, and nothing else.
     let health_port = listeners.health.map(|l| {
         let incoming = tonic::transport::server::TcpIncoming::from(l).with_nodelay(Some(true));
@@ -135,7 +137,6 @@ pub async fn serve(
             }
         })
     });
-    let watcher = tokio::spawn(health::watch(hub.clone(), reporter));
     let key_refresh = hub.auth.spawn_refresh();
     let knowledge_refresh = hub
         .knowledge
