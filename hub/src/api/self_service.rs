@@ -11,7 +11,7 @@ use super::citizen::{answer_overview, prepare_query};
 use super::{Hub, TraceCtx, status};
 use crate::auth::{Principal, Role, VerifiedCitizen};
 use crate::validate::{self, Purpose, PurposeCode, ValidQuery};
-use chrono::{DateTime, Duration as Days, FixedOffset, Utc};
+use chrono::{DateTime, Duration as Days, Utc};
 use minwon_audit::{AccessRecord, Outcome, RecordFilter};
 use minwon_connector_sdk::CitizenKeys;
 use minwon_proto::v1 as pb;
@@ -63,7 +63,7 @@ fn self_service_purpose() -> Purpose {
 
 /// The time in Korea, as a person reads it.
 fn kst(t: DateTime<Utc>) -> String {
-    let seoul = FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset");
+    let seoul = minwon_connector_sdk::dates::kst();
     t.with_timezone(&seoul)
         .format("%Y-%m-%d %H:%M:%S KST")
         .to_string()

@@ -4,7 +4,7 @@
 use super::store::{GapRange, report};
 use crate::config::HubConfig;
 use anyhow::{Context, Result};
-use chrono::{FixedOffset, NaiveDate, TimeZone};
+use chrono::{NaiveDate, TimeZone};
 use std::path::Path;
 
 /// File names written into the output folder.
@@ -17,7 +17,7 @@ pub fn parse_time(value: &str, name: &str) -> Result<i64> {
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(value) {
         return Ok(t.timestamp_millis());
     }
-    let kst = FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset");
+    let kst = minwon_connector_sdk::dates::kst();
     NaiveDate::parse_from_str(value, "%Y-%m-%d")
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))

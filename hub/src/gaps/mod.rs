@@ -30,7 +30,7 @@ pub use store::{Gap, GapError, GapHit, GapRange, GapStore};
 
 use crate::auth::Channel;
 use crate::config::AuditConfig;
-use chrono::{FixedOffset, TimeZone};
+use chrono::TimeZone;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -136,7 +136,7 @@ impl std::fmt::Debug for GapRecorder {
 
 /// The KST calendar day of a time, `YYYY-MM-DD`.
 pub fn kst_day(ms: i64) -> String {
-    let kst = FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset");
+    let kst = minwon_connector_sdk::dates::kst();
     kst.timestamp_millis_opt(ms)
         .single()
         .map(|t| t.format("%Y-%m-%d").to_string())

@@ -3,7 +3,7 @@
 //! by `minwon-hub knowledge gaps`.
 
 use super::store::{Gap, GapRange};
-use chrono::{FixedOffset, TimeZone};
+use chrono::TimeZone;
 use std::fmt::Write as _;
 
 /// CSV column names.
@@ -20,7 +20,7 @@ pub const CSV_HEADER: [&str; 8] = [
 
 /// A time as KST wall clock, `YYYY-MM-DD HH:MM`.
 pub fn kst(ms: i64) -> String {
-    let tz = FixedOffset::east_opt(9 * 3600).expect("UTC+9 is a valid offset");
+    let tz = minwon_connector_sdk::dates::kst();
     tz.timestamp_millis_opt(ms)
         .single()
         .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
