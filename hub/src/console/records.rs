@@ -263,13 +263,10 @@ pub async fn subject_history(
     headers: HeaderMap,
     Form(form): Form<SubjectForm>,
 ) -> Response {
-    let s = match session::require(&state, &headers) {
+    let s = match session::require_post(&state, &headers, &form.csrf) {
         Ok(s) => s,
         Err(r) => return *r,
     };
-    if let Err(r) = session::check_csrf(&s, &form.csrf) {
-        return *r;
-    }
     if form.rrn.trim().is_empty()
         && form.vehicle_number.trim().is_empty()
         && form.water_customer_no.trim().is_empty()

@@ -153,13 +153,10 @@ pub async fn sign_off(
     headers: HeaderMap,
     Form(form): Form<SignOffForm>,
 ) -> Response {
-    let s = match session::require(&state, &headers) {
+    let s = match session::require_post(&state, &headers, &form.csrf) {
         Ok(s) => s,
         Err(r) => return *r,
     };
-    if let Err(r) = session::check_csrf(&s, &form.csrf) {
-        return *r;
-    }
     let caller = Caller {
         hub: &state.hub,
         token: &s.token,

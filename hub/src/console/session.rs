@@ -139,6 +139,17 @@ pub fn require(state: &Console, headers: &HeaderMap) -> Result<Session, Box<Resp
     current(state, headers).ok_or_else(|| Box::new(Redirect::to("/console/login").into_response()))
 }
 
+/// The session of a state-changing request: signed in, and its CSRF token the session's.
+pub fn require_post(
+    state: &Console,
+    headers: &HeaderMap,
+    csrf: &str,
+) -> Result<Session, Box<Response>> {
+    let s = require(state, headers)?;
+    check_csrf(&s, csrf)?;
+    Ok(s)
+}
+
 /// A POST's CSRF token must be the session's.
 pub fn check_csrf(session: &Session, sent: &str) -> Result<(), Box<Response>> {
     if same(&session.csrf, sent) {
