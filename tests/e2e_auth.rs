@@ -8,14 +8,15 @@ mod rich_errors;
 mod self_service;
 mod support;
 
-use minwon_hub::auth::{Channel, Role, TokenMinter};
+use minwon_hub::access::auth::{Channel, Role, TokenMinter};
 use minwon_proto::v1 as pb;
 use pb::audit_service_client::AuditServiceClient;
 use pb::citizen_case_service_client::CitizenCaseServiceClient;
 use support::{Demo, authed, query_rrn};
 
 fn minter(demo: &Demo) -> TokenMinter {
-    let key = minwon_hub::keys::read_signing_key(&demo.dir().join("jwt-signing.pem")).unwrap();
+    let key =
+        minwon_hub::config::keys::read_signing_key(&demo.dir().join("jwt-signing.pem")).unwrap();
     TokenMinter::new(&key, "minwon-hub", "minwon-hub").unwrap()
 }
 
@@ -43,7 +44,7 @@ async fn missing_expired_and_forged_tokens_are_unauthenticated() {
     assert!(e.message().contains("expired"));
 
     let other = TokenMinter::new(
-        &minwon_hub::keys::generate_signing_key(),
+        &minwon_hub::config::keys::generate_signing_key(),
         "minwon-hub",
         "minwon-hub",
     )

@@ -613,16 +613,16 @@ impl FakeMounts {
         std::fs::create_dir_all(&signing).unwrap();
         std::fs::create_dir_all(dir.path().join("data")).unwrap();
         // The files secrets.example.md tells an administrator to create.
-        let token_key = minwon_hub::keys::generate_signing_key();
-        minwon_hub::keys::write_signing_key(
+        let token_key = minwon_hub::config::keys::generate_signing_key();
+        minwon_hub::config::keys::write_signing_key(
             &token_key,
             &signing.join("jwt-signing.pem"),
             &keys.join("jwt-public.pem"),
         )
         .unwrap();
-        minwon_hub::keys::generate_secret(&keys.join("subject-hmac.key")).unwrap();
-        minwon_hub::keys::write_signing_key(
-            &minwon_hub::keys::generate_signing_key(),
+        minwon_hub::config::keys::generate_secret(&keys.join("subject-hmac.key")).unwrap();
+        minwon_hub::config::keys::write_signing_key(
+            &minwon_hub::config::keys::generate_signing_key(),
             &keys.join("checkpoint-signing.pem"),
             &dir.path().join("checkpoint-public.pem"),
         )
@@ -671,7 +671,7 @@ fn assert_every_known_connector_configured(text: &str, what: &str) {
         .get("connectors")
         .and_then(toml::Value::as_table)
         .unwrap_or_else(|| panic!("{what}: no [connectors]"));
-    for name in minwon_hub::registry::KNOWN {
+    for name in minwon_hub::fanout::registry::KNOWN {
         assert!(
             tables.contains_key(*name),
             "{what}: the hub registers connector `{name}` but has no [connectors.{name}] table"
@@ -691,7 +691,7 @@ fn configmap_hub_toml_passes_check_config() {
     assert!(
         out.contains(&format!(
             "OK ({} connector(s))",
-            minwon_hub::registry::KNOWN.len()
+            minwon_hub::fanout::registry::KNOWN.len()
         )),
         "{out}"
     );
@@ -765,15 +765,15 @@ fn example_config_passes_check_config() {
     let data = root.path().join("minwon-data");
     std::fs::create_dir_all(&conf_dir).unwrap();
     std::fs::create_dir_all(&data).unwrap();
-    minwon_hub::keys::write_signing_key(
-        &minwon_hub::keys::generate_signing_key(),
+    minwon_hub::config::keys::write_signing_key(
+        &minwon_hub::config::keys::generate_signing_key(),
         &data.join("jwt-signing.pem"),
         &data.join("jwt-public.pem"),
     )
     .unwrap();
-    minwon_hub::keys::generate_secret(&data.join("subject-hmac.key")).unwrap();
-    minwon_hub::keys::write_signing_key(
-        &minwon_hub::keys::generate_signing_key(),
+    minwon_hub::config::keys::generate_secret(&data.join("subject-hmac.key")).unwrap();
+    minwon_hub::config::keys::write_signing_key(
+        &minwon_hub::config::keys::generate_signing_key(),
         &data.join("checkpoint-signing.pem"),
         &data.join("checkpoint-public.pem"),
     )

@@ -7,9 +7,9 @@
 //! The demo goes through the same config loading and start-up as `serve`: it writes
 //! `demo-config.toml` and loads it, so what the demo shows is what production runs.
 
-use crate::auth::{Channel, Role, TokenMinter};
+use crate::access::auth::{Channel, Role, TokenMinter};
 use crate::config::HubConfig;
-use crate::keys;
+use crate::config::keys;
 use crate::server;
 use anyhow::{Context, Result};
 use minwon_connector_sdk::sim::{Population, SimHandle, SynthCitizen};
@@ -34,7 +34,7 @@ pub struct DemoOptions {
 /// served by the template crate's simulator drawing the population's `waste` records.
 pub const DECLARATIVE_DEMO: &str = "waste";
 
-/// The simulators, in registry order: every crate of [`crate::registry::CRATES`], then the
+/// The simulators, in registry order: every crate of [`crate::fanout::registry::CRATES`], then the
 /// declarative [`DECLARATIVE_DEMO`] department.
 async fn start_simulators(
     pop: &Population,
@@ -49,13 +49,13 @@ async fn start_simulators(
         SocketAddr::from(([127, 0, 0, 1], port))
     };
     let mut sims = Vec::new();
-    for (i, entry) in crate::registry::CRATES.iter().enumerate() {
+    for (i, entry) in crate::fanout::registry::CRATES.iter().enumerate() {
         let sim = (entry.simulator)(pop.clone(), addr(i + 1))
             .await
             .with_context(|| format!("starting the {} simulator", entry.name))?;
         sims.push((entry.name, sim));
     }
-    let n = crate::registry::CRATES.len() + 1;
+    let n = crate::fanout::registry::CRATES.len() + 1;
     let waste = minwon_connector_template::sim::start_for(DECLARATIVE_DEMO, pop.clone(), addr(n))
         .await
         .context("starting the waste simulator")?;
@@ -103,7 +103,7 @@ fn ensure_keys(dir: &Path) -> Result<()> {
     let key = keys::read_signing_key(&verify)?;
     write_atomic(
         &dir.join("citizen-jwks.json"),
-        &crate::auth::keys::ed25519_jwks(&key.verifying_key()),
+        &crate::access::auth::keys::ed25519_jwks(&key.verifying_key()),
     )?;
     Ok(())
 }
@@ -213,7 +213,9 @@ pub fn citizen_minter(cfg: &HubConfig) -> Result<TokenMinter> {
         .auth
         .issuers
         .iter()
-        .find(|i| i.kind == crate::auth::IssuerKind::Citizen && i.demo_signing_key_file.is_some())
+        .find(|i| {
+            i.kind == crate::access::auth::IssuerKind::Citizen && i.demo_signing_key_file.is_some()
+        })
         .context("no citizen issuer with a demo_signing_key_file in the config")?;
     let key = keys::read_signing_key(
         issuer
@@ -225,8 +227,9 @@ pub fn citizen_minter(cfg: &HubConfig) -> Result<TokenMinter> {
         .audiences
         .first()
         .context("the issuer names an audience")?;
-    Ok(TokenMinter::new(&key, &issuer.issuer, audience)?
-        .with_kid(crate::auth::keys::ed25519_key_id(&key.verifying_key())))
+    Ok(TokenMinter::new(&key, &issuer.issuer, audience)?.with_kid(
+        crate::access::auth::keys::ed25519_key_id(&key.verifying_key()),
+    ))
 }
 
 /// Writes a file atomically (write then rename), so a reader never sees half of it.
@@ -251,7 +254,7 @@ pub async fn run(opts: DemoOptions, log_format: crate::telemetry::LogFormat) -> 
     ensure_keys(dir)?;
     let base = dir.join("knowledge-base.toml");
     if !base.exists() {
-        write_atomic(&base, crate::knowledge::base::BUNDLED)?;
+        write_atomic(&base, crate::guidance::knowledge::base::BUNDLED)?;
     }
     let pop = Population::default_demo();
     let sims = start_simulators(&pop, opts.sim_base_port).await?;

@@ -8,12 +8,13 @@ use anyhow::{Context, Result};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::{Parser, Subcommand};
-use minwon_hub::auth::{Channel, Role, TokenMinter};
+use minwon_hub::access::auth::{Channel, Role, TokenMinter};
 use minwon_hub::config::HubConfig;
+use minwon_hub::config::keys;
 #[cfg(feature = "demo")]
 use minwon_hub::demo;
+use minwon_hub::server;
 use minwon_hub::telemetry::{self, LogFormat};
-use minwon_hub::{keys, server};
 #[cfg(feature = "demo")]
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -184,12 +185,12 @@ enum KnowledgeCommand {
         /// The base file (TOML `[[entry]]`s, as hub/knowledge/base.toml).
         file: PathBuf,
         #[command(flatten)]
-        target: minwon_hub::knowledge_cli::HubTarget,
+        target: minwon_hub::cli::knowledge::HubTarget,
     },
     /// Asks a running hub to re-read its configured base file now.
     Reload {
         #[command(flatten)]
-        target: minwon_hub::knowledge_cli::HubTarget,
+        target: minwon_hub::cli::knowledge::HubTarget,
     },
     /// Lists, as CSV, the active entries past their review date (admin role).
     Due {
@@ -200,7 +201,7 @@ enum KnowledgeCommand {
         #[arg(long, default_value_t = 1000)]
         limit: u32,
         #[command(flatten)]
-        target: minwon_hub::knowledge_cli::HubTarget,
+        target: minwon_hub::cli::knowledge::HubTarget,
     },
     /// Checks and indexes a base file offline, as the hub would before serving it.
     Check {
@@ -294,7 +295,7 @@ async fn main() -> Result<()> {
                     public_key,
                     checkpoints,
                 } => {
-                    let ok = minwon_hub::audit_cli::verify(
+                    let ok = minwon_hub::cli::audit::verify(
                         config.as_deref(),
                         bundle.as_deref(),
                         public_key.as_deref(),
@@ -316,7 +317,7 @@ async fn main() -> Result<()> {
                     purpose,
                     purpose_note,
                 } => {
-                    let opts = minwon_hub::audit_cli::ExportOptions {
+                    let opts = minwon_hub::cli::audit::ExportOptions {
                         from,
                         to,
                         format,
@@ -325,20 +326,20 @@ async fn main() -> Result<()> {
                         purpose: Some(purpose),
                         purpose_note,
                     };
-                    minwon_hub::audit_cli::export(&config, &opts).await
+                    minwon_hub::cli::audit::export(&config, &opts).await
                 }
                 AuditCommand::Review {
                     config,
                     month,
                     out,
                     account,
-                } => minwon_hub::review_cli::review(&config, &month, &out, account).await,
-                AuditCommand::PublicKey { config } => minwon_hub::audit_cli::public_key(&config),
+                } => minwon_hub::cli::review::review(&config, &month, &out, account).await,
+                AuditCommand::PublicKey { config } => minwon_hub::cli::audit::public_key(&config),
             }
         }
         Command::Knowledge { command } => {
             telemetry::init(format, None)?;
-            use minwon_hub::knowledge_cli as k;
+            use minwon_hub::cli::knowledge as k;
             match command {
                 KnowledgeCommand::Import { file, target } => k::import(&target, Some(&file)).await,
                 KnowledgeCommand::Reload { target } => k::import(&target, None).await,
@@ -355,7 +356,7 @@ async fn main() -> Result<()> {
                     limit,
                     out,
                 } => {
-                    minwon_hub::gaps::cli::export(
+                    minwon_hub::guidance::gaps::cli::export(
                         &config,
                         from.as_deref(),
                         to.as_deref(),
@@ -369,8 +370,10 @@ async fn main() -> Result<()> {
         Command::CheckConfig { config } => {
             telemetry::init(format, None)?;
             let cfg = HubConfig::load(&config)?;
-            let registry =
-                minwon_hub::registry::Registry::from_config(&cfg.connectors, &cfg.resilience)?;
+            let registry = minwon_hub::fanout::registry::Registry::from_config(
+                &cfg.connectors,
+                &cfg.resilience,
+            )?;
             server::load_policy(&cfg)?;
             keys::read_public_key(&cfg.auth.jwt_public_key_file)?;
             if cfg.audit.checkpoints {
@@ -392,7 +395,7 @@ async fn main() -> Result<()> {
                 );
             }
             if cfg.knowledge.index {
-                minwon_hub::knowledge::KnowledgeStore::open(&cfg.knowledge)?;
+                minwon_hub::guidance::knowledge::KnowledgeStore::open(&cfg.knowledge)?;
                 if let Some(name) = &cfg.knowledge.sync_from
                     && !registry.knowledge.iter().any(|(n, _, _)| n == name)
                 {

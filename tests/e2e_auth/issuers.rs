@@ -1,6 +1,6 @@
 //! End-to-end, part of `e2e_auth`: the city's identity provider as a trusted issuer. The test
 //! serves a Keycloak-shaped JWKS over HTTP itself, rotates it while the hub runs, and signs
-//! tokens with EdDSA, ES256 and RS256 keys of its own (`hub/src/auth/testdata/rsa-test-key.pem`
+//! tokens with EdDSA, ES256 and RS256 keys of its own (`hub/src/access/auth/testdata/rsa-test-key.pem`
 //! is a throwaway test key).
 
 use crate::support::{Demo, authed, query_rrn};
@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex};
 const SSO: &str = "https://sso.gimpo.go.kr/realms/minwon";
 const CERTS: &str = "/realms/minwon/protocol/openid-connect/certs";
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-const RSA_PEM: &[u8] = include_bytes!("../../hub/src/auth/testdata/rsa-test-key.pem");
-const RSA_JWK: &str = include_str!("../../hub/src/auth/testdata/rsa-test-key.jwk.json");
+const RSA_PEM: &[u8] = include_bytes!("../../hub/src/access/auth/testdata/rsa-test-key.pem");
+const RSA_JWK: &str = include_str!("../../hub/src/access/auth/testdata/rsa-test-key.jwk.json");
 
 struct Keys {
     ed: ed25519_dalek::SigningKey,
@@ -29,7 +29,7 @@ impl Keys {
         let ec = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
         let raw = ec.public_key_raw();
         Keys {
-            ed: minwon_hub::keys::generate_signing_key(),
+            ed: minwon_hub::config::keys::generate_signing_key(),
             ec_jwk: json!({"kty":"EC","crv":"P-256","kid":"ec-1","use":"sig",
                 "x": B64.encode(&raw[1..33]), "y": B64.encode(&raw[33..65])}),
             ec_pem: ec.serialize_pem(),

@@ -4,7 +4,7 @@
 //! realm issues it is accepted by an issuer configured as `deploy/README.md` shows.
 
 use super::*;
-use minwon_hub::auth::{Channel, Role};
+use minwon_hub::access::auth::{Channel, Role};
 
 fn realm() -> serde_json::Value {
     serde_json::from_str(&read(&repo().join("deploy/keycloak/minwon-realm.json")))

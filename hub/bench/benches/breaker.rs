@@ -3,7 +3,7 @@
 //! uncontended mutex. Run with `cargo bench -p minwon-bench --bench breaker`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use minwon_hub::resilience::breaker::{Breaker, BreakerSettings};
+use minwon_hub::fanout::resilience::breaker::{Breaker, BreakerSettings};
 use std::hint::black_box;
 use std::sync::Mutex;
 use std::time::Duration;

@@ -4,7 +4,7 @@
 //! question missed in the top 3. Deterministic: no timing, no network.
 
 use anyhow::{Context, Result};
-use minwon_hub::knowledge::{KnowledgeConfig, KnowledgeStore, eval};
+use minwon_hub::guidance::knowledge::{KnowledgeConfig, KnowledgeStore, eval};
 use std::path::PathBuf;
 
 /// Runs the evaluation and prints the figures.

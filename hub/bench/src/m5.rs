@@ -7,7 +7,7 @@
 use crate::report::Row;
 use crate::suite::Ctx;
 use anyhow::Result;
-use minwon_hub::resilience::breaker::{Breaker, BreakerSettings, BreakerState};
+use minwon_hub::fanout::resilience::breaker::{Breaker, BreakerSettings, BreakerState};
 use std::hint::black_box;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

@@ -11,9 +11,9 @@ use minwon_connector_sdk::{
     HealthCheck, KeyKind, PersonalData, PersonalField,
 };
 use minwon_hub::config::HubConfig;
-use minwon_hub::registry::{Registered, Registry};
-use minwon_hub::resilience::Guard;
-use minwon_hub::resilience::settings::ConnectorSettings;
+use minwon_hub::fanout::registry::{Registered, Registry};
+use minwon_hub::fanout::resilience::Guard;
+use minwon_hub::fanout::resilience::settings::ConnectorSettings;
 use minwon_hub::server::Listeners;
 use std::path::Path;
 use std::sync::Arc;
@@ -137,7 +137,7 @@ pub async fn serve(dir: &Path) -> Result<()> {
     }
     let key = dir.join("subject-hmac.key");
     if !key.exists() {
-        minwon_hub::keys::generate_secret(&key)?;
+        minwon_hub::config::keys::generate_secret(&key)?;
     }
     let config = dir.join("null-hub.toml");
     std::fs::write(

@@ -4,13 +4,13 @@
 //! `GetCitizenOverview` call both measures send.
 //!
 //! Only the connectors the hub's registry knows are wired; the simulators started are those of
-//! `minwon_hub::registry::KNOWN` this crate can start (see [`SIMULATORS`]).
+//! `minwon_hub::fanout::registry::KNOWN` this crate can start (see [`SIMULATORS`]).
 
 use crate::load::Sample;
 use crate::pin::{ChildProc, Placement};
 use anyhow::{Context, Result};
 use minwon_connector_sdk::sim::{Fault, FaultMode, Population, SimHandle};
-use minwon_hub::auth::{Channel as AuthChannel, Role, TokenMinter};
+use minwon_hub::access::auth::{Channel as AuthChannel, Role, TokenMinter};
 use minwon_proto::v1 as pb;
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -41,7 +41,7 @@ async fn start_sim(name: &str, pop: &Population) -> Result<SimHandle> {
 pub fn wired() -> Vec<&'static str> {
     SIMULATORS
         .into_iter()
-        .filter(|n| minwon_hub::registry::KNOWN.contains(n))
+        .filter(|n| minwon_hub::fanout::registry::KNOWN.contains(n))
         .collect()
 }
 
@@ -113,8 +113,8 @@ max_in_flight = 256
 /// Writes a fresh Ed25519 key pair (`jwt-signing.pem`, `jwt-public.pem`) into `dir` and
 /// returns a minter for counselor tokens the hub will accept.
 pub fn fresh_keys(dir: &Path) -> Result<TokenMinter> {
-    let key = minwon_hub::keys::generate_signing_key();
-    minwon_hub::keys::write_signing_key(
+    let key = minwon_hub::config::keys::generate_signing_key();
+    minwon_hub::config::keys::write_signing_key(
         &key,
         &dir.join("jwt-signing.pem"),
         &dir.join("jwt-public.pem"),
@@ -231,7 +231,7 @@ impl Env {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         let minter = fresh_keys(&dir)?;
-        minwon_hub::keys::generate_secret(&dir.join("subject-hmac.key"))?;
+        minwon_hub::config::keys::generate_secret(&dir.join("subject-hmac.key"))?;
         let load = place.pinned.then_some(place.load.as_str());
         let server = place.pinned.then_some(place.server.as_str());
         let sims_proc = ChildProc::spawn("simulators", load, &["sims"], Duration::from_secs(30))?;

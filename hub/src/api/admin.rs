@@ -2,10 +2,10 @@
 //! and the admin's breaker override (admin role only, every change on the access trail).
 
 use super::{Hub, TraceCtx, status};
-use crate::policy;
-use crate::registry::Registered;
-use crate::resilience::breaker::{BreakerState, Override};
-use crate::validate::{Purpose, PurposeCode};
+use crate::access::policy;
+use crate::access::validate::{Purpose, PurposeCode};
+use crate::fanout::registry::Registered;
+use crate::fanout::resilience::breaker::{BreakerState, Override};
 use futures::future::join_all;
 use minwon_audit::Outcome;
 use minwon_connector_sdk::CallContext;

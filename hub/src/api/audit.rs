@@ -2,9 +2,9 @@
 //! trail is itself written to the trail first — who watches the watchers.
 
 use super::{Hub, TraceCtx, status};
-use crate::convert::timestamp;
-use crate::policy;
-use crate::validate::{Purpose, PurposeCode};
+use crate::access::policy;
+use crate::access::validate::{Purpose, PurposeCode};
+use crate::answer::convert::timestamp;
 use futures::StreamExt;
 use minwon_audit::{AccessRecord, Outcome, RecordFilter};
 use minwon_proto::v1 as pb;
@@ -98,7 +98,7 @@ impl AuditApi {
         &self,
         req: &Request<T>,
         operation: &str,
-    ) -> Result<crate::auth::Principal, Status> {
+    ) -> Result<crate::access::auth::Principal, Status> {
         let hub = &self.hub;
         let p = super::layer::principal(req)?;
         if !policy::may_audit(&p) {

@@ -83,7 +83,7 @@ pub fn check(key: &SubjectKey, r: &pb::QueryAccessRecordsRequest) -> Result<Chec
     };
     let subjects = super::subjects::of_audit_query(key, r)?;
     let purpose_code =
-        crate::validate::PurposeCode::from_pb(r.purpose).map(|p| p.as_str().to_string());
+        crate::access::validate::PurposeCode::from_pb(r.purpose).map(|p| p.as_str().to_string());
     let outcome =
         match pb::AccessOutcome::try_from(r.outcome).unwrap_or(pb::AccessOutcome::Unspecified) {
             pb::AccessOutcome::Unspecified => None,

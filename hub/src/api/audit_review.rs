@@ -5,7 +5,7 @@
 use super::TraceCtx;
 use super::audit::AuditApi;
 use super::status;
-use crate::validate::{MAX_NOTE_CHARS, Purpose, PurposeCode};
+use crate::access::validate::{MAX_NOTE_CHARS, Purpose, PurposeCode};
 use minwon_audit::Outcome;
 use minwon_audit::kst::Month;
 use minwon_audit::review::{SIGN_OFF_OPERATION, SignOff, sign_off_note};
@@ -48,11 +48,15 @@ impl AuditApi {
             &trace,
         );
         let receipt = hub.record(d).await?;
-        let review =
-            crate::review::compute(hub.audit.store().as_ref(), &hub.trail, &hub.review, month)
-                .await
-                .map_err(unreadable)?;
-        Ok(Response::new(crate::review::review_pb(
+        let review = crate::trail::review::compute(
+            hub.audit.store().as_ref(),
+            &hub.trail,
+            &hub.review,
+            month,
+        )
+        .await
+        .map_err(unreadable)?;
+        Ok(Response::new(crate::trail::review::review_pb(
             &review,
             receipt.audit_id,
         )))
@@ -104,7 +108,7 @@ impl AuditApi {
             comment: comment.to_string(),
         };
         Ok(Response::new(pb::SignOffAccessReviewResponse {
-            sign_off: Some(crate::review::sign_off_pb(&sign_off)),
+            sign_off: Some(crate::trail::review::sign_off_pb(&sign_off)),
             audit_id: receipt.audit_id,
         }))
     }

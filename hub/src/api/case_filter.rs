@@ -3,7 +3,7 @@
 //! per-status counts of everything the sources returned. A filter never changes which sources
 //! are called or what the access record names: it only shapes what leaves.
 
-use crate::validate::Invalid;
+use crate::access::validate::Invalid;
 use chrono::{DateTime, Utc};
 use minwon_proto::v1 as pb;
 use std::collections::BTreeMap;

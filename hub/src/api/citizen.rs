@@ -2,10 +2,10 @@
 
 use super::case_filter::CaseFilter;
 use super::{Hub, TraceCtx, status, subjects};
-use crate::auth::Principal;
-use crate::convert;
+use crate::access::auth::Principal;
+use crate::access::validate::{self, Purpose, ValidQuery};
+use crate::answer::convert;
 use crate::fanout::{self, SourceOutcome};
-use crate::validate::{self, Purpose, ValidQuery};
 use futures::{FutureExt, StreamExt};
 use minwon_audit::{Outcome, Subject};
 use minwon_connector_sdk::{CallContext, model::split_case_ref};

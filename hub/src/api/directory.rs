@@ -8,8 +8,8 @@
 //! an address-derived value in the trail for no auditable access.
 
 use super::status;
-use crate::auth::Role;
-use crate::directory::{Directory, MatchKind, Office, route::MAX_ADDRESS_CHARS};
+use crate::access::auth::Role;
+use crate::guidance::directory::{Directory, MatchKind, Office, route::MAX_ADDRESS_CHARS};
 use minwon_proto::v1 as pb;
 use pb::directory_service_server::DirectoryService;
 use tonic::{Request, Response, Status};

@@ -1,11 +1,11 @@
 //! `KnowledgeService.GetKnowledgeGaps` and `MarkKnowledgeGapAnswered`: the knowledge-gap
 //! report for the content team (admin role). The gaps hold no personal data (scrubbed before
-//! they were stored, see [`crate::gaps::scrub`]), so reading them is not an access to anyone's
+//! they were stored, see [`crate::guidance::gaps::scrub`]), so reading them is not an access to anyone's
 //! data and is not written to the access trail.
 
 use super::{Hub, status};
-use crate::auth::Role;
-use crate::gaps::{Gap, GapRange, scrub};
+use crate::access::auth::Role;
+use crate::guidance::gaps::{Gap, GapRange, scrub};
 use minwon_proto::v1 as pb;
 use tonic::{Request, Response, Status};
 
@@ -21,7 +21,7 @@ fn ms(t: &prost_types::Timestamp) -> i64 {
 }
 
 fn ts(ms: i64) -> Option<prost_types::Timestamp> {
-    chrono::DateTime::from_timestamp_millis(ms).map(crate::convert::timestamp)
+    chrono::DateTime::from_timestamp_millis(ms).map(crate::answer::convert::timestamp)
 }
 
 fn store_down() -> Status {
@@ -78,7 +78,7 @@ pub async fn get(
     };
     // What this replica observed a moment ago is written first, so the report includes it.
     hub.gaps.flush().await;
-    let (gaps, total) = crate::gaps::store::report(store.as_ref(), range, limit as usize)
+    let (gaps, total) = crate::guidance::gaps::store::report(store.as_ref(), range, limit as usize)
         .await
         .map_err(|e| {
             tracing::warn!(error = %e, "knowledge-gap report failed");

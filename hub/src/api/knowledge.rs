@@ -1,14 +1,14 @@
 //! `KnowledgeService`: the public consultation knowledge base. No personal data, no purpose,
 //! no access record — so it keeps answering when the audit store is down.
 //!
-//! A search asks the hub's own index ([`crate::knowledge`]) and, in parallel, the
+//! A search asks the hub's own index ([`crate::guidance::knowledge`]) and, in parallel, the
 //! connectors' knowledge sources (traffic's bus routes), and merges them by score. The sync
 //! source (`[knowledge] sync_from`, Saeol) is not asked: its entries are in the index. An
 //! entry a source returns with an id the index already answered is dropped. The admin RPCs
 //! live in [`super::knowledge_admin`].
 
 use super::{Hub, TraceCtx, status};
-use crate::convert;
+use crate::answer::convert;
 use minwon_connector_sdk::{CallContext, KnowledgeEntry};
 use minwon_proto::v1 as pb;
 use pb::knowledge_service_server::KnowledgeService;
@@ -72,7 +72,7 @@ impl KnowledgeApi {
         let category = (!r.category.is_empty()).then_some(r.category.as_str());
         // Beside the index, route sources get the route number a sentence names ("60-3번
         // 버스 어디 가요" → 60-3): a route search cannot read the sentence itself.
-        let route_query = crate::knowledge::analyzer::route_number(query)
+        let route_query = crate::guidance::knowledge::analyzer::route_number(query)
             .filter(|_| indexed)
             .unwrap_or_else(|| query.to_string());
         let route_query = route_query.as_str();
@@ -145,7 +145,7 @@ impl KnowledgeApi {
         }
         entries.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
         entries.truncate(limit as usize);
-        // Knowledge-gap report (scrubbed, fire-and-forget; see crate::gaps).
+        // Knowledge-gap report (scrubbed, fire-and-forget; see crate::guidance::gaps).
         let (hits, best) = index_judged.unwrap_or((total, entries.first().map(|e| e.score)));
         hub.gaps.observe(query, principal.channel, hits, best);
         Ok(Response::new(pb::SearchKnowledgeResponse {

@@ -2,7 +2,7 @@
 //! restart, and the entries due for review.
 
 use super::{Hub, status};
-use crate::policy;
+use crate::access::policy;
 use minwon_proto::v1 as pb;
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
@@ -13,7 +13,7 @@ pub const MAX_CONTENT_BYTES: usize = 4 * 1024 * 1024 - 1024;
 /// Largest `limit` of `ListKnowledgeDueForReview`.
 pub const MAX_DUE_LIMIT: u32 = 1000;
 
-fn store(hub: &Hub) -> Result<&Arc<crate::knowledge::KnowledgeStore>, Status> {
+fn store(hub: &Hub) -> Result<&Arc<crate::guidance::knowledge::KnowledgeStore>, Status> {
     hub.knowledge.as_ref().ok_or_else(|| {
         status::failed_precondition(
             "this hub has no knowledge index ([knowledge] index = false); nothing to reload",

@@ -6,7 +6,7 @@
 //! Health and reflection pass through untouched: probes and tools call them without a token.
 
 use super::Hub;
-use crate::auth::Principal;
+use crate::access::auth::Principal;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -121,7 +121,7 @@ where
         Box::pin(
             async move {
                 let start = Instant::now();
-                let peer = crate::auth::peer_of(req.extensions());
+                let peer = crate::access::auth::peer_of(req.extensions());
                 let metadata = tonic::metadata::MetadataMap::from_headers(req.headers().clone());
                 let lang = super::Lang::of(req.headers());
                 let response = match hub.auth.authenticate_parts(&metadata, peer).await {

@@ -28,10 +28,10 @@ pub use layer::{AuthLayer, principal};
 pub use self_service::SelfApi;
 pub use status::from_auth as status_of_auth;
 
-use crate::auth::{Authenticator, Principal};
+use crate::access::auth::{Authenticator, Principal};
+use crate::access::validate::Purpose;
 use crate::config::FanoutConfig;
-use crate::registry::Registry;
-use crate::validate::Purpose;
+use crate::fanout::registry::Registry;
 use minwon_audit::{Action, AuditLog, Outcome, Receipt, RecordDraft, Subject, SubjectKey};
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,7 +47,7 @@ pub struct Hub {
     /// The access trail writer.
     pub audit: AuditLog,
     /// The access policy (Cedar), with its decision cache.
-    pub policy: crate::policy::Policy,
+    pub policy: crate::access::policy::Policy,
     /// Checkpoint verification keys of the trail.
     pub trail: crate::trail::TrailKeys,
     /// Key for subject hashes.
@@ -57,10 +57,10 @@ pub struct Hub {
     /// How long a call waits for its access record.
     pub audit_timeout: Duration,
     /// The knowledge-gap counter and its store.
-    pub gaps: crate::gaps::GapRecorder,
+    pub gaps: crate::guidance::gaps::GapRecorder,
     /// The hub's own knowledge index (`[knowledge] index = true`); `None` forwards searches
     /// to the connectors' knowledge sources only.
-    pub knowledge: Option<Arc<crate::knowledge::KnowledgeStore>>,
+    pub knowledge: Option<Arc<crate::guidance::knowledge::KnowledgeStore>>,
     /// Office hours, holidays and thresholds of the monthly access review.
     pub review: minwon_audit::review::ReviewConfig,
 }

@@ -9,8 +9,8 @@
 
 use super::citizen::{answer_overview, prepare_query};
 use super::{Hub, TraceCtx, status};
-use crate::auth::{Principal, Role, VerifiedCitizen};
-use crate::validate::{self, Purpose, PurposeCode, ValidQuery};
+use crate::access::auth::{Principal, Role, VerifiedCitizen};
+use crate::access::validate::{self, Purpose, PurposeCode, ValidQuery};
 use chrono::{DateTime, Duration as Days, Utc};
 use minwon_audit::{AccessRecord, Outcome, RecordFilter};
 use minwon_connector_sdk::CitizenKeys;
@@ -269,7 +269,7 @@ mod tests {
             account: "a".into(),
             role,
             department: None,
-            channel: crate::auth::Channel::Chatbot,
+            channel: crate::access::auth::Channel::Chatbot,
             client_address: String::new(),
             citizen: c,
         };

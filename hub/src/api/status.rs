@@ -7,9 +7,9 @@
 //! never the value), and `RetryInfo` where retrying helps. [`super::i18n`] words the message in
 //! Korean for callers sending `accept-language: ko`.
 
-use crate::auth::AuthError;
-use crate::resilience::GuardError;
-use crate::validate::Invalid;
+use crate::access::auth::AuthError;
+use crate::access::validate::Invalid;
+use crate::fanout::resilience::GuardError;
 use minwon_connector_sdk::{ConnectorError, ErrorKind};
 use std::time::Duration;
 use tonic::{Code, Status};
@@ -271,8 +271,8 @@ pub fn denied(why: &str) -> Status {
 
 /// A knowledge import or reload that failed: a base or synonym table breaking a rule is the
 /// caller's to fix when they sent it (`sent`), the operator's when it is the hub's own file.
-pub fn from_knowledge(e: &crate::knowledge::KnowledgeError, sent: bool) -> Status {
-    use crate::knowledge::KnowledgeError as K;
+pub fn from_knowledge(e: &crate::guidance::knowledge::KnowledgeError, sent: bool) -> Status {
+    use crate::guidance::knowledge::KnowledgeError as K;
     let m = format!("{e}; the served knowledge base is unchanged");
     let none = |_: &mut ErrorDetails| {};
     match e {

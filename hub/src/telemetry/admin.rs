@@ -4,7 +4,7 @@
 
 use super::metrics::{self, GaugeSample};
 use crate::api::Hub;
-use crate::resilience::breaker::BreakerState;
+use crate::fanout::resilience::breaker::BreakerState;
 use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
