@@ -169,15 +169,15 @@ async fn gate(gw: &Gateway, headers: &HeaderMap) -> Result<(), Response> {
     Ok(())
 }
 
-/// The citizen's bookings as JSON, or the answer to send instead.
-fn bookings_of(gw: &Gateway, body: &Value) -> Result<Vec<Value>, Response> {
+/// The citizen's bookings as JSON, or the status and result code to answer instead.
+fn bookings_of(gw: &Gateway, body: &Value) -> Result<Vec<Value>, (StatusCode, &'static str)> {
     let rrn = body.get("rrn").and_then(Value::as_str);
     let Some(rrn) = rrn.filter(|r| minwon_connector_sdk::Rrn::parse(r).is_ok()) else {
-        return Err(coded(StatusCode::BAD_REQUEST, "2001"));
+        return Err((StatusCode::BAD_REQUEST, "2001"));
     };
     match gw.ledger.bookings(rrn) {
         Some(list) => Ok(list.iter().map(|b| b.to_json()).collect()),
-        None => Err(coded(StatusCode::OK, "1001")),
+        None => Err((StatusCode::OK, "1001")),
     }
 }
 
@@ -203,7 +203,7 @@ async fn cursor_search(State(gw): Shared, headers: HeaderMap, body: String) -> R
     };
     let all = match bookings_of(&gw, &body) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err((status, code)) => return coded(status, code),
     };
     let size = body.get("size").and_then(Value::as_u64).unwrap_or(100) as usize;
     let offset = match body.get("cursor").and_then(Value::as_str) {
@@ -246,7 +246,7 @@ async fn offset_search(State(gw): Shared, headers: HeaderMap, body: String) -> R
     };
     let all = match bookings_of(&gw, &body) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err((status, code)) => return coded(status, code),
     };
     let (Some(offset), Some(limit)) = (
         body.get("offset").and_then(Value::as_u64),
