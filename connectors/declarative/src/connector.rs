@@ -1,14 +1,14 @@
 //! [`DeclarativeConnector`]: the unified connector calls carried out as the table says —
-//! one search per citizen key (every page), a detail look-up, and [`DeclarativeHealth`].
+//! one search per citizen key (every page, see [`crate::search`]), a detail look-up, and
+//! [`DeclarativeHealth`]. Every request goes through [`DeclarativeConnector::send`], which
+//! with OAuth2 runs the SDK's token dance (cached token, one refresh on HTTP 401).
 
 use crate::mapping::{Mapper, case_kind};
-use crate::request::{self, Call, JsonShape, Param};
-use crate::spec::{
-    Auth, ConstParam, KeyFormat, KeyName, Kind, Paging, ParamIn, PersonalName, Spec,
-};
+use crate::request::{self, Answer, Call, JsonShape, Param};
+use crate::spec::{Auth, KeyFormat, KeyName, Kind, PersonalName, Spec};
 use minwon_connector_sdk::http::BackendClient;
-use minwon_connector_sdk::paging::{PagingLimits, fetch_all};
-use minwon_connector_sdk::portal::{Item, PortalPage, is_plain_id};
+use minwon_connector_sdk::oauth2::{CallError, OAuth2Client, TokenRequest, wire};
+use minwon_connector_sdk::portal::is_plain_id;
 use minwon_connector_sdk::{
     CallContext, Case, CitizenKeys, Connector, ConnectorError, Descriptor, ErrorKind, HealthCheck,
     KeyKind, PersonalField,
@@ -18,10 +18,11 @@ use std::sync::Arc;
 
 /// A connector configured in TOML alone.
 pub struct DeclarativeConnector {
-    spec: Spec,
+    pub(crate) spec: Spec,
     client: BackendClient,
     descriptor: Descriptor,
     mapper: Mapper,
+    oauth: Option<OAuth2Client>,
 }
 
 impl std::fmt::Debug for DeclarativeConnector {
@@ -68,113 +69,90 @@ impl DeclarativeConnector {
             department: spec.department.clone(),
             mapping: spec.mapping.clone(),
         };
+        let oauth = match &spec.auth {
+            Auth::OAuth2ClientCredentials {
+                token_url,
+                client_id,
+                client_secret,
+                scope,
+                client_auth,
+            } => Some(OAuth2Client::new(
+                name,
+                TokenRequest {
+                    url: token_url.clone(),
+                    client_id: client_id.clone(),
+                    client_secret: client_secret.clone(),
+                    scope: scope.clone().unwrap_or_default(),
+                    auth: *client_auth,
+                },
+                std::time::Duration::from_millis(wire::DEFAULT_EXPIRY_SKEW_MS),
+            )),
+            _ => None,
+        };
         Ok(DeclarativeConnector {
             spec,
             client,
             descriptor,
             mapper,
+            oauth,
         })
     }
 
-    fn auth(&self) -> &Auth {
-        &self.spec.auth
-    }
-
-    async fn send(
+    /// Sends one request and reads its answer; with OAuth2, a bearer token goes with it and
+    /// an HTTP 401 costs one token refresh and one retry.
+    pub(crate) async fn send(
         &self,
         call: Call<'_>,
         shape: Option<JsonShape<'_>>,
         ctx: &CallContext,
-    ) -> Result<PortalPage, ConnectorError> {
-        let req = request::build(self.client.inner(), &self.spec.base_url, self.auth(), call)?;
-        let raw = self.client.send(req, ctx).await?;
-        request::read(self.spec.kind, shape.as_ref(), &raw)
+    ) -> Result<Answer, ConnectorError> {
+        let (base, auth, kind) = (&self.spec.base_url, &self.spec.auth, self.spec.kind);
+        let Some(oauth) = &self.oauth else {
+            let req = request::build(self.client.inner(), base, auth, None, &call)?;
+            let raw = self.client.send(req, ctx).await?;
+            return request::read(kind, shape.as_ref(), &raw);
+        };
+        let (call, shape) = (&call, shape.as_ref());
+        oauth
+            .call(&self.client, ctx, |bearer| async move {
+                let token = Some(bearer.expose());
+                let req = request::build(self.client.inner(), base, auth, token, call)?;
+                let raw = self.client.send(req, ctx).await?;
+                if raw.status == 401 {
+                    return Err(CallError::TokenRejected);
+                }
+                Ok(request::read(kind, shape, &raw)?)
+            })
+            .await
     }
 
-    fn shape<'a>(
+    /// Where a rest-json answer keeps its records, total and next cursor.
+    pub(crate) fn shape<'a>(
         &'a self,
         items: &'a Option<String>,
         total: Option<&'a str>,
+        next: Option<&'a str>,
     ) -> Option<JsonShape<'a>> {
         match (self.spec.kind, &self.spec.envelope, items) {
             (Kind::RestJson, Some(envelope), Some(items)) => Some(JsonShape {
                 envelope,
                 items,
                 total,
+                next,
             }),
             _ => None,
         }
     }
 
-    /// The key and the constant parameters of a search.
-    fn search_params(&self, key: &str) -> Vec<(&str, Param, ParamIn)> {
-        let s = &self.spec.search;
-        let mut params = vec![(s.key_param.as_str(), Param::Text(key.to_string()), s.key_in)];
-        params.extend(s.params.iter().map(|(name, v)| {
-            let v = match v {
-                ConstParam::Number(n) => Param::Number(*n),
-                ConstParam::Text(t) => Param::Text(t.clone()),
-            };
-            (name.as_str(), v, s.key_in)
-        }));
-        params
-    }
-
-    /// Every record of one citizen key, every page.
-    async fn search(&self, key: String, ctx: &CallContext) -> Result<Vec<Item>, ConnectorError> {
-        let s = &self.spec.search;
-        match &s.paging {
-            Paging::None => {
-                let call = Call {
-                    method: s.method,
-                    path: &s.path,
-                    params: self.search_params(&key),
-                };
-                match self.send(call, self.shape(&s.items, None), ctx).await {
-                    Ok(page) => Ok(page.items),
-                    Err(e) if e.kind == ErrorKind::NotFound => Ok(Vec::new()),
-                    Err(e) => Err(e),
-                }
-            }
-            Paging::Page {
-                page_param,
-                size_param,
-                size,
-                max_pages,
-                total,
-            } => {
-                let limits = PagingLimits {
-                    page_size: *size,
-                    max_pages: *max_pages,
-                    deadline: ctx.deadline,
-                };
-                fetch_all(limits, |page_no| {
-                    let mut params =
-                        vec![(s.key_param.as_str(), Param::Text(key.clone()), s.key_in)];
-                    params.push((page_param.as_str(), Param::Number(page_no), s.key_in));
-                    params.push((size_param.as_str(), Param::Number(*size), s.key_in));
-                    let call = Call {
-                        method: s.method,
-                        path: &s.path,
-                        params,
-                    };
-                    let shape = self.shape(&s.items, total.as_deref());
-                    async move { self.send(call, shape, ctx).await }
-                })
-                .await
-            }
-        }
-    }
-
     /// The detail answer for one id.
-    async fn detail(&self, id: &str, ctx: &CallContext) -> Result<PortalPage, ConnectorError> {
+    async fn detail(&self, id: &str, ctx: &CallContext) -> Result<Answer, ConnectorError> {
         let d = &self.spec.detail;
         let call = Call {
             method: d.method,
             path: &d.path,
             params: vec![(d.id_param.as_str(), Param::Text(id.to_string()), d.id_in)],
         };
-        self.send(call, self.shape(&d.items, None), ctx).await
+        self.send(call, self.shape(&d.items, None, None), ctx).await
     }
 
     /// The citizen's keys of the accepted kind, as the back-end writes them.
@@ -252,8 +230,8 @@ impl Connector for DeclarativeConnector {
                 "a record id is letters, digits and hyphens, at most 64",
             ));
         }
-        let page = self.detail(native_id, ctx).await?;
-        let item = match page.items.as_slice() {
+        let answer = self.detail(native_id, ctx).await?;
+        let item = match answer.page.items.as_slice() {
             [] => return Err(ConnectorError::not_found("no such record")),
             [one] => one,
             _ => {

@@ -5,18 +5,22 @@
 //! a URL), authentication, paging, where the records are, the mapping to the unified `Case`
 //! (paths, dates, amounts, the status table, personal fields), the result codes and the
 //! health probe — and [`DeclarativeConfig::build`] turns it into a connector like any crate's.
-//! The shared protocol code is the SDK's: the portal reader, paging guards, dates and won.
+//! The shared protocol code is the SDK's: the portal reader, paging loops and their guards,
+//! OAuth2 client credentials, dates and won.
 //!
 //! Layout:
 //! - [`spec`] — the table's keys (the user documentation);
 //! - [`validate`] — the rules, every error naming its key;
 //! - [`request`] — building requests and reading answers into records;
+//! - [`search`] — a citizen's every record, page by page as `search.paging` says (the SDK's
+//!   page, offset and cursor loops);
 //! - [`mapping`] — record → `Case`;
 //! - [`connector`] — [`DeclarativeConnector`] and [`DeclarativeHealth`].
 
 pub mod connector;
 pub mod mapping;
 pub mod request;
+pub mod search;
 pub mod spec;
 pub mod validate;
 

@@ -1,5 +1,6 @@
 //! Building one request of a declarative connector (URL, parameters where the table puts
-//! them, authentication) and reading its answer into a page of records.
+//! them, authentication) and reading its answer into a page of records (with its total count
+//! and next cursor, when paging asks for them).
 
 use crate::mapping::flatten;
 use crate::spec::{Auth, Envelope, ErrorName, KeyLocation, Kind, Method, ParamIn};
@@ -10,13 +11,14 @@ use minwon_connector_sdk::portal::{PortalPage, read_page};
 use minwon_connector_sdk::{ConnectorError, ErrorKind};
 use serde_json::Value;
 
-/// One parameter value: text (keys, ids) or a number (page number and size in JSON bodies).
+/// One parameter value: text (keys, ids, cursors) or a number (page number, offset, size in
+/// JSON bodies).
 #[derive(Clone)]
 pub enum Param {
     /// A string.
     Text(String),
     /// A number.
-    Number(u32),
+    Number(u64),
 }
 
 impl Param {
@@ -43,12 +45,14 @@ fn encode(v: &str) -> String {
     form_encode(&[("", v)])[1..].to_string()
 }
 
-/// Builds the `reqwest` request of `call`.
+/// Builds the `reqwest` request of `call`; `bearer` is the OAuth2 access token when the table
+/// authenticates that way.
 pub fn build(
     client: &reqwest::Client,
     base_url: &str,
     auth: &Auth,
-    call: Call<'_>,
+    bearer: Option<&str>,
+    call: &Call<'_>,
 ) -> Result<reqwest::RequestBuilder, ConnectorError> {
     let mut path = call.path.to_string();
     let mut query: Vec<(String, String)> = Vec::new();
@@ -82,6 +86,8 @@ pub fn build(
             value,
         } => headers.push((name, value.expose())),
         Auth::ApiKey { header, value } => headers.push((header, value.expose())),
+        // The token comes from the connector's token cache, as `bearer`.
+        Auth::OAuth2ClientCredentials { .. } => {}
     }
     let mut url = format!("{}{path}", base_url.trim_end_matches('/'));
     if !query.is_empty() {
@@ -98,6 +104,9 @@ pub fn build(
     };
     for (k, v) in headers {
         req = req.header(k, v);
+    }
+    if let Some(token) = bearer {
+        req = req.bearer_auth(token);
     }
     if !body.is_empty() {
         let bytes = serde_json::to_vec(&Value::Object(body))
@@ -127,8 +136,18 @@ pub struct JsonShape<'a> {
     pub envelope: &'a Envelope,
     /// Dotted path of the records (an array, or for a detail one object).
     pub items: &'a str,
-    /// Dotted path of the total count, when paging.
+    /// Dotted path of the total count, when paging asks for it.
     pub total: Option<&'a str>,
+    /// Dotted path of the next cursor, when paging by cursor.
+    pub next: Option<&'a str>,
+}
+
+/// One answer read: its records (and total), and the next cursor when asked for.
+pub struct Answer {
+    /// The records, with the total count when read.
+    pub page: PortalPage,
+    /// The next page's cursor; `None` when the answer names none (missing, null or empty).
+    pub next: Option<String>,
 }
 
 /// Reads an answer as a page of records: portal-xml by the SDK's portal reader, rest-json by
@@ -137,15 +156,18 @@ pub fn read(
     kind: Kind,
     shape: Option<&JsonShape<'_>>,
     raw: &RawResponse,
-) -> Result<PortalPage, ConnectorError> {
+) -> Result<Answer, ConnectorError> {
     match (kind, shape) {
-        (Kind::PortalXml, _) => read_page(raw),
+        (Kind::PortalXml, _) => Ok(Answer {
+            page: read_page(raw)?,
+            next: None,
+        }),
         (Kind::RestJson, Some(shape)) => read_json(shape, raw),
         (Kind::RestJson, None) => Err(ConnectorError::internal("rest-json without its shape")),
     }
 }
 
-fn read_json(shape: &JsonShape<'_>, raw: &RawResponse) -> Result<PortalPage, ConnectorError> {
+fn read_json(shape: &JsonShape<'_>, raw: &RawResponse) -> Result<Answer, ConnectorError> {
     if let Some(err) = classify_status(raw) {
         return Err(err);
     }
@@ -198,12 +220,29 @@ fn read_json(shape: &JsonShape<'_>, raw: &RawResponse) -> Result<PortalPage, Con
                 })?,
         ),
     };
-    Ok(PortalPage {
-        result_code: code,
-        items,
-        num_of_rows: None,
-        page_no: None,
-        total_count,
+    let next = match shape.next {
+        None => None,
+        Some(p) => match json::at(&root, p) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.trim().is_empty() => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            Some(_) => {
+                return Err(ConnectorError::bad_response(format!(
+                    "answer {p} is not a cursor (text or a number)"
+                )));
+            }
+        },
+    };
+    Ok(Answer {
+        page: PortalPage {
+            result_code: code,
+            items,
+            num_of_rows: None,
+            page_no: None,
+            total_count,
+        },
+        next,
     })
 }
 

@@ -2,10 +2,15 @@
 //! documentation of a `kind = "rest-json"` or `kind = "portal-xml"` connector (see the
 //! crate's README and connectors/README.md). Unknown keys are errors naming the key.
 
-use minwon_connector_sdk::Credential;
 use minwon_connector_sdk::http::HttpSettings;
 use serde::Deserialize;
 use std::collections::BTreeMap;
+
+mod auth;
+mod paging;
+
+pub use auth::{Auth, KeyLocation};
+pub use paging::Paging;
 
 /// A whole `[connectors.<name>]` table of a declarative connector.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -88,42 +93,6 @@ pub enum CaseKindName {
     Other,
 }
 
-/// How requests authenticate.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Auth {
-    /// No credential.
-    #[default]
-    None,
-    /// A portal service key, in the query string or a header (`in`), under `name`.
-    ServiceKey {
-        /// Parameter or header name, e.g. `serviceKey`.
-        name: String,
-        /// `query` or `header`.
-        #[serde(rename = "in")]
-        location: KeyLocation,
-        /// The key.
-        value: Credential,
-    },
-    /// An API key header, e.g. `X-API-Key`.
-    ApiKey {
-        /// Header name.
-        header: String,
-        /// The key.
-        value: Credential,
-    },
-}
-
-/// Where a service key goes.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum KeyLocation {
-    /// The query string (the portal's convention; a credential, not personal data).
-    Query,
-    /// A request header.
-    Header,
-}
-
 /// HTTP method of an operation.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "UPPERCASE")]
@@ -197,30 +166,6 @@ pub enum ConstParam {
     Number(u32),
     /// Text.
     Text(String),
-}
-
-/// Paging of the search.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum Paging {
-    /// One answer holds every record.
-    #[default]
-    None,
-    /// Page number and page size parameters, with the total count in the answer; the SDK's
-    /// guards apply (the total may not exceed `size × max_pages`, pages may not shift).
-    Page {
-        /// Page number parameter (1-based), e.g. `pageNo`.
-        page_param: String,
-        /// Page size parameter, e.g. `numOfRows`.
-        size_param: String,
-        /// Records asked per page, 1 to 1000.
-        size: u32,
-        /// Most pages fetched, 1 to 1000.
-        max_pages: u32,
-        /// `rest-json`: dotted path of the total count (the portal's `totalCount` otherwise).
-        #[serde(default)]
-        total: Option<String>,
-    },
 }
 
 /// The detail operation.

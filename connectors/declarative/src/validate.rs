@@ -4,6 +4,7 @@
 use crate::spec::{Auth, Kind, Method, Paging, ParamIn, Spec};
 use chrono::format::{Item, StrftimeItems};
 use minwon_connector_sdk::config::{self, ConfigError};
+use minwon_connector_sdk::oauth2::settings::ClientKeys;
 
 /// Checks `spec` of the connector named `name`.
 pub fn validate(name: &str, spec: &Spec) -> Result<(), ConfigError> {
@@ -67,7 +68,7 @@ pub fn validate(name: &str, spec: &Spec) -> Result<(), ConfigError> {
     }
     check_kind(name, spec)?;
     check_paging(name, spec)?;
-    check_auth(name, &spec.auth)?;
+    check_auth(name, spec)?;
     check_mapping(name, spec)?;
     if !minwon_connector_sdk::portal::is_plain_id(&spec.health.probe_id) {
         return err("health.probe_id: must be 1 to 64 letters, digits or hyphens".into());
@@ -119,41 +120,116 @@ fn check_kind(name: &str, spec: &Spec) -> Result<(), ConfigError> {
 }
 
 fn check_paging(name: &str, spec: &Spec) -> Result<(), ConfigError> {
-    let err = |m: &str| Err(ConfigError::new(name, m));
-    if let Paging::Page {
-        page_param,
-        size_param,
-        size,
-        max_pages,
-        total,
-    } = &spec.search.paging
-    {
-        non_empty(name, "search.paging.page_param", page_param)?;
-        non_empty(name, "search.paging.size_param", size_param)?;
-        if !(1..=1000).contains(size) {
-            return err("search.paging.size: must be 1 to 1000");
+    let err = |m: String| Err(ConfigError::new(name, m));
+    let key = |k: &str| format!("search.paging.{k}");
+    let s = &spec.search;
+    // Parameter names of a page request: each paging one must be new.
+    let mut names: Vec<(String, String)> = vec![(s.key_param.clone(), "search.key_param".into())];
+    names.extend(
+        s.params
+            .keys()
+            .map(|k| (k.clone(), format!("search.params.{k}"))),
+    );
+    let mut param = |k: &str, v: &str| -> Result<(), ConfigError> {
+        non_empty(name, &key(k), v)?;
+        if let Some((_, other)) = names.iter().find(|(n, _)| *n == v) {
+            return Err(ConfigError::new(
+                name,
+                format!("{}: the parameter name is already {other}", key(k)),
+            ));
         }
-        if !(1..=1000).contains(max_pages) {
-            return err("search.paging.max_pages: must be 1 to 1000");
+        names.push((v.to_string(), key(k)));
+        Ok(())
+    };
+    let range = |k: &str, v: u32| -> Result<(), ConfigError> {
+        if !(1..=1000).contains(&v) {
+            return Err(ConfigError::new(
+                name,
+                format!("{}: must be 1 to 1000", key(k)),
+            ));
         }
-        match (spec.kind, total) {
-            (Kind::RestJson, None) => {
-                return err("search.paging.total: a rest-json page paging names its total count");
+        Ok(())
+    };
+    if spec.kind == Kind::PortalXml && !matches!(s.paging, Paging::None | Paging::Page { .. }) {
+        return err(
+            "search.paging.type: portal-xml pages by page number (`page`) or not at all \
+             (`none`); `offset` and `cursor` are for rest-json"
+                .into(),
+        );
+    }
+    match &s.paging {
+        Paging::None => {}
+        Paging::Page {
+            page_param,
+            size_param,
+            size,
+            max_pages,
+            total,
+        } => {
+            param("page_param", page_param)?;
+            param("size_param", size_param)?;
+            range("size", *size)?;
+            range("max_pages", *max_pages)?;
+            match (spec.kind, total) {
+                (Kind::RestJson, None) => {
+                    return err(
+                        "search.paging.total: a rest-json page paging names its total count".into(),
+                    );
+                }
+                (Kind::PortalXml, Some(_)) => {
+                    return err(
+                        "search.paging.total: portal-xml reads the portal's totalCount; remove it"
+                            .into(),
+                    );
+                }
+                (_, Some(t)) => non_empty(name, &key("total"), t)?,
+                _ => {}
             }
-            (Kind::PortalXml, Some(_)) => {
-                return err(
-                    "search.paging.total: portal-xml reads the portal's totalCount; remove it",
-                );
+        }
+        Paging::Offset {
+            offset_param,
+            limit_param,
+            limit,
+            max_pages,
+            total,
+        } => {
+            param("offset_param", offset_param)?;
+            param("limit_param", limit_param)?;
+            range("limit", *limit)?;
+            range("max_pages", *max_pages)?;
+            if let Some(t) = total {
+                non_empty(name, &key("total"), t)?;
             }
-            (_, Some(t)) => non_empty(name, "search.paging.total", t)?,
-            _ => {}
+        }
+        Paging::Cursor {
+            cursor_param,
+            next,
+            size_param,
+            size,
+            max_pages,
+        } => {
+            param("cursor_param", cursor_param)?;
+            non_empty(name, &key("next"), next)?;
+            match (size_param, size) {
+                (Some(p), Some(n)) => {
+                    param("size_param", p)?;
+                    range("size", *n)?;
+                }
+                (None, None) => {}
+                (Some(_), None) | (None, Some(_)) => {
+                    return err(
+                        "search.paging.size: give size_param and size together, or neither".into(),
+                    );
+                }
+            }
+            range("max_pages", *max_pages)?;
         }
     }
     Ok(())
 }
 
-fn check_auth(name: &str, auth: &Auth) -> Result<(), ConfigError> {
-    match auth {
+fn check_auth(name: &str, spec: &Spec) -> Result<(), ConfigError> {
+    match &spec.auth {
         Auth::None => Ok(()),
         Auth::ServiceKey {
             name: param, value, ..
@@ -169,6 +245,26 @@ fn check_auth(name: &str, auth: &Auth) -> Result<(), ConfigError> {
                 ));
             }
             secret(name, "auth.value", value.expose())
+        }
+        Auth::OAuth2ClientCredentials {
+            token_url,
+            client_id,
+            client_secret,
+            scope,
+            client_auth: _,
+        } => {
+            let keys = ClientKeys {
+                connector: name,
+                prefix: "auth.",
+            };
+            keys.check_token_url(token_url, &spec.http)?;
+            keys.check_client_id(client_id)?;
+            keys.check_client_secret(client_secret.expose())?;
+            if let Some(scope) = scope {
+                non_empty(name, "auth.scope", scope)?;
+                keys.check_scope(scope)?;
+            }
+            Ok(())
         }
     }
 }

@@ -140,3 +140,6 @@ fn portal_xml_tables_use_the_portals_envelope() {
     });
     DeclarativeConfig::from_toml_str("waste", &text).unwrap();
 }
+
+#[path = "validate_auth_paging_tests.rs"]
+mod auth_paging;

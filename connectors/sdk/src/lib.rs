@@ -13,14 +13,17 @@
 //!   certificates) and TLS failure messages.
 //! - [`dates`] — KST and the date, date-time and won parsers every connector shares;
 //!   [`json`] — typed JSON field readers whose errors name the path, never the value.
+//! - [`oauth2`] — OAuth2 client credentials: the token request, the token endpoint's error
+//!   table, the token cache (single-flight refresh, refresh once on a rejected token).
 //! - [`encoding`] — charset handling for legacy bodies (EUC-KR).
 //! - [`portal`] — the public-data-portal XML envelope, its result codes, the HTTP reading
-//!   (429, Retry-After) and item field readers; [`paging`] — the
-//!   guarded loop that fetches every page; [`form`] — form-encoded request bodies.
+//!   (429, Retry-After) and item field readers; [`paging`] — the guarded loops that fetch
+//!   every page (page number, offset, cursor); [`form`] — form-encoded request bodies.
 //! - [`mask`] — masked forms of personal values (used by `Debug` impls and the hub).
 //! - [`config`] — loading a connector's TOML config table strictly; [`secret`] — the
 //!   [`Credential`] type of service keys, API keys and client secrets (`secrecy`).
-//! - `sim` (feature `sim`) — simulator plumbing: the fault switch, the synthetic population.
+//! - `sim` (feature `sim`) — simulator plumbing: the fault switch, the synthetic population,
+//!   an OAuth2 token endpoint.
 //! - `conformance` (feature `conformance`) — the kit every connector passes.
 
 pub mod config;
@@ -34,6 +37,7 @@ pub mod json;
 pub mod keys;
 pub mod mask;
 pub mod model;
+pub mod oauth2;
 pub mod paging;
 pub mod portal;
 pub mod secret;

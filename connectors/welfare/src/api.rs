@@ -25,20 +25,9 @@ pub const RESULT_CODE_TABLE: [(&str, ErrorKind); 8] = [
     (code::UPSTREAM_TIMEOUT, ErrorKind::Timeout),
 ];
 
-/// Why an API call did not yield data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApiError {
-    /// The access token was refused: refresh it and retry once.
-    TokenRejected,
-    /// Any other failure, classified.
-    Failed(ConnectorError),
-}
-
-impl From<ConnectorError> for ApiError {
-    fn from(e: ConnectorError) -> Self {
-        ApiError::Failed(e)
-    }
-}
+/// Why an API call did not yield data: the SDK's OAuth2 outcome, whose `TokenRejected` the
+/// token cache answers by refreshing once and retrying.
+pub use minwon_connector_sdk::oauth2::CallError as ApiError;
 
 /// The classification of a non-success result code.
 pub fn classify_code(result_code: &str) -> ErrorKind {

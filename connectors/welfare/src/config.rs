@@ -5,8 +5,9 @@
 use crate::NAME;
 use crate::connector::{WelfareConnector, WelfareHealth};
 use crate::protocol::{DEFAULT_SCOPE, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, TOKEN_PATH};
-use minwon_connector_sdk::config::{self, ConfigError, check_common, check_url};
+use minwon_connector_sdk::config::{self, ConfigError, check_common};
 use minwon_connector_sdk::http::HttpSettings;
+use minwon_connector_sdk::oauth2::settings::ClientKeys;
 use minwon_connector_sdk::{BuiltConnector, Credential};
 use serde::Deserialize;
 use std::sync::Arc;
@@ -18,16 +19,9 @@ pub const MAX_SKEW_MS: u64 = 3_600_000;
 /// prints `[REDACTED]`; no error message ever carries it.
 pub type ClientSecret = Credential;
 
-/// How the connector authenticates itself to the token endpoint (RFC 6749 §2.3.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TokenAuth {
-    /// `client_id` and `client_secret` in the form body.
-    #[default]
-    ClientSecretPost,
-    /// `Authorization: Basic base64(client_id:client_secret)`, both form-encoded first.
-    ClientSecretBasic,
-}
+/// How the connector authenticates itself to the token endpoint (RFC 6749 §2.3.1): the
+/// SDK's; this table's default is `client_secret_post`.
+pub use minwon_connector_sdk::oauth2::TokenAuth;
 
 /// Configuration of the welfare connector.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -50,7 +44,7 @@ pub struct WelfareConfig {
     pub scope: String,
     /// How the client authenticates to the token endpoint: `client_secret_post` (default) or
     /// `client_secret_basic`.
-    #[serde(default)]
+    #[serde(default = "default_token_auth")]
     pub token_auth: TokenAuth,
     /// A cached token is replaced this long before it expires, in milliseconds (0 to one
     /// hour), so a call never starts with a token about to lapse. Capped at half the token's
@@ -74,8 +68,11 @@ fn default_client_secret() -> ClientSecret {
 fn default_scope() -> String {
     DEFAULT_SCOPE.to_string()
 }
+fn default_token_auth() -> TokenAuth {
+    TokenAuth::ClientSecretPost
+}
 fn default_skew_ms() -> u64 {
-    30_000
+    minwon_connector_sdk::oauth2::wire::DEFAULT_EXPIRY_SKEW_MS
 }
 fn default_department() -> String {
     "복지정책과".to_string()
@@ -90,7 +87,7 @@ impl WelfareConfig {
             client_id: default_client_id(),
             client_secret: default_client_secret(),
             scope: default_scope(),
-            token_auth: TokenAuth::default(),
+            token_auth: default_token_auth(),
             token_expiry_skew_ms: default_skew_ms(),
             department: default_department(),
             http: HttpSettings::default(),
@@ -117,25 +114,16 @@ impl WelfareConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let err = |m: String| Err(ConfigError::new(NAME, m));
         check_common(NAME, &self.base_url, &self.department, &self.http)?;
+        let keys = ClientKeys {
+            connector: NAME,
+            prefix: "",
+        };
         if let Some(u) = &self.token_url {
-            check_url(NAME, "token_url", u)?;
-            config::check_plaintext(NAME, "token_url", u, &self.http)?;
+            keys.check_token_url(u, &self.http)?;
         }
-        if self.client_id.trim().is_empty() || self.client_id.chars().any(char::is_control) {
-            return err("client_id: must be non-empty, without control characters".into());
-        }
-        let secret = self.client_secret.expose();
-        if secret.trim().is_empty() || secret.chars().any(char::is_control) {
-            return err("client_secret: must be non-empty, without control characters".into());
-        }
-        // RFC 6749 §3.3 scope-token: %x21 / %x23-5B / %x5D-7E, separated by spaces.
-        let scope_ok = self
-            .scope
-            .bytes()
-            .all(|b| b == b' ' || (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\');
-        if !scope_ok {
-            return err("scope: space-separated printable ASCII without \" or \\".into());
-        }
+        keys.check_client_id(&self.client_id)?;
+        keys.check_client_secret(self.client_secret.expose())?;
+        keys.check_scope(&self.scope)?;
         if self.token_expiry_skew_ms > MAX_SKEW_MS {
             return err(format!(
                 "token_expiry_skew_ms: must be 0 to {MAX_SKEW_MS} (one hour)"

@@ -1,17 +1,18 @@
 //! [`WelfareConnector`]: the unified connector calls translated into the benefits API behind
 //! OAuth2, and [`WelfareHealth`], its health check.
 //!
-//! Every API call goes through [`WelfareConnector::call`]: take the cached token (or the one
-//! shared refresh), send; on a rejected token, refresh once and send once more; a second
-//! rejection is `Unauthorized`. Everything runs within the caller's deadline.
+//! Every API call goes through [`WelfareConnector::call`], the SDK's OAuth2 dance: take the
+//! cached token (or the one shared refresh), send; on a rejected token, refresh once and send
+//! once more; a second rejection is `Unauthorized`. Everything runs within the caller's
+//! deadline.
 
 use crate::NAME;
 use crate::api::{ApiError, read_answer};
 use crate::config::WelfareConfig;
 use crate::mapping::{detail_to_case, search_to_cases};
 use crate::protocol::{JSON_CONTENT_TYPE, SEARCH_PATH, detail_path, field, is_application_no};
-use crate::token::{Bearer, TokenCache, TokenRequest};
 use minwon_connector_sdk::http::{BackendClient, RawResponse};
+use minwon_connector_sdk::oauth2::{Bearer, OAuth2Client, TokenRequest};
 use minwon_connector_sdk::{
     CallContext, Case, CitizenKeys, Connector, ConnectorError, Descriptor, ErrorKind, HealthCheck,
     KeyKind, PersonalField,
@@ -30,8 +31,7 @@ pub struct WelfareConnector {
     config: WelfareConfig,
     client: BackendClient,
     descriptor: Descriptor,
-    tokens: TokenCache,
-    token_request: TokenRequest,
+    oauth: OAuth2Client,
     base: String,
 }
 
@@ -59,10 +59,10 @@ impl WelfareConnector {
             scope: config.scope.clone(),
             auth: config.token_auth,
         };
+        let skew = Duration::from_millis(config.token_expiry_skew_ms);
         Ok(WelfareConnector {
-            tokens: TokenCache::new(Duration::from_millis(config.token_expiry_skew_ms)),
+            oauth: OAuth2Client::new(NAME, token_request, skew),
             base: config.base_url.trim_end_matches('/').to_string(),
-            token_request,
             descriptor,
             client,
             config,
@@ -75,23 +75,12 @@ impl WelfareConnector {
     where
         F: Fn(&str) -> reqwest::RequestBuilder + Send + Sync,
     {
-        let fetch = || self.token_request.fetch(&self.client, ctx);
-        let token = self.tokens.get(ctx.deadline, None, fetch).await?;
-        match self.attempt(&request, &token, ctx).await {
-            Err(ApiError::TokenRejected) => {}
-            Err(ApiError::Failed(e)) => return Err(e),
-            Ok(data) => return Ok(data),
-        }
-        tracing::debug!(connector = NAME, "access token rejected; refreshing once");
-        let token = self.tokens.get(ctx.deadline, Some(&token), fetch).await?;
-        match self.attempt(&request, &token, ctx).await {
-            Ok(data) => Ok(data),
-            Err(ApiError::Failed(e)) => Err(e),
-            Err(ApiError::TokenRejected) => Err(ConnectorError::new(
-                ErrorKind::Unauthorized,
-                "welfare API rejected the access token again after a refresh",
-            )),
-        }
+        let request = &request;
+        self.oauth
+            .call(&self.client, ctx, |token| async move {
+                self.attempt(request, &token, ctx).await
+            })
+            .await
     }
 
     async fn attempt<F>(

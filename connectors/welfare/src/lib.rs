@@ -8,8 +8,9 @@
 //! - [`protocol`] — endpoint paths, JSON and OAuth2 names, result codes, demo credentials;
 //!   shared with the simulator.
 //! - [`config`] — [`WelfareConfig`], the `[connectors.welfare]` table, and `build`.
-//! - [`token`] — the token request, the token endpoint's error table, and the
-//!   [`token::TokenCache`]: reuse until shortly before expiry, one shared refresh.
+//! - OAuth2 itself — the token request, the token endpoint's error table and the token cache
+//!   (reuse until shortly before expiry, one shared refresh) — is the SDK's
+//!   [`minwon_connector_sdk::oauth2`], shared with declarative connectors.
 //! - [`api`] — reading the API's JSON envelope and its one result-code table.
 //! - [`mapping`] — benefit JSON → unified `Case`, with the one status table.
 //! - [`connector`] — [`WelfareConnector`] (the `Connector` impl: refresh once and retry once
@@ -24,7 +25,6 @@ pub mod config;
 pub mod connector;
 pub mod mapping;
 pub mod protocol;
-pub mod token;
 
 #[cfg(feature = "sim")]
 pub mod sim;

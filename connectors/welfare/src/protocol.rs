@@ -24,41 +24,14 @@ pub const DEMO_CLIENT_ID: &str = "minwon-hub";
 pub const DEMO_CLIENT_SECRET: &str = "minwon-demo-welfare-secret";
 /// The scope the connector asks for by default and the simulator grants.
 pub const DEFAULT_SCOPE: &str = "welfare.read";
-/// Token lifetime assumed when a token answer has no `expires_in` (RFC 6749 makes it
-/// optional), in seconds.
-pub const DEFAULT_EXPIRES_IN_SECS: u64 = 60;
-/// Longest token lifetime honoured, in seconds; a longer `expires_in` is capped (and the
-/// capped value keeps `Instant` arithmetic far from overflow).
-pub const MAX_EXPIRES_IN_SECS: u64 = 24 * 3600;
 
 /// Content type of JSON bodies.
 pub const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
 /// The media type of a form body.
 pub use minwon_connector_sdk::form::FORM_CONTENT_TYPE;
 
-/// OAuth2 token request and answer names.
-pub mod oauth {
-    /// `grant_type` parameter.
-    pub const GRANT_TYPE: &str = "grant_type";
-    /// The only grant used.
-    pub const CLIENT_CREDENTIALS: &str = "client_credentials";
-    /// `client_id` parameter.
-    pub const CLIENT_ID: &str = "client_id";
-    /// `client_secret` parameter.
-    pub const CLIENT_SECRET: &str = "client_secret";
-    /// `scope` parameter and answer field.
-    pub const SCOPE: &str = "scope";
-    /// Answer: the token.
-    pub const ACCESS_TOKEN: &str = "access_token";
-    /// Answer: `Bearer`.
-    pub const TOKEN_TYPE: &str = "token_type";
-    /// Answer: lifetime in seconds.
-    pub const EXPIRES_IN: &str = "expires_in";
-    /// Error answer: the RFC 6749 §5.2 error code.
-    pub const ERROR: &str = "error";
-    /// Error answer: free text (never copied into our errors: it may echo request values).
-    pub const ERROR_DESCRIPTION: &str = "error_description";
-}
+/// OAuth2 token request and answer names (the SDK's, shared by every OAuth2 connector).
+pub use minwon_connector_sdk::oauth2::wire as oauth;
 
 /// JSON field names of the benefits API.
 pub mod field {

@@ -4,9 +4,9 @@
 //! error, with no personal value (nor the token) in the text.
 
 use minwon_connector_sdk::http::RawResponse;
+use minwon_connector_sdk::oauth2::read_token_response;
 use minwon_connector_sdk::{ConnectorError, ErrorKind};
 use minwon_connector_welfare::connector::handle_search;
-use minwon_connector_welfare::token::read_token_response;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 

@@ -11,24 +11,27 @@
 //! error (`{"error":"temporarily_unavailable"}` from the token endpoint,
 //! `{"result":{"code":"E500"}}` from the API); `malformed` → HTTP 200 with truncated JSON;
 //! `hang`/`slow` via [`FaultSwitch::apply`].
+//!
+//! The token endpoint, the token store and the bearer check are the SDK's
+//! [`minwon_connector_sdk::sim::oauth2`].
 
-mod auth;
 pub mod data;
 
-pub use auth::SimStats;
 pub use data::{Application, PROGRAMMES, Register, sim_today};
 
 use crate::protocol::{
     DEFAULT_SCOPE, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DETAIL_PREFIX, SEARCH_PATH, TOKEN_PATH,
     code, field, oauth,
 };
-use auth::{Issuer, json_headers};
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use minwon_connector_sdk::Rrn;
+/// The simulator's counters (`GET /_sim/stats`).
+pub use minwon_connector_sdk::sim::oauth2::SimStats;
+use minwon_connector_sdk::sim::oauth2::{Issuer, TokenPolicy, json_headers};
 use minwon_connector_sdk::sim::{FaultAction, FaultSwitch, Population, SimHandle, fault_router};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -51,8 +54,15 @@ pub struct SimOptions {
 }
 
 impl SimOptions {
-    fn token_ttl(&self) -> Duration {
-        Duration::from_secs(self.token_ttl_secs)
+    /// What the token endpoint accepts and grants.
+    fn token_policy(&self) -> TokenPolicy {
+        TokenPolicy {
+            client_id: self.client_id.clone(),
+            client_secret: self.client_secret.clone(),
+            scope: self.scope.clone(),
+            token_ttl_secs: self.token_ttl_secs,
+            realm: crate::NAME.to_string(),
+        }
     }
 }
 
@@ -87,6 +97,7 @@ pub fn router(population: &Population, options: SimOptions, switch: FaultSwitch)
     let state = Arc::new(SimState {
         register: Register::new(population),
         issuer: Issuer::default(),
+        policy: options.token_policy(),
         options,
         switch: switch.clone(),
     });
@@ -129,6 +140,7 @@ pub async fn fetch_stats(base_url: &str) -> Result<SimStats, String> {
 struct SimState {
     register: Register,
     issuer: Issuer,
+    policy: TokenPolicy,
     options: SimOptions,
     switch: FaultSwitch,
 }
@@ -182,7 +194,7 @@ async fn token(State(st): Shared, headers: HeaderMap, body: String) -> Response 
     if !st.options.token_delay.is_zero() {
         tokio::time::sleep(st.options.token_delay).await;
     }
-    st.issuer.token_endpoint(&st.options, &headers, &body)
+    st.issuer.token_endpoint(&st.policy, &headers, &body)
 }
 
 impl SimState {

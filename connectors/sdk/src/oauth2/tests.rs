@@ -1,9 +1,13 @@
-//! Unit tests of the token module: the answer table, and the cache's expiry, skew, rejection
-//! and single-flight rules on paused time (no network).
+//! Unit tests of the OAuth2 module: the answer table, and the cache's expiry, skew, rejection,
+//! single-flight and refresh-once rules on paused time (no network).
 
+use super::wire::{DEFAULT_EXPIRES_IN_SECS, MAX_EXPIRES_IN_SECS};
 use super::*;
+use crate::ErrorKind;
+use crate::http::RawResponse;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::time::Instant;
 
 fn raw(status: u16, body: &str) -> RawResponse {
     RawResponse {
@@ -23,6 +27,10 @@ fn issued(secs: u64) -> IssuedToken {
 
 fn far() -> Instant {
     Instant::now() + Duration::from_secs(3600)
+}
+
+fn cache(skew: Duration) -> TokenCache {
+    TokenCache::new("test", skew)
 }
 
 #[test]
@@ -101,7 +109,7 @@ fn unusable_tokens_are_bad_response() {
 
 #[tokio::test(start_paused = true)]
 async fn a_token_is_reused_until_shortly_before_expiry() {
-    let cache = TokenCache::new(Duration::from_secs(30));
+    let cache = cache(Duration::from_secs(30));
     let fetches = AtomicUsize::new(0);
     let fetch = || async {
         fetches.fetch_add(1, Ordering::SeqCst);
@@ -132,7 +140,7 @@ async fn a_token_is_reused_until_shortly_before_expiry() {
 
 #[tokio::test(start_paused = true)]
 async fn the_skew_is_capped_at_half_a_short_lifetime() {
-    let cache = TokenCache::new(Duration::from_secs(30));
+    let cache = cache(Duration::from_secs(30));
     let fetches = AtomicUsize::new(0);
     let fetch = || async {
         fetches.fetch_add(1, Ordering::SeqCst);
@@ -153,7 +161,7 @@ async fn the_skew_is_capped_at_half_a_short_lifetime() {
 
 #[tokio::test(start_paused = true)]
 async fn only_the_rejected_token_is_dropped() {
-    let cache = TokenCache::new(Duration::ZERO);
+    let cache = cache(Duration::ZERO);
     let fetch = || async { Ok(issued(300)) };
     let t1 = cache.get(far(), None, fetch).await.unwrap();
     let t2 = cache.get(far(), Some(&t1), fetch).await.unwrap();
@@ -165,7 +173,7 @@ async fn only_the_rejected_token_is_dropped() {
 
 #[tokio::test(start_paused = true)]
 async fn concurrent_callers_share_one_refresh() {
-    let cache = Arc::new(TokenCache::new(Duration::ZERO));
+    let cache = Arc::new(cache(Duration::ZERO));
     let fetches = Arc::new(AtomicUsize::new(0));
     let tasks: Vec<_> = (0..50)
         .map(|_| {
@@ -191,7 +199,7 @@ async fn concurrent_callers_share_one_refresh() {
 
 #[tokio::test(start_paused = true)]
 async fn a_failed_or_abandoned_refresh_leaves_the_next_caller_free_to_retry() {
-    let cache = TokenCache::new(Duration::ZERO);
+    let cache = cache(Duration::ZERO);
     let e = cache
         .get(far(), None, || async {
             Err(ConnectorError::unavailable("token endpoint down"))
@@ -218,7 +226,7 @@ async fn a_failed_or_abandoned_refresh_leaves_the_next_caller_free_to_retry() {
 
 #[tokio::test(start_paused = true)]
 async fn waiting_for_someone_elses_refresh_ends_at_my_deadline() {
-    let cache = Arc::new(TokenCache::new(Duration::ZERO));
+    let cache = Arc::new(cache(Duration::ZERO));
     let holder = {
         let cache = cache.clone();
         tokio::spawn(async move {
@@ -240,12 +248,97 @@ async fn waiting_for_someone_elses_refresh_ends_at_my_deadline() {
     holder.await.unwrap().unwrap();
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_rejected_token_is_refreshed_once_and_the_call_retried_once() {
+    let cache = cache(Duration::ZERO);
+    let fetches = AtomicUsize::new(0);
+    let fetch = || async {
+        let n = fetches.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(issued(300 + n as u64))
+    };
+    // The first token is refused, the second accepted.
+    let seen = std::sync::Mutex::new(Vec::new());
+    let answer = cache
+        .call(far(), fetch, |t: Bearer| {
+            seen.lock().unwrap().push(t.generation());
+            async move {
+                if t.generation() == 1 {
+                    Err(CallError::TokenRejected)
+                } else {
+                    Ok("data")
+                }
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(answer, "data");
+    assert_eq!(*seen.lock().unwrap(), [1, 2]);
+    assert_eq!(fetches.load(Ordering::SeqCst), 2);
+    // Refused twice: Unauthorized after exactly one refresh, the token in no message.
+    let attempts = AtomicUsize::new(0);
+    let e = cache
+        .call(far(), fetch, |_| {
+            attempts.fetch_add(1, Ordering::SeqCst);
+            async { Err::<(), _>(CallError::TokenRejected) }
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Unauthorized);
+    assert!(!e.to_string().contains("tok30"), "{e}");
+    assert_eq!(attempts.load(Ordering::SeqCst), 2);
+    assert_eq!(fetches.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn other_failures_pass_through_without_a_refresh() {
+    let cache = cache(Duration::ZERO);
+    let fetches = AtomicUsize::new(0);
+    let fetch = || async {
+        fetches.fetch_add(1, Ordering::SeqCst);
+        Ok(issued(300))
+    };
+    let e = cache
+        .call(far(), fetch, |_| async {
+            Err::<(), _>(CallError::Failed(ConnectorError::not_found(
+                "no such record",
+            )))
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NotFound);
+    assert_eq!(fetches.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_client_never_reaches_the_api() {
+    let cache = cache(Duration::ZERO);
+    let attempts = AtomicUsize::new(0);
+    let e = cache
+        .call(
+            far(),
+            || async {
+                Err(ConnectorError::new(
+                    ErrorKind::Unauthorized,
+                    "token endpoint answered HTTP 401 (invalid_client)",
+                ))
+            },
+            |_| {
+                attempts.fetch_add(1, Ordering::SeqCst);
+                async { Ok(()) }
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Unauthorized);
+    assert_eq!(attempts.load(Ordering::SeqCst), 0);
+}
+
 #[test]
 fn basic_credentials_are_form_encoded_then_base64() {
     let req = TokenRequest {
         url: "http://x/oauth2/token".into(),
         client_id: "hub:1".into(),
-        client_secret: ClientSecret::new("a b/="),
+        client_secret: Credential::new("a b/="),
         scope: String::new(),
         auth: TokenAuth::ClientSecretBasic,
     };

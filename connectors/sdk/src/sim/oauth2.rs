@@ -1,20 +1,40 @@
-//! The simulator's OAuth2 side: `POST /oauth2/token` (client credentials, by form body or
-//! HTTP Basic), the store of issued short-lived tokens, their revocation, and the counters
-//! tests read from `GET /_sim/stats`.
+//! A simulator's OAuth2 side: a client-credentials token endpoint (client authenticated by
+//! form body or HTTP Basic), the store of issued short-lived tokens, their revocation, the
+//! bearer check of API requests, and the counters tests read. The welfare simulator and the
+//! declarative connector's test back-ends serve it; the client side is [`crate::oauth2`].
 
-use super::SimOptions;
-use crate::protocol::{JSON_CONTENT_TYPE, form_decode, form_value, oauth};
+use super::synth::SynthRng;
+use crate::form::{form_decode, form_value};
+use crate::oauth2::wire;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use minwon_connector_sdk::sim::synth::SynthRng;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Duration;
 use tokio::time::Instant;
 
-/// Counters of what the simulator saw, as `GET /_sim/stats` reports them.
+/// Content type of the token endpoint's answers.
+pub const JSON_CONTENT_TYPE: &str = "application/json;charset=UTF-8";
+
+/// What the token endpoint accepts and grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenPolicy {
+    /// The only client id accepted.
+    pub client_id: String,
+    /// The only client secret accepted.
+    pub client_secret: String,
+    /// Scope granted (space-separated); asking for anything else is `invalid_scope`.
+    pub scope: String,
+    /// Lifetime of issued tokens, in seconds (`expires_in`).
+    pub token_ttl_secs: u64,
+    /// The realm named in `WWW-Authenticate`.
+    pub realm: String,
+}
+
+/// Counters of what the simulator saw.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SimStats {
     /// Tokens issued.
@@ -78,7 +98,8 @@ impl Issuer {
         live
     }
 
-    fn issue(&self, options: &SimOptions) -> String {
+    /// Issues a token living `policy.token_ttl_secs` (tests call it to skip the endpoint).
+    pub fn issue(&self, policy: &TokenPolicy) -> String {
         let mut inner = self.lock();
         let now = Instant::now();
         inner.tokens.retain(|_, e| *e > now);
@@ -88,34 +109,40 @@ impl Issuer {
                 .map_or(0, |d| d.as_nanos() as u64);
             SynthRng::new(nanos)
         });
-        let token = format!("wf.{:016x}{:016x}", rng.next_u64(), rng.next_u64());
-        inner
-            .tokens
-            .insert(token.clone(), now + options.token_ttl());
+        let token = format!("sim.{:016x}{:016x}", rng.next_u64(), rng.next_u64());
+        let ttl = Duration::from_secs(policy.token_ttl_secs);
+        inner.tokens.insert(token.clone(), now + ttl);
         inner.stats.tokens_issued += 1;
         token
     }
 
-    fn refuse(&self, status: StatusCode, error: &str, basic: bool) -> Response {
+    fn refuse(
+        &self,
+        policy: &TokenPolicy,
+        status: StatusCode,
+        error: &str,
+        basic: bool,
+    ) -> Response {
         self.lock().stats.token_refusals += 1;
         let body = json!({
-            oauth::ERROR: error,
-            oauth::ERROR_DESCRIPTION: "요청이 거부되었습니다",
+            wire::ERROR: error,
+            wire::ERROR_DESCRIPTION: "요청이 거부되었습니다",
         });
         let mut resp = (status, json_headers(), body.to_string()).into_response();
-        if basic && status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Basic realm=\"welfare\""),
-            );
+        if basic
+            && status == StatusCode::UNAUTHORIZED
+            && let Ok(v) =
+                header::HeaderValue::from_str(&format!("Basic realm=\"{}\"", policy.realm))
+        {
+            resp.headers_mut().insert(header::WWW_AUTHENTICATE, v);
         }
         resp
     }
 
-    /// Answers one token request (after the fault switch).
+    /// Answers one token request (call it after the fault switch).
     pub fn token_endpoint(
         &self,
-        options: &SimOptions,
+        policy: &TokenPolicy,
         headers: &HeaderMap,
         body: &str,
     ) -> Response {
@@ -126,36 +153,41 @@ impl Issuer {
             .and_then(|v| v.strip_prefix("Basic "))
             .map(decode_basic);
         let posted = (
-            form_value(&form, oauth::CLIENT_ID),
-            form_value(&form, oauth::CLIENT_SECRET),
+            form_value(&form, wire::CLIENT_ID),
+            form_value(&form, wire::CLIENT_SECRET),
         );
         let (id, secret) = match (&basic, posted) {
             (Some(_), (Some(_), _) | (_, Some(_))) => {
                 // RFC 6749 §2.3: one authentication method per request.
-                return self.refuse(StatusCode::BAD_REQUEST, "invalid_request", false);
+                return self.refuse(policy, StatusCode::BAD_REQUEST, "invalid_request", false);
             }
             (Some(Some((id, secret))), _) => (Some(id.as_str()), Some(secret.as_str())),
             (Some(None), _) => (None, None),
             (None, (id, secret)) => (id, secret),
         };
-        if form_value(&form, oauth::GRANT_TYPE) != Some(oauth::CLIENT_CREDENTIALS) {
-            return self.refuse(StatusCode::BAD_REQUEST, "unsupported_grant_type", false);
+        if form_value(&form, wire::GRANT_TYPE) != Some(wire::CLIENT_CREDENTIALS) {
+            return self.refuse(
+                policy,
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                false,
+            );
         }
-        if id != Some(options.client_id.as_str()) || secret != Some(options.client_secret.as_str())
-        {
-            return self.refuse(StatusCode::UNAUTHORIZED, "invalid_client", basic.is_some());
+        if id != Some(policy.client_id.as_str()) || secret != Some(policy.client_secret.as_str()) {
+            let basic = basic.is_some();
+            return self.refuse(policy, StatusCode::UNAUTHORIZED, "invalid_client", basic);
         }
-        let granted: Vec<&str> = options.scope.split_whitespace().collect();
-        let asked = form_value(&form, oauth::SCOPE).unwrap_or("");
+        let granted: Vec<&str> = policy.scope.split_whitespace().collect();
+        let asked = form_value(&form, wire::SCOPE).unwrap_or("");
         if !asked.split_whitespace().all(|s| granted.contains(&s)) {
-            return self.refuse(StatusCode::BAD_REQUEST, "invalid_scope", false);
+            return self.refuse(policy, StatusCode::BAD_REQUEST, "invalid_scope", false);
         }
-        let token = self.issue(options);
+        let token = self.issue(policy);
         let body = json!({
-            oauth::ACCESS_TOKEN: token,
-            oauth::TOKEN_TYPE: "Bearer",
-            oauth::EXPIRES_IN: options.token_ttl_secs,
-            oauth::SCOPE: options.scope,
+            wire::ACCESS_TOKEN: token,
+            wire::TOKEN_TYPE: "Bearer",
+            wire::EXPIRES_IN: policy.token_ttl_secs,
+            wire::SCOPE: policy.scope,
         });
         let mut resp = (StatusCode::OK, json_headers(), body.to_string()).into_response();
         resp.headers_mut().insert(
@@ -189,6 +221,16 @@ pub fn json_headers() -> [(header::HeaderName, &'static str); 1] {
 mod tests {
     use super::*;
 
+    fn policy(ttl: u64) -> TokenPolicy {
+        TokenPolicy {
+            client_id: "hub".into(),
+            client_secret: "s".into(),
+            scope: "read".into(),
+            token_ttl_secs: ttl,
+            realm: "sim".into(),
+        }
+    }
+
     #[test]
     fn basic_credentials_decode_after_form_decoding() {
         let b64 = base64::engine::general_purpose::STANDARD.encode("hub%3A1:a+b%2F%3D");
@@ -199,11 +241,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn tokens_expire_and_revocation_forgets_them() {
         let issuer = Issuer::default();
-        let options = SimOptions {
-            token_ttl_secs: 2,
-            ..SimOptions::default()
-        };
-        let token = issuer.issue(&options);
+        let token = issuer.issue(&policy(2));
         let mut headers = HeaderMap::new();
         headers.insert(
             header::AUTHORIZATION,
@@ -212,7 +250,7 @@ mod tests {
         assert!(issuer.admit(&headers));
         tokio::time::advance(std::time::Duration::from_secs(3)).await;
         assert!(!issuer.admit(&headers), "expired");
-        let token = issuer.issue(&options);
+        let token = issuer.issue(&policy(2));
         headers.insert(
             header::AUTHORIZATION,
             format!("bearer {token}").parse().unwrap(),
@@ -222,5 +260,33 @@ mod tests {
         assert!(!issuer.admit(&headers), "revoked");
         let s = issuer.stats();
         assert_eq!((s.tokens_issued, s.api_calls, s.rejected_tokens), (2, 2, 2));
+    }
+
+    #[test]
+    fn wrong_credentials_grant_or_scope_are_refused_and_counted() {
+        let issuer = Issuer::default();
+        let p = policy(60);
+        for (body, status) in [
+            (
+                "grant_type=client_credentials&client_id=hub&client_secret=x",
+                401,
+            ),
+            ("grant_type=password&client_id=hub&client_secret=s", 400),
+            (
+                "grant_type=client_credentials&client_id=hub&client_secret=s&scope=write",
+                400,
+            ),
+        ] {
+            let r = issuer.token_endpoint(&p, &HeaderMap::new(), body);
+            assert_eq!(r.status().as_u16(), status, "{body}");
+        }
+        let ok = issuer.token_endpoint(
+            &p,
+            &HeaderMap::new(),
+            "grant_type=client_credentials&client_id=hub&client_secret=s&scope=read",
+        );
+        assert_eq!(ok.status(), StatusCode::OK);
+        let s = issuer.stats();
+        assert_eq!((s.token_refusals, s.tokens_issued), (3, 1));
     }
 }
