@@ -242,7 +242,10 @@ fn read_saeol(raw: &RawResponse) -> Result<Vec<Case>, ConnectorError> {
     complaints_from_list(&interpret(Operation::GetCivilComplaintList, raw)?)
 }
 
-const CONNECTORS: [(&str, fn() -> RawResponse, Reader); 7] = [
+/// A connector's representative answer.
+type Body = fn() -> RawResponse;
+
+const CONNECTORS: [(&str, Body, Reader); 7] = [
     ("water", water_body, read_water),
     ("parking", parking_body, read_parking),
     ("welfare", welfare_body, read_welfare),
