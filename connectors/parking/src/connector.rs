@@ -4,7 +4,7 @@
 
 use crate::NAME;
 use crate::config::ParkingConfig;
-use crate::mapping::item_to_case;
+use crate::mapping::{Ticket, item_to_case};
 use crate::paging::{CursorLimits, CursorPage, Fetched, fetch_all};
 use crate::partial::{FetchOutcome, Partial};
 use crate::protocol::{
@@ -12,11 +12,13 @@ use crate::protocol::{
     search_body,
 };
 use minwon_connector_sdk::http::{BackendClient, RawResponse, classify_status};
+use minwon_connector_sdk::json::{self, Object, Scalar};
 use minwon_connector_sdk::{
     CallContext, Case, CitizenKeys, Connector, ConnectorError, Descriptor, ErrorKind, HealthCheck,
     KeyKind, PersonalField, VehicleNumber,
 };
-use serde_json::Value;
+use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -159,13 +161,23 @@ impl ParkingConnector {
                 let req = self
                     .request(self.client.inner().post(&self.search_url))
                     .body(body);
-                read_page(&self.client.send(req, ctx).await?)
+                let raw = self.client.send(req, ctx).await?;
+                // Mapped here, while the body the tickets borrow from lives.
+                let page = read_page(&raw)?;
+                let items = page
+                    .items
+                    .iter()
+                    .map(|t| item_to_case(t, &self.config.department))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(CursorPage {
+                    items,
+                    next_cursor: page.next_cursor,
+                })
             }
         })
         .await?;
         let mut cases = Vec::with_capacity(fetched.items.len());
-        for item in &fetched.items {
-            let mut case = item_to_case(item, &self.config.department)?;
+        for mut case in fetched.items {
             match &case.personal.vehicle_number {
                 Some(v) if v != plate.expose() => {
                     return Err(ConnectorError::bad_response(
@@ -203,63 +215,112 @@ impl ParkingConnector {
     }
 }
 
-/// The `code` of a body's error object, when it has a well-formed one.
-fn error_code(v: &Value) -> Option<&str> {
-    v.get(field::ERROR)?.get(field::CODE)?.as_str()
+/// How errors name this back-end's answers.
+const WHAT: &str = "parking answer";
+
+/// The back-end's error object; a code that is not a string counts as none.
+#[derive(Deserialize)]
+pub struct ErrorObject<'a> {
+    #[serde(default, borrow, deserialize_with = "error_code_text")]
+    code: Option<Cow<'a, str>>,
 }
 
-/// Reads a response as JSON: an error object (with any HTTP status) is classified by its code;
-/// otherwise a non-2xx status by the SDK's table; a 2xx body that is not JSON is BadResponse.
-pub fn read_json(raw: &RawResponse) -> Result<Value, ConnectorError> {
-    let parsed = serde_json::from_slice::<Value>(&raw.body);
-    if let Ok(v) = &parsed
-        && let Some(c) = error_code(v)
-    {
-        return Err(classify_error_code(c, raw.status).with_retry_after(raw.retry_after));
+fn error_code_text<'de: 'a, 'a, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Cow<'a, str>>, D::Error> {
+    Ok(match json::scalar(d)? {
+        Scalar::Str(s) => Some(s),
+        _ => None,
+    })
+}
+
+/// Only the error object, for a body whose other parts did not decode.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(default, borrow)]
+    error: Option<Object<ErrorObject<'a>>>,
+}
+
+/// One search page as sent.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PageBody<'a> {
+    #[serde(default, borrow)]
+    error: Option<Object<ErrorObject<'a>>>,
+    #[serde(default, borrow)]
+    items: Option<Vec<Object<Ticket<'a>>>>,
+    #[serde(default, borrow, deserialize_with = "json::string")]
+    next_cursor: Option<Cow<'a, str>>,
+}
+
+/// A detail answer as sent.
+#[derive(Deserialize)]
+struct DetailBody<'a> {
+    #[serde(default, borrow)]
+    error: Option<Object<ErrorObject<'a>>>,
+    #[serde(default, borrow)]
+    item: Option<Object<Ticket<'a>>>,
+}
+
+/// The `code` of a body's error object, when it has a well-formed one.
+fn error_code(body: &[u8]) -> Option<Cow<'_, str>> {
+    json::decode::<Head>(body, WHAT).ok()?.error?.0.code
+}
+
+/// Reads a response as JSON of shape `T`, decoded straight from the body: an error object
+/// (with any HTTP status) is classified by its code; otherwise a non-2xx status by the SDK's
+/// table; a 2xx body that is not the expected JSON is BadResponse naming the field's path.
+fn read_json<'a, T: Deserialize<'a>>(
+    raw: &'a RawResponse,
+    error_of: impl Fn(&T) -> Option<&ErrorObject<'a>>,
+) -> Result<T, ConnectorError> {
+    let classified = |c: &str| classify_error_code(c, raw.status).with_retry_after(raw.retry_after);
+    let body = match json::decode::<T>(&raw.body, WHAT) {
+        Ok(body) => body,
+        Err(e) => {
+            return Err(match error_code(&raw.body) {
+                Some(c) => classified(&c),
+                None => classify_status(raw).unwrap_or(e),
+            });
+        }
+    };
+    let error = error_of(&body);
+    if let Some(c) = error.and_then(|e| e.code.as_deref()) {
+        return Err(classified(c));
     }
     if let Some(e) = classify_status(raw) {
         return Err(e);
     }
-    match parsed {
-        Ok(v) if v.get(field::ERROR).is_some_and(|e| !e.is_null()) => Err(
-            ConnectorError::bad_response("an error object without a string code"),
-        ),
-        Ok(v) => Ok(v),
-        Err(e) => Err(ConnectorError::bad_response(format!(
-            "body is not JSON ({:?} error at line {} column {})",
-            e.classify(),
-            e.line(),
-            e.column()
-        ))),
+    match error {
+        Some(_) => Err(ConnectorError::bad_response(
+            "an error object without a string code",
+        )),
+        None => Ok(body),
     }
 }
 
-/// Reads one search page: `items` must be an array, `nextCursor` a string or null.
-pub fn read_page(raw: &RawResponse) -> Result<CursorPage<Value>, ConnectorError> {
-    let mut v = read_json(raw)?;
-    let obj = v
-        .as_object_mut()
-        .ok_or_else(|| ConnectorError::bad_response("search answer is not an object"))?;
-    let items = match obj.remove(field::ITEMS) {
-        Some(Value::Array(items)) => items,
-        _ => {
-            return Err(ConnectorError::bad_response(format!(
-                "search answer without an {} array",
-                field::ITEMS
-            )));
-        }
+/// Reads one search page: `items` must be an array of objects, `nextCursor` a string or
+/// null. The tickets borrow from the body.
+pub fn read_page(raw: &RawResponse) -> Result<CursorPage<Ticket<'_>>, ConnectorError> {
+    let page = read_json::<PageBody>(raw, |p| p.error.as_ref().map(|e| &e.0))?;
+    let items = page.items.ok_or_else(|| {
+        ConnectorError::bad_response(format!("search answer without an {} array", field::ITEMS))
+    })?;
+    Ok(CursorPage {
+        items: items.into_iter().map(|Object(t)| t).collect(),
+        next_cursor: page.next_cursor.map(Cow::into_owned),
+    })
+}
+
+/// Reads a detail answer: its `item` object, mapped.
+pub fn read_detail(raw: &RawResponse, department: &str) -> Result<Case, ConnectorError> {
+    let detail = read_json::<DetailBody>(raw, |d| d.error.as_ref().map(|e| &e.0))?;
+    let Some(Object(item)) = detail.item else {
+        return Err(ConnectorError::bad_response(
+            "detail answer without an item object",
+        ));
     };
-    let next_cursor = match obj.remove(field::NEXT_CURSOR) {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s),
-        Some(_) => {
-            return Err(ConnectorError::bad_response(format!(
-                "search answer {} is not a string",
-                field::NEXT_CURSOR
-            )));
-        }
-    };
-    Ok(CursorPage { items, next_cursor })
+    item_to_case(&item, department)
 }
 
 #[async_trait::async_trait]
@@ -295,12 +356,8 @@ impl Connector for ParkingConnector {
                 "a parking ticket number is letters, digits and hyphens, at most 64",
             ));
         }
-        let v = read_json(&self.detail(native_id, ctx).await?)?;
-        let item = v
-            .get(field::ITEM)
-            .filter(|i| i.is_object())
-            .ok_or_else(|| ConnectorError::bad_response("detail answer without an item object"))?;
-        let case = item_to_case(item, &self.config.department)?;
+        let raw = self.detail(native_id, ctx).await?;
+        let case = read_detail(&raw, &self.config.department)?;
         if case.native_id != native_id {
             return Err(ConnectorError::bad_response(
                 "detail answered another ticket number",
@@ -327,14 +384,13 @@ impl ParkingHealth {
 impl HealthCheck for ParkingHealth {
     async fn check(&self, ctx: &CallContext) -> Result<(), ConnectorError> {
         let raw = self.connector.detail(HEALTH_PROBE_TICKET_NO, ctx).await?;
-        match read_json(&raw) {
+        // The envelope only: an answer about some ticket is an answer too.
+        match read_json::<Head>(&raw, |h| h.error.as_ref().map(|e| &e.0)) {
             Ok(_) => Ok(()),
             // Only the service's own NOT_FOUND object means up: a bare 404 from a web server
             // in front (a wrong base_url) is down.
             Err(e) if e.kind == ErrorKind::NotFound => {
-                let own = serde_json::from_slice::<Value>(&raw.body)
-                    .ok()
-                    .is_some_and(|v| error_code(&v) == Some(code::NOT_FOUND));
+                let own = error_code(&raw.body).as_deref() == Some(code::NOT_FOUND);
                 if own {
                     Ok(())
                 } else {

@@ -1,16 +1,18 @@
 //! From one JSON ticket item to the unified [`Case`]: the status table, field reading, and the
 //! split between attributes (never personal) and personal fields (masked later by the hub).
 //!
-//! Items are read from a parsed [`serde_json::Value`] with the SDK's
-//! [`minwon_connector_sdk::json::Fields`] rather than derived, so that every failure is a
-//! `BadResponse` whose message names the field, never its value (serde's own messages quote
-//! the offending value, which may be a plate or a name).
+//! Items are decoded with `serde` derive straight from the body (their text borrowed), each
+//! field by the SDK's shared rules in [`minwon_connector_sdk::json`], so that every failure
+//! is a `BadResponse` whose message names the field's path, never its value (serde's own
+//! messages quote the offending value, which may be a plate or a name).
 
 use crate::NAME;
 use crate::protocol::field;
-use minwon_connector_sdk::json::Fields;
+use chrono::{DateTime, NaiveDate, Utc};
+use minwon_connector_sdk::json::{self, Object};
 use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
-use serde_json::Value;
+use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// The one status table: the back-end's word → the unified status. Anything else maps to
@@ -50,7 +52,7 @@ pub mod attr {
 /// Longest text accepted in any field; longer is a misbehaving back-end.
 const MAX_TEXT: usize = 512;
 /// Largest amount accepted, in won.
-const MAX_AMOUNT: i64 = 100_000_000;
+const MAX_AMOUNT: u64 = 100_000_000;
 
 /// The unified status of a source status word.
 pub fn map_status(word: &str) -> CaseStatus {
@@ -62,20 +64,83 @@ pub fn map_status(word: &str) -> CaseStatus {
         .unwrap_or(CaseStatus::Unknown)
 }
 
+/// One ticket item as sent (field names in [`crate::protocol::field`]); every text at most
+/// [`MAX_TEXT`] bytes.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Ticket<'a> {
+    /// 단속번호.
+    #[serde(borrow, deserialize_with = "json::required_max::<MAX_TEXT, _>")]
+    pub ticket_no: Cow<'a, str>,
+    /// `violation` or `towing`.
+    #[serde(borrow, deserialize_with = "json::required_max::<MAX_TEXT, _>")]
+    pub category: Cow<'a, str>,
+    /// The back-end's status word.
+    #[serde(borrow, deserialize_with = "json::required_max::<MAX_TEXT, _>")]
+    pub status: Cow<'a, str>,
+    /// Road location (public place).
+    #[serde(default, borrow, deserialize_with = "json::text_max::<MAX_TEXT, _>")]
+    pub place: Option<Cow<'a, str>>,
+    /// Towing details of a towed vehicle.
+    #[serde(default, borrow)]
+    pub towing: Option<Object<Towing<'a>>>,
+    /// Kind of violation.
+    #[serde(default, borrow, deserialize_with = "json::text_max::<MAX_TEXT, _>")]
+    pub violation_type: Option<Cow<'a, str>>,
+    /// The eup/myeon/dong of the place.
+    #[serde(default, borrow, deserialize_with = "json::text_max::<MAX_TEXT, _>")]
+    pub district: Option<Cow<'a, str>>,
+    /// Owner (personal).
+    #[serde(default, borrow, deserialize_with = "json::text_max::<MAX_TEXT, _>")]
+    pub owner_name: Option<Cow<'a, str>>,
+    /// Plate (personal).
+    #[serde(default, borrow, deserialize_with = "json::text_max::<MAX_TEXT, _>")]
+    pub vehicle_no: Option<Cow<'a, str>>,
+    /// Won as a JSON integer: this back-end's schema fixes the type, so a string (which the
+    /// SDK's `won` would accept) is a broken answer here.
+    #[serde(default, deserialize_with = "json::number::<0, MAX_AMOUNT, _>")]
+    pub amount: Option<u64>,
+    /// When the violation happened.
+    #[serde(default, deserialize_with = "json::instant")]
+    pub violated_at: Option<DateTime<Utc>>,
+    /// Last status change.
+    #[serde(default, deserialize_with = "json::instant")]
+    pub status_changed_at: Option<DateTime<Utc>>,
+    /// This back-end writes dates one way only; anything else is a broken answer.
+    #[serde(default, deserialize_with = "json::date_iso")]
+    pub due_date: Option<NaiveDate>,
+    /// Department in charge.
+    #[serde(default, borrow, deserialize_with = "json::text_max::<MAX_TEXT, _>")]
+    pub department: Option<Cow<'a, str>>,
+    /// Department phone.
+    #[serde(default, borrow, deserialize_with = "json::text_max::<MAX_TEXT, _>")]
+    pub contact: Option<Cow<'a, str>>,
+}
+
+/// The `towing` object.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Towing<'a> {
+    /// Towing lot name.
+    #[serde(borrow, deserialize_with = "json::required_max::<MAX_TEXT, _>")]
+    pub lot_name: Cow<'a, str>,
+    /// Towing lot address (an office).
+    #[serde(default, borrow, deserialize_with = "json::text_max::<MAX_TEXT, _>")]
+    pub lot_address: Option<Cow<'a, str>>,
+    /// Towing lot phone.
+    #[serde(default, borrow, deserialize_with = "json::text_max::<MAX_TEXT, _>")]
+    pub lot_phone: Option<Cow<'a, str>>,
+    /// When the vehicle was towed.
+    #[serde(default, deserialize_with = "json::instant")]
+    pub towed_at: Option<DateTime<Utc>>,
+}
+
 /// Maps one item; `department` is used when the item names none.
-pub fn item_to_case(item: &Value, department: &str) -> Result<Case, ConnectorError> {
-    let obj = Fields::new(item, "ticket")?.max_text(MAX_TEXT);
-    let native_id = obj.required(field::TICKET_NO)?;
-    let category = obj.required(field::CATEGORY)?;
-    let source_status = obj.required(field::STATUS)?;
-    let place = obj.text(field::PLACE)?;
-    let towing = match obj.value(field::TOWING) {
-        None => None,
-        Some(Value::Object(t)) => Some(Fields::object(t, "ticket towing").max_text(MAX_TEXT)),
-        Some(_) => return Err(bad(format!("ticket {} is not an object", field::TOWING))),
-    };
-    let lot = towing.map(|t| t.required(field::LOT_NAME)).transpose()?;
-    let title = match (category, lot, place) {
+pub fn item_to_case(t: &Ticket<'_>, department: &str) -> Result<Case, ConnectorError> {
+    let towing = t.towing.as_ref().map(|Object(t)| t);
+    let lot = towing.map(|t| t.lot_name.as_ref());
+    let place = t.place.as_deref();
+    let title = match (t.category.as_ref(), lot, place) {
         ("towing", Some(lot), _) => format!("견인 ({lot})"),
         ("towing", None, _) => {
             return Err(bad(format!("towing ticket without {}", field::TOWING)));
@@ -91,45 +156,44 @@ pub fn item_to_case(item: &Value, department: &str) -> Result<Case, ConnectorErr
     };
 
     let mut attributes = BTreeMap::new();
-    attributes.insert(attr::CATEGORY.to_string(), category.to_string());
+    attributes.insert(attr::CATEGORY.to_string(), t.category.to_string());
     let mut put = |k: &str, v: Option<&str>| {
         if let Some(v) = v {
             attributes.insert(k.to_string(), v.to_string());
         }
     };
-    put(attr::VIOLATION_TYPE, obj.text(field::VIOLATION_TYPE)?);
+    put(attr::VIOLATION_TYPE, t.violation_type.as_deref());
     put(attr::PLACE, place);
-    put(attr::DISTRICT, obj.text(field::DISTRICT)?);
-    if let Some(t) = towing {
+    put(attr::DISTRICT, t.district.as_deref());
+    if let Some(tow) = towing {
         put(attr::TOWING_LOT, lot);
-        put(attr::TOWING_ADDRESS, t.text(field::LOT_ADDRESS)?);
-        put(attr::TOWING_PHONE, t.text(field::LOT_PHONE)?);
-        let towed_at = t.instant(field::TOWED_AT)?;
-        put(attr::TOWED_AT, towed_at.map(|t| t.to_rfc3339()).as_deref());
+        put(attr::TOWING_ADDRESS, tow.lot_address.as_deref());
+        put(attr::TOWING_PHONE, tow.lot_phone.as_deref());
+        put(
+            attr::TOWED_AT,
+            tow.towed_at.map(|t| t.to_rfc3339()).as_deref(),
+        );
     }
 
     let personal = PersonalData {
-        name: obj.text(field::OWNER_NAME)?.map(str::to_string),
-        vehicle_number: obj.text(field::VEHICLE_NO)?.map(|v| v.replace(' ', "")),
+        name: t.owner_name.as_deref().map(str::to_string),
+        vehicle_number: t.vehicle_no.as_deref().map(|v| v.replace(' ', "")),
         ..PersonalData::default()
     };
     Ok(Case {
         source: NAME.to_string(),
-        native_id: native_id.to_string(),
+        native_id: t.ticket_no.to_string(),
         kind: CaseKind::ParkingTicket,
         title,
-        status: map_status(source_status),
-        source_status: source_status.to_string(),
-        amount_krw: amount(&obj)?,
-        opened_at: obj.instant(field::VIOLATED_AT)?,
-        updated_at: obj.instant(field::STATUS_CHANGED_AT)?,
-        // This back-end writes dates one way only; anything else is a broken answer.
-        due_date: obj.date_as(field::DUE_DATE, "%Y-%m-%d")?,
-        department: obj
-            .text(field::DEPARTMENT)?
-            .unwrap_or(department)
-            .to_string(),
-        contact: obj.text(field::CONTACT)?.unwrap_or("").to_string(),
+        status: map_status(&t.status),
+        source_status: t.status.to_string(),
+        // At most MAX_AMOUNT, so it fits.
+        amount_krw: t.amount.and_then(|a| i64::try_from(a).ok()),
+        opened_at: t.violated_at,
+        updated_at: t.status_changed_at,
+        due_date: t.due_date,
+        department: t.department.as_deref().unwrap_or(department).to_string(),
+        contact: t.contact.as_deref().unwrap_or("").to_string(),
         attributes,
         personal,
     })
@@ -139,29 +203,19 @@ fn bad(message: impl Into<String>) -> ConnectorError {
     ConnectorError::bad_response(message)
 }
 
-/// Won as a JSON integer, 0 to [`MAX_AMOUNT`]: this back-end's schema fixes the type, so a
-/// string (which the SDK's `won` would accept) is a broken answer here.
-fn amount(obj: &Fields<'_>) -> Result<Option<i64>, ConnectorError> {
-    obj.value(field::AMOUNT)
-        .map(|v| {
-            v.as_i64()
-                .filter(|n| (0..=MAX_AMOUNT).contains(n))
-                .ok_or_else(|| {
-                    bad(format!(
-                        "ticket {} is not a whole number of won",
-                        field::AMOUNT
-                    ))
-                })
-        })
-        .transpose()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::NaiveDate;
     use minwon_connector_sdk::ErrorKind;
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    /// An item read as the connector reads it: decoded from body bytes, then mapped.
+    fn map(item: &Value, department: &str) -> Result<Case, ConnectorError> {
+        let body = serde_json::to_vec(item).unwrap();
+        let t: Object<Ticket> = json::decode(&body, "ticket")?;
+        item_to_case(&t.0, department)
+    }
 
     fn violation() -> Value {
         json!({
@@ -194,7 +248,7 @@ mod tests {
 
     #[test]
     fn a_violation_maps_to_a_parking_ticket_case() {
-        let c = item_to_case(&violation(), "교통과").unwrap();
+        let c = map(&violation(), "교통과").unwrap();
         assert_eq!(
             (c.source.as_str(), c.kind),
             ("parking", CaseKind::ParkingTicket)
@@ -227,7 +281,7 @@ mod tests {
 
     #[test]
     fn a_towed_car_is_in_progress_with_the_lot_in_attributes() {
-        let c = item_to_case(&towing(), "주차관리과").unwrap();
+        let c = map(&towing(), "주차관리과").unwrap();
         assert_eq!(c.title, "견인 (풍무동 견인보관소)");
         assert_eq!(c.status, CaseStatus::InProgress);
         assert_eq!(c.attributes[attr::TOWING_LOT], "풍무동 견인보관소");
@@ -235,10 +289,7 @@ mod tests {
         assert_eq!(c.attributes[attr::TOWED_AT], "2026-12-14T01:20:00+00:00");
         let mut no_lot = towing();
         no_lot["towing"] = Value::Null;
-        assert_eq!(
-            item_to_case(&no_lot, "x").unwrap_err().kind,
-            ErrorKind::BadResponse
-        );
+        assert_eq!(map(&no_lot, "x").unwrap_err().kind, ErrorKind::BadResponse);
     }
 
     #[test]
@@ -256,7 +307,7 @@ mod tests {
         }
         let mut v = violation();
         v["status"] = json!("공시송달");
-        let c = item_to_case(&v, "x").unwrap();
+        let c = map(&v, "x").unwrap();
         assert_eq!(
             (c.status, c.source_status.as_str()),
             (CaseStatus::Unknown, "공시송달")
@@ -278,7 +329,7 @@ mod tests {
         ] {
             o.remove(f);
         }
-        let c = item_to_case(&v, "주차관리과").unwrap();
+        let c = map(&v, "주차관리과").unwrap();
         assert_eq!(c.title, "주정차 위반 과태료");
         assert_eq!((c.department.as_str(), c.amount_krw), ("주차관리과", None));
     }
@@ -301,7 +352,7 @@ mod tests {
         ] {
             let mut item = violation();
             item[f] = v.clone();
-            let e = item_to_case(&item, "x").unwrap_err();
+            let e = map(&item, "x").unwrap_err();
             assert_eq!(e.kind, ErrorKind::BadResponse, "{f}={v}");
             assert!(
                 !e.message.contains("김민서") && !e.message.contains("12가3456"),
@@ -309,7 +360,7 @@ mod tests {
             );
         }
         assert_eq!(
-            item_to_case(&json!([1]), "x").unwrap_err().kind,
+            map(&json!([1]), "x").unwrap_err().kind,
             ErrorKind::BadResponse
         );
     }

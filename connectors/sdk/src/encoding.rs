@@ -3,6 +3,7 @@
 
 use crate::error::ConnectorError;
 use encoding_rs::{EUC_KR, Encoding, UTF_8};
+use std::borrow::Cow;
 
 /// Finds the charset label in a `Content-Type` value (`text/xml; charset=euc-kr`).
 pub fn charset_from_content_type(ct: &str) -> Option<&str> {
@@ -32,8 +33,12 @@ pub fn charset_from_xml_prolog(body: &[u8]) -> Option<&str> {
 }
 
 /// Decodes a body strictly: a malformed byte sequence is a [`crate::ErrorKind::BadResponse`],
-/// not a replacement character silently passed on.
-pub fn decode_body(body: &[u8], content_type: Option<&str>) -> Result<String, ConnectorError> {
+/// not a replacement character silently passed on. A UTF-8 body is validated once and
+/// borrowed, not copied; only another charset (EUC-KR) makes a new string.
+pub fn decode_body<'a>(
+    body: &'a [u8],
+    content_type: Option<&str>,
+) -> Result<Cow<'a, str>, ConnectorError> {
     let label = content_type
         .and_then(charset_from_content_type)
         .or_else(|| charset_from_xml_prolog(body));
@@ -45,13 +50,15 @@ pub fn decode_body(body: &[u8], content_type: Option<&str>) -> Result<String, Co
     decode_with(body, enc)
 }
 
-/// Decodes `body` strictly as `enc` (a UTF-8 BOM is dropped).
-pub fn decode_with(body: &[u8], enc: &'static Encoding) -> Result<String, ConnectorError> {
+/// Decodes `body` strictly as `enc` (a UTF-8 BOM is dropped); borrowed when `enc` is UTF-8.
+pub fn decode_with<'a>(
+    body: &'a [u8],
+    enc: &'static Encoding,
+) -> Result<Cow<'a, str>, ConnectorError> {
     let body = body
         .strip_prefix(b"\xEF\xBB\xBF".as_slice())
         .unwrap_or(body);
     enc.decode_without_bom_handling_and_without_replacement(body)
-        .map(|s| s.into_owned())
         .ok_or_else(|| ConnectorError::bad_response(format!("body is not valid {}", enc.name())))
 }
 
@@ -80,6 +87,18 @@ mod tests {
                 .unwrap()
                 .contains("여권")
         );
+    }
+
+    #[test]
+    fn utf8_bodies_are_borrowed_and_euc_kr_decoded() {
+        let utf8 = "\u{feff}<a>민원</a>".as_bytes();
+        assert!(matches!(
+            decode_body(utf8, None),
+            Ok(Cow::Borrowed("<a>민원</a>"))
+        ));
+        let euc = encode_euc_kr("<a>민원</a>");
+        let s = decode_body(&euc, Some("text/xml; charset=euc-kr")).unwrap();
+        assert!(matches!(s, Cow::Owned(_)) && s == "<a>민원</a>");
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //!   status classification; [`tls`] — its rustls configuration (city CA bundles, client
 //!   certificates) and TLS failure messages.
 //! - [`dates`] — KST and the date, date-time and won parsers every connector shares;
-//!   [`json`] — typed JSON field readers whose errors name the path, never the value.
+//!   [`json`] — JSON answers decoded with serde derive from the body, the shared field
+//!   helpers, errors that name the path, never the value.
 //! - [`oauth2`] — OAuth2 client credentials: the token request, the token endpoint's error
 //!   table, the token cache (single-flight refresh, refresh once on a rejected token).
 //! - [`encoding`] — charset handling for legacy bodies (EUC-KR).

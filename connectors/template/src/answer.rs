@@ -11,10 +11,40 @@
 //!   `result.message` is free text that may name the citizen, and serde's own error text quotes
 //!   the offending value: neither is ever copied into a `ConnectorError`.
 
-use crate::protocol::{code, field};
+use crate::mapping::Booking;
+use crate::protocol::code;
 use minwon_connector_sdk::http::{RawResponse, classify_status};
+use minwon_connector_sdk::json;
 use minwon_connector_sdk::{ConnectorError, ErrorKind};
-use serde_json::Value;
+use serde::Deserialize;
+use std::borrow::Cow;
+
+/// How errors name this answer.
+const WHAT: &str = "answer";
+
+/// The envelope as sent, decoded straight from the body with `serde` derive, its text
+/// borrowed. Every part is optional here so that the result code is judged first.
+// PROTOCOL: the envelope's parts.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(default, borrow)]
+    result: Option<Outcome<'a>>,
+    #[serde(default, borrow)]
+    bookings: Option<Vec<Booking<'a>>>,
+}
+
+/// Only the result code, for a body whose other parts did not decode.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(default, borrow)]
+    result: Option<Outcome<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Outcome<'a> {
+    #[serde(default, borrow, deserialize_with = "json::string")]
+    code: Option<Cow<'a, str>>,
+}
 
 /// The one table of result codes: code → (kind, what it means). [`code::OK`] is success and
 /// not in the table; a code not listed is `Unavailable` (and not echoed).
@@ -45,35 +75,35 @@ pub fn classify_code(result_code: &str) -> ConnectorError {
 
 /// Reads one answer: a non-2xx status is classified by the status (its `Retry-After` kept);
 /// a 2xx body must be the envelope with result code [`code::OK`] and a `bookings` array, whose
-/// elements are returned unmapped.
-pub fn read_answer(raw: &RawResponse) -> Result<Vec<Value>, ConnectorError> {
+/// elements are returned decoded (borrowing from the body) but unmapped. A failure code
+/// decides even when other parts of the body are malformed.
+pub fn read_answer(raw: &RawResponse) -> Result<Vec<Booking<'_>>, ConnectorError> {
     if let Some(err) = classify_status(raw) {
         return Err(err);
     }
     // serde_json refuses nesting deeper than 128 levels, so a hostile body cannot overflow the
-    // stack; the body's size was already capped by `BackendClient::send`.
-    let value: Value = serde_json::from_slice(&raw.body)
-        .map_err(|_| ConnectorError::bad_response("answer body is not JSON"))?;
-    let Value::Object(mut root) = value else {
-        return Err(ConnectorError::bad_response(
-            "answer body is not a JSON object",
-        ));
+    // stack; the body's size was already capped by `BackendClient::send`. Errors name the
+    // field's path, never its value (see `minwon_connector_sdk::json`).
+    let envelope = match json::decode::<Envelope>(&raw.body, WHAT) {
+        Ok(e) => e,
+        Err(e) => {
+            let head = json::decode::<Head>(&raw.body, WHAT).ok();
+            return Err(match head.and_then(|h| h.result?.code) {
+                Some(c) if c != code::OK => classify_code(&c),
+                _ => e,
+            });
+        }
     };
-    let result_code = root
-        .get(field::RESULT)
-        .and_then(|r| r.get(field::CODE))
-        .and_then(Value::as_str)
+    let result_code = envelope
+        .result
+        .and_then(|r| r.code)
         .ok_or_else(|| ConnectorError::bad_response("answer without a string result.code"))?;
     if result_code != code::OK {
-        return Err(classify_code(result_code));
+        return Err(classify_code(&result_code));
     }
-    match root.remove(field::BOOKINGS) {
-        Some(Value::Array(b)) => Ok(b),
-        Some(Value::Null) | None => Err(ConnectorError::bad_response("answer without bookings")),
-        Some(_) => Err(ConnectorError::bad_response(
-            "answer bookings is not an array",
-        )),
-    }
+    envelope
+        .bookings
+        .ok_or_else(|| ConnectorError::bad_response("answer without bookings"))
 }
 
 #[cfg(test)]
@@ -91,11 +121,12 @@ mod tests {
 
     #[test]
     fn a_success_envelope_yields_the_bookings() {
-        let b = read_answer(&raw(
+        let r = raw(
             200,
-            r#"{"result":{"code":"0000","message":"정상"},"bookings":[{},{}]}"#,
-        ))
-        .unwrap();
+            r#"{"result":{"code":"0000","message":"정상"},"bookings":[
+                {"bookingNo":"LW-1","status":"접수"},{"bookingNo":"LW-2","status":"접수"}]}"#,
+        );
+        let b = read_answer(&r).unwrap();
         assert_eq!(b.len(), 2);
     }
 
@@ -124,8 +155,8 @@ mod tests {
             (401, ErrorKind::Unauthorized),
             (400, ErrorKind::InvalidQuery),
         ] {
-            let e = read_answer(&raw(status, r#"{"result":{"code":"0000"},"bookings":[]}"#));
-            assert_eq!(e.unwrap_err().kind, kind, "{status}");
+            let r = raw(status, r#"{"result":{"code":"0000"},"bookings":[]}"#);
+            assert_eq!(read_answer(&r).unwrap_err().kind, kind, "{status}");
         }
     }
 

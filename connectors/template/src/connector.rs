@@ -16,14 +16,13 @@
 use crate::NAME;
 use crate::answer::read_answer;
 use crate::config::TemplateConfig;
-use crate::mapping::booking_to_case;
+use crate::mapping::{Booking, booking_to_case};
 use crate::protocol::{DETAIL_PATH, DetailRequest, JSON_CONTENT_TYPE, SEARCH_PATH, SearchRequest};
-use minwon_connector_sdk::http::BackendClient;
+use minwon_connector_sdk::http::{BackendClient, RawResponse};
 use minwon_connector_sdk::{
     CallContext, Case, CitizenKeys, Connector, ConnectorError, Descriptor, ErrorKind, HealthCheck,
     KeyKind, PersonalField,
 };
-use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -74,14 +73,15 @@ impl TemplateConnector {
         })
     }
 
-    /// One POST of a JSON body, within the deadline; the answer's bookings or its error.
+    /// One POST of a JSON body, within the deadline; the raw answer, read by the caller with
+    /// [`read_answer`] (the decoded bookings borrow from its body).
     // PROTOCOL: how one request is sent (method, headers, credentials, body encoding).
     async fn post(
         &self,
         url: &str,
         body: Vec<u8>,
         ctx: &CallContext,
-    ) -> Result<Vec<Value>, ConnectorError> {
+    ) -> Result<RawResponse, ConnectorError> {
         let req = self
             .client
             .inner()
@@ -89,8 +89,7 @@ impl TemplateConnector {
             .header(reqwest::header::CONTENT_TYPE, JSON_CONTENT_TYPE)
             .header(reqwest::header::ACCEPT, "application/json")
             .body(body);
-        let raw = self.client.send(req, ctx).await?;
-        read_answer(&raw)
+        self.client.send(req, ctx).await
     }
 
     /// Asks for one booking by number.
@@ -98,7 +97,7 @@ impl TemplateConnector {
         &self,
         booking_no: &str,
         ctx: &CallContext,
-    ) -> Result<Vec<Value>, ConnectorError> {
+    ) -> Result<RawResponse, ConnectorError> {
         let body = serde_json::to_vec(&DetailRequest {
             booking_no: booking_no.to_string(),
         })
@@ -110,7 +109,7 @@ impl TemplateConnector {
 /// The cases of a search answer: "no bookings" is an empty list, and each booking number may
 /// appear once. Public so the property tests drive it without a network.
 pub fn search_result(
-    answer: Result<Vec<Value>, ConnectorError>,
+    answer: Result<Vec<Booking<'_>>, ConnectorError>,
     department: &str,
 ) -> Result<Vec<Case>, ConnectorError> {
     let bookings = match answer {
@@ -121,7 +120,7 @@ pub fn search_result(
     let mut seen = HashSet::new();
     let mut cases = Vec::with_capacity(bookings.len());
     for b in &bookings {
-        let case = booking_to_case(b, department)?;
+        let case = booking_to_case(b, department);
         if !seen.insert(case.native_id.clone()) {
             return Err(ConnectorError::bad_response(
                 "the same booking number arrived twice",
@@ -151,8 +150,8 @@ impl Connector for TemplateConnector {
             rrn: rrn.expose().to_string(),
         })
         .map_err(|_| ConnectorError::internal("serializing the search request"))?;
-        let answer = self.post(&self.search_url, body, ctx).await;
-        let cases = search_result(answer, &self.config.department)?;
+        let raw = self.post(&self.search_url, body, ctx).await?;
+        let cases = search_result(read_answer(&raw), &self.config.department)?;
         tracing::debug!(connector = NAME, cases = cases.len(), "bookings fetched");
         Ok(cases)
     }
@@ -168,13 +167,14 @@ impl Connector for TemplateConnector {
                 "a booking number is letters, digits and hyphens, at most 64",
             ));
         }
-        let bookings = self.detail(native_id, ctx).await?;
+        let raw = self.detail(native_id, ctx).await?;
+        let bookings = read_answer(&raw)?;
         let [one] = bookings.as_slice() else {
             return Err(ConnectorError::bad_response(
                 "booking detail did not answer exactly one booking",
             ));
         };
-        let case = booking_to_case(one, &self.config.department)?;
+        let case = booking_to_case(one, &self.config.department);
         if case.native_id != native_id {
             return Err(ConnectorError::bad_response(
                 "booking detail answered another booking number",
@@ -200,7 +200,8 @@ impl TemplateHealth {
 #[async_trait::async_trait]
 impl HealthCheck for TemplateHealth {
     async fn check(&self, ctx: &CallContext) -> Result<(), ConnectorError> {
-        match self.connector.detail(HEALTH_PROBE_BOOKING_NO, ctx).await {
+        let raw = self.connector.detail(HEALTH_PROBE_BOOKING_NO, ctx).await?;
+        match read_answer(&raw) {
             Ok(_) => Ok(()),
             Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e),

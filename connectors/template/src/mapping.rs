@@ -8,11 +8,12 @@
 //! names the field, never its value.
 
 use crate::NAME;
-use crate::protocol::field;
+use chrono::NaiveDate;
 use minwon_connector_sdk::dates::kst_midnight;
-use minwon_connector_sdk::json::Fields;
-use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
-use serde_json::Value;
+use minwon_connector_sdk::json;
+use minwon_connector_sdk::{Case, CaseKind, CaseStatus, PersonalData};
+use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// The one status table: the back-end's word → the unified status. Anything else maps to
@@ -35,20 +36,87 @@ pub fn map_status(word: &str) -> CaseStatus {
         .map_or(CaseStatus::Unknown, |(_, s)| *s)
 }
 
+/// One booking as sent, decoded with the SDK's field rules (trimmed text, won as an integer
+/// or `"12,340"`, both date forms); its text borrows from the body.
+// PROTOCOL: the back-end's field names (camelCase here, see `protocol::field`) and types.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Booking<'a> {
+    /// 신고번호.
+    #[serde(borrow, deserialize_with = "json::required")]
+    pub booking_no: Cow<'a, str>,
+    /// The back-end's status word.
+    #[serde(borrow, deserialize_with = "json::required")]
+    pub status: Cow<'a, str>,
+    /// The items put out (absent or null is none).
+    #[serde(default, borrow, deserialize_with = "items")]
+    pub items: Vec<Item<'a>>,
+    /// Booked collection date.
+    #[serde(default, deserialize_with = "json::date")]
+    pub collection_date: Option<NaiveDate>,
+    /// Application date.
+    #[serde(default, deserialize_with = "json::date")]
+    pub applied_date: Option<NaiveDate>,
+    /// Fee, won.
+    #[serde(default, deserialize_with = "json::won")]
+    pub total_fee: Option<i64>,
+    /// Office in charge.
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub dept_name: Option<Cow<'a, str>>,
+    /// Office phone.
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub dept_tel: Option<Cow<'a, str>>,
+    /// Applicant (personal).
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub applicant_name: Option<Cow<'a, str>>,
+    /// Applicant's phone (personal).
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub applicant_phone: Option<Cow<'a, str>>,
+    /// Where the items are put out (personal).
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub collection_address: Option<Cow<'a, str>>,
+}
+
+impl std::fmt::Debug for Booking<'_> {
+    // The number and status only: the applicant's fields are personal.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Booking")
+            .field("booking_no", &self.booking_no)
+            .field("status", &self.status)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One item of a booking.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Item<'a> {
+    /// Item name, e.g. 장롱.
+    #[serde(borrow, deserialize_with = "json::required")]
+    pub item_name: Cow<'a, str>,
+    /// Size class.
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub spec: Option<Cow<'a, str>>,
+    /// How many (1 when absent).
+    #[serde(default, deserialize_with = "json::number::<1, 1000, _>")]
+    pub quantity: Option<u64>,
+}
+
+/// The items array; `null` is none.
+fn items<'de: 'a, 'a, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Item<'a>>, D::Error> {
+    Ok(Option::<Vec<Item<'a>>>::deserialize(d)?.unwrap_or_default())
+}
+
 /// Maps one booking; `department` is used when the booking names no office.
-pub fn booking_to_case(booking: &Value, department: &str) -> Result<Case, ConnectorError> {
-    let b = Fields::new(booking, "booking")?;
-    let booking_no = b.required(field::BOOKING_NO)?;
-    let source_status = b.required(field::STATUS)?;
-    let (summary, count) = items(&b)?;
-    let collection = b.date(field::COLLECTION_DATE)?;
+pub fn booking_to_case(b: &Booking<'_>, department: &str) -> Case {
+    let (summary, count) = summarize(&b.items);
 
     let mut attributes = BTreeMap::new();
     if !summary.is_empty() {
         attributes.insert("items".to_string(), summary.join(", "));
     }
     attributes.insert("item_count".to_string(), count.to_string());
-    if let Some(d) = collection {
+    if let Some(d) = b.collection_date {
         attributes.insert("collection_date".to_string(), d.to_string());
     }
     // RENAME: the case title and kind.
@@ -57,55 +125,57 @@ pub fn booking_to_case(booking: &Value, department: &str) -> Result<Case, Connec
         Some(first) if summary.len() == 1 => format!("대형폐기물 배출 신고 ({first})"),
         Some(first) => format!("대형폐기물 배출 신고 ({first} 외 {}건)", summary.len() - 1),
     };
-    let text_or = |name: &str, default: &str| -> Result<String, ConnectorError> {
-        Ok(b.text(name)?.unwrap_or(default).to_string())
-    };
-    Ok(Case {
+    let owned = |v: &Option<Cow<'_, str>>| v.as_deref().map(str::to_string);
+    Case {
         source: NAME.to_string(),
-        native_id: booking_no.to_string(),
+        native_id: b.booking_no.to_string(),
         kind: CaseKind::Other,
         title,
-        status: map_status(source_status),
-        source_status: source_status.to_string(),
-        amount_krw: b.won(field::TOTAL_FEE)?,
-        opened_at: b.date(field::APPLIED_DATE)?.map(kst_midnight),
+        status: map_status(&b.status),
+        source_status: b.status.to_string(),
+        amount_krw: b.total_fee,
+        opened_at: b.applied_date.map(kst_midnight),
         updated_at: None,
-        due_date: collection,
-        department: text_or(field::DEPT_NAME, department)?,
-        contact: text_or(field::DEPT_TEL, "")?,
+        due_date: b.collection_date,
+        department: b.dept_name.as_deref().unwrap_or(department).to_string(),
+        contact: b.dept_tel.as_deref().unwrap_or("").to_string(),
         attributes,
         personal: PersonalData {
-            name: b.text(field::APPLICANT_NAME)?.map(str::to_string),
-            phone: b.text(field::APPLICANT_PHONE)?.map(str::to_string),
-            address: b.text(field::COLLECTION_ADDRESS)?.map(str::to_string),
+            name: owned(&b.applicant_name),
+            phone: owned(&b.applicant_phone),
+            address: owned(&b.collection_address),
             ..PersonalData::default()
         },
-    })
+    }
 }
 
 /// The items as `"장롱(폭 1m 이상) 1"` lines, and the total quantity.
-fn items(b: &Fields<'_>) -> Result<(Vec<String>, u64), ConnectorError> {
-    let list = b.array(field::ITEMS)?;
-    let (mut lines, mut total) = (Vec::with_capacity(list.len()), 0u64);
-    for item in list {
-        let i = Fields::new(item, "booking item")?;
-        let name = i.required(field::ITEM_NAME)?;
-        let quantity = i.number(field::QUANTITY, 1..=1000)?.unwrap_or(1);
+fn summarize(items: &[Item<'_>]) -> (Vec<String>, u64) {
+    let (mut lines, mut total) = (Vec::with_capacity(items.len()), 0u64);
+    for i in items {
+        let quantity = i.quantity.unwrap_or(1);
         total += quantity;
-        lines.push(match i.text(field::SPEC)? {
-            Some(spec) => format!("{name}({spec}) {quantity}"),
-            None => format!("{name} {quantity}"),
+        lines.push(match &i.spec {
+            Some(spec) => format!("{}({spec}) {quantity}", i.item_name),
+            None => format!("{} {quantity}", i.item_name),
         });
     }
-    Ok((lines, total))
+    (lines, total)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::NaiveDate;
-    use minwon_connector_sdk::ErrorKind;
-    use serde_json::json;
+    use minwon_connector_sdk::{ConnectorError, ErrorKind};
+    use serde_json::{Value, json};
+
+    /// A booking read as the connector reads it: decoded from body bytes, then mapped.
+    fn map(booking: &Value, department: &str) -> Result<Case, ConnectorError> {
+        let body = serde_json::to_vec(booking).unwrap();
+        let b: Booking = json::decode(&body, "booking")?;
+        Ok(booking_to_case(&b, department))
+    }
 
     fn booking() -> Value {
         json!({
@@ -121,7 +191,7 @@ mod tests {
 
     #[test]
     fn a_booking_maps_to_a_case() {
-        let c = booking_to_case(&booking(), "자원순환과").unwrap();
+        let c = map(&booking(), "자원순환과").unwrap();
         assert_eq!((c.source.as_str(), c.kind), ("template", CaseKind::Other));
         assert_eq!(c.title, "대형폐기물 배출 신고 (장롱(폭 1m 이상) 1 외 1건)");
         assert_eq!(
@@ -166,7 +236,7 @@ mod tests {
     #[test]
     fn optional_fields_may_be_absent() {
         let b = json!({"bookingNo": "X1", "status": "접수", "totalFee": "8,000"});
-        let c = booking_to_case(&b, "환경과").unwrap();
+        let c = map(&b, "환경과").unwrap();
         assert_eq!(c.title, "대형폐기물 배출 신고");
         assert_eq!(
             (c.amount_krw, c.department.as_str()),
@@ -192,13 +262,13 @@ mod tests {
         ] {
             let mut b = booking();
             b[f] = v.clone();
-            let e = booking_to_case(&b, "환경과").unwrap_err();
+            let e = map(&b, "환경과").unwrap_err();
             assert_eq!(e.kind, ErrorKind::BadResponse, "{f}={v}");
             assert!(
                 !e.message.contains("김민서") && !e.message.contains("팔천원"),
                 "{e}"
             );
         }
-        assert!(booking_to_case(&json!([1]), "환경과").is_err());
+        assert!(map(&json!([1]), "환경과").is_err());
     }
 }

@@ -5,18 +5,57 @@
 //! Messages are built from HTTP statuses, known result codes and field names only. The
 //! back-end's own `result.message` is never copied: it is free text and may name the customer.
 
-use crate::protocol::{code, field};
+use crate::mapping::{Bill, Customer};
+use crate::protocol::code;
 use minwon_connector_sdk::http::{RawResponse, classify_status};
+use minwon_connector_sdk::json;
 use minwon_connector_sdk::{ConnectorError, ErrorKind};
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use std::borrow::Cow;
 
-/// A successful answer, not yet mapped.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
+/// How errors name this answer.
+const WHAT: &str = "water answer";
+
+/// A successful answer, decoded from the body and borrowing its text, not yet mapped.
+pub struct Answer<'a> {
     /// The customer object, when the answer has one.
-    pub customer: Option<Map<String, Value>>,
-    /// The bills, newest first, each still raw JSON.
-    pub bills: Vec<Value>,
+    pub customer: Option<Customer<'a>>,
+    /// The bills, newest first.
+    pub bills: Vec<Bill<'a>>,
+}
+
+impl std::fmt::Debug for Answer<'_> {
+    // Counts only: the customer and the bills are personal.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Answer")
+            .field("customer", &self.customer.is_some())
+            .field("bills", &self.bills.len())
+            .finish()
+    }
+}
+
+/// The envelope as sent: every part optional here, so the result code is judged first.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(default, borrow)]
+    result: Option<Outcome<'a>>,
+    #[serde(default, borrow)]
+    customer: Option<Customer<'a>>,
+    #[serde(default, borrow)]
+    bills: Option<Vec<Bill<'a>>>,
+}
+
+/// Only the result code, for bodies whose other parts did not decode.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(default, borrow)]
+    result: Option<Outcome<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Outcome<'a> {
+    #[serde(default, borrow, deserialize_with = "json::string")]
+    code: Option<Cow<'a, str>>,
 }
 
 /// The one table of result codes: code → (kind, what it means). [`code::OK`] is success and
@@ -63,8 +102,9 @@ pub fn classify_code(result_code: &str) -> ConnectorError {
 
 /// Reads one answer: a non-2xx status is classified by the status (with `Retry-After` kept,
 /// and the known result code of a JSON error body named); a 2xx body must be the envelope with
-/// result code [`code::OK`], a `bills` array and, optionally, a `customer` object.
-pub fn read_answer(raw: &RawResponse) -> Result<Answer, ConnectorError> {
+/// result code [`code::OK`], a `bills` array and, optionally, a `customer` object. A failure
+/// code decides even when other parts of the body are malformed.
+pub fn read_answer(raw: &RawResponse) -> Result<Answer<'_>, ConnectorError> {
     if let Some(mut http_err) = classify_status(raw) {
         if let Some(meaning) = error_body_code(&raw.body)
             .and_then(|c| RESULT_CODES.iter().find(|(k, _, _)| *k == c))
@@ -74,62 +114,34 @@ pub fn read_answer(raw: &RawResponse) -> Result<Answer, ConnectorError> {
         }
         return Err(http_err);
     }
-    let value: Value = serde_json::from_slice(&raw.body)
-        .map_err(|_| ConnectorError::bad_response("answer body is not JSON"))?;
-    let Value::Object(mut root) = value else {
-        return Err(ConnectorError::bad_response(
-            "answer body is not a JSON object",
-        ));
+    let envelope = match json::decode::<Envelope>(&raw.body, WHAT) {
+        Ok(e) => e,
+        Err(e) => {
+            return Err(match error_body_code(&raw.body) {
+                Some(c) if c != code::OK => classify_code(&c),
+                _ => e,
+            });
+        }
     };
-    let result_code = root
-        .get(field::RESULT)
-        .and_then(|r| r.get(field::CODE))
-        .and_then(Value::as_str)
-        .ok_or_else(|| {
-            ConnectorError::bad_response(format!(
-                "answer without a string {}.{}",
-                field::RESULT,
-                field::CODE
-            ))
-        })?;
+    let result_code = envelope
+        .result
+        .and_then(|r| r.code)
+        .ok_or_else(|| ConnectorError::bad_response(format!("{WHAT} without result.code")))?;
     if result_code != code::OK {
-        return Err(classify_code(result_code));
+        return Err(classify_code(&result_code));
     }
-    let customer = match root.remove(field::CUSTOMER) {
-        None | Some(Value::Null) => None,
-        Some(Value::Object(m)) => Some(m),
-        Some(_) => {
-            return Err(ConnectorError::bad_response(format!(
-                "answer {} is not an object",
-                field::CUSTOMER
-            )));
-        }
-    };
-    let bills = match root.remove(field::BILLS) {
-        Some(Value::Array(b)) => b,
-        Some(Value::Null) | None => {
-            return Err(ConnectorError::bad_response(format!(
-                "answer without {}",
-                field::BILLS
-            )));
-        }
-        Some(_) => {
-            return Err(ConnectorError::bad_response(format!(
-                "answer {} is not an array",
-                field::BILLS
-            )));
-        }
-    };
-    Ok(Answer { customer, bills })
+    let bills = envelope
+        .bills
+        .ok_or_else(|| ConnectorError::bad_response(format!("{WHAT} without bills")))?;
+    Ok(Answer {
+        customer: envelope.customer,
+        bills,
+    })
 }
 
-/// The result code of a JSON error body, if it is one.
-fn error_body_code(body: &[u8]) -> Option<String> {
-    let v: Value = serde_json::from_slice(body).ok()?;
-    v.get(field::RESULT)?
-        .get(field::CODE)?
-        .as_str()
-        .map(str::to_string)
+/// The result code of a JSON body, if it has one (whatever the rest of it holds).
+fn error_body_code(body: &[u8]) -> Option<Cow<'_, str>> {
+    json::decode::<Head>(body, WHAT).ok()?.result?.code
 }
 
 #[cfg(test)]
@@ -148,16 +160,19 @@ mod tests {
 
     #[test]
     fn a_success_envelope_yields_customer_and_bills() {
-        let a = read_answer(&raw(
+        let r = raw(
             200,
-            r#"{"result":{"code":"0000","message":"정상"},"customer":{"customerNo":"1"},"bills":[{},{}]}"#,
+            r#"{"result":{"code":"0000","message":"정상"},"customer":{"customerNo":"1"},"bills":[
+                {"billNo":"W1","billingMonth":"2026-10","status":"미납","totalAmount":1},
+                {"billNo":"W2","billingMonth":"2026-09","status":"미납","totalAmount":1}]}"#,
             None,
-        ))
-        .unwrap();
+        );
+        let a = read_answer(&r).unwrap();
         assert_eq!(a.bills.len(), 2);
         assert!(a.customer.is_some());
-        let a = read_answer(&raw(200, r#"{"result":{"code":"0000"},"bills":[]}"#, None)).unwrap();
-        assert_eq!((a.customer, a.bills.len()), (None, 0));
+        let r = raw(200, r#"{"result":{"code":"0000"},"bills":[]}"#, None);
+        let a = read_answer(&r).unwrap();
+        assert!(a.customer.is_none() && a.bills.is_empty());
     }
 
     #[test]
@@ -178,6 +193,18 @@ mod tests {
         }
         let e = read_answer(&raw(200, r#"{"result":{"code":"x김민서"}}"#, None)).unwrap_err();
         assert!(!e.message.contains("김민서"), "{e}");
+    }
+
+    #[test]
+    fn a_failure_code_wins_over_malformed_bills_and_a_bad_bill_is_named_by_path() {
+        let e =
+            read_answer(&raw(200, r#"{"bills":{},"result":{"code":"9001"}}"#, None)).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Unavailable);
+        let body = r#"{"result":{"code":"0000"},"bills":[
+            {"billNo":"W1","billingMonth":"2026-10","status":"미납","totalAmount":1},
+            {"billNo":"W2","billingMonth":"2026-10","status":"미납","totalAmount":1,"dueDate":"김민서"}]}"#;
+        let e = read_answer(&raw(200, body, None)).unwrap_err();
+        assert_eq!(e.message, "water answer bills[1].dueDate is not a date");
     }
 
     #[test]

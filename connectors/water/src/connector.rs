@@ -15,7 +15,6 @@ use minwon_connector_sdk::{
     CallContext, Case, CitizenKeys, Connector, ConnectorError, Descriptor, ErrorKind, HealthCheck,
     KeyKind, PersonalField,
 };
-use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::Arc;
 use tokio::time::Instant;
@@ -60,16 +59,18 @@ impl WaterConnector {
         })
     }
 
-    /// One POST of a JSON body, read as an answer. A 429, or a 503 with `Retry-After`, is
+    /// One POST of a JSON body, its answer handed to `read` (the answer borrows from the
+    /// body, so it is read here, while the body lives). A 429, or a 503 with `Retry-After`, is
     /// waited out and retried while the wait plus the margin fits before the deadline (at most
-    /// `max_retries` times); otherwise the classified error is returned at once, its
+    /// `max_retries` times); otherwise the classified error goes to `read` at once, its
     /// `Retry-After` kept.
-    async fn post(
+    async fn post<T>(
         &self,
         url: &str,
         body: Vec<u8>,
         ctx: &CallContext,
-    ) -> Result<Answer, ConnectorError> {
+        read: impl Fn(Result<Answer<'_>, ConnectorError>) -> Result<T, ConnectorError>,
+    ) -> Result<T, ConnectorError> {
         let mut retries = 0;
         loop {
             let req = self
@@ -81,7 +82,7 @@ impl WaterConnector {
                 .body(body.clone());
             let raw = self.client.send(req, ctx).await?;
             let err = match read_answer(&raw) {
-                Ok(answer) => return Ok(answer),
+                Ok(answer) => return read(Ok(answer)),
                 Err(e) => e,
             };
             match self
@@ -107,26 +108,31 @@ impl WaterConnector {
                     if let Some(note) = plan.give_up_note() {
                         err.message = format!("{}; {note}", err.message);
                     }
-                    return Err(err);
+                    return read(Err(err));
                 }
             }
         }
     }
 
-    /// Asks for one bill by number.
-    async fn detail(&self, bill_no: &str, ctx: &CallContext) -> Result<Answer, ConnectorError> {
+    /// Asks for one bill by number; its answer goes to `read`.
+    async fn detail<T>(
+        &self,
+        bill_no: &str,
+        ctx: &CallContext,
+        read: impl Fn(Result<Answer<'_>, ConnectorError>) -> Result<T, ConnectorError>,
+    ) -> Result<T, ConnectorError> {
         let body = serde_json::to_vec(&DetailRequest {
             bill_no: bill_no.to_string(),
         })
         .map_err(|_| ConnectorError::internal("serializing the detail request"))?;
-        self.post(&self.detail_url, body, ctx).await
+        self.post(&self.detail_url, body, ctx, read).await
     }
 }
 
 /// The cases of a search answer for `customer_no` (digits): "no such customer" is an empty
 /// list; the answer must be about that customer and list each bill once.
 pub fn search_result(
-    answer: Result<Answer, ConnectorError>,
+    answer: Result<Answer<'_>, ConnectorError>,
     customer_no: &str,
     department: &str,
 ) -> Result<Vec<Case>, ConnectorError> {
@@ -136,11 +142,11 @@ pub fn search_result(
         Err(e) => return Err(e),
     };
     check_customer_echo(&answer, customer_no)?;
-    let customer = customer_info(answer.customer.as_ref())?;
+    let customer = customer_info(answer.customer.as_ref());
     let mut seen = HashSet::new();
     let mut cases = Vec::with_capacity(answer.bills.len());
     for bill in &answer.bills {
-        let case = bill_to_case(bill, &customer, department)?;
+        let case = bill_to_case(bill, &customer, department);
         if !seen.insert(case.native_id.clone()) {
             return Err(ConnectorError::bad_response(
                 "the same bill number arrived twice",
@@ -153,20 +159,16 @@ pub fn search_result(
 
 /// A back-end answering about another customer than the one asked is refused: handing that
 /// on would show one household's bills to a query about another.
-fn check_customer_echo(answer: &Answer, customer_no: &str) -> Result<(), ConnectorError> {
+fn check_customer_echo(answer: &Answer<'_>, customer_no: &str) -> Result<(), ConnectorError> {
     let echoed = answer
         .customer
         .as_ref()
-        .and_then(|c| c.get(field::CUSTOMER_NO));
+        .and_then(|c| c.customer_no.as_ref());
     match echoed {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::String(s)) if s.trim().replace('-', "") == customer_no => Ok(()),
-        Some(Value::String(_)) => Err(ConnectorError::bad_response(format!(
-            "answer {} differs from the one asked",
-            field::CUSTOMER_NO
-        ))),
+        None => Ok(()),
+        Some(s) if s.trim().replace('-', "") == customer_no => Ok(()),
         Some(_) => Err(ConnectorError::bad_response(format!(
-            "customer {} is not a string",
+            "answer {} differs from the one asked",
             field::CUSTOMER_NO
         ))),
     }
@@ -174,7 +176,7 @@ fn check_customer_echo(answer: &Answer, customer_no: &str) -> Result<(), Connect
 
 /// The one case of a detail answer for `bill_no`.
 pub fn detail_result(
-    answer: Answer,
+    answer: Answer<'_>,
     bill_no: &str,
     department: &str,
 ) -> Result<Case, ConnectorError> {
@@ -187,7 +189,7 @@ pub fn detail_result(
             ));
         }
     };
-    let case = bill_to_case(bill, &customer_info(answer.customer.as_ref())?, department)?;
+    let case = bill_to_case(bill, &customer_info(answer.customer.as_ref()), department);
     if case.native_id != bill_no {
         return Err(ConnectorError::bad_response(
             "bill detail answered another bill number",
@@ -217,8 +219,12 @@ impl Connector for WaterConnector {
             months: self.config.months,
         })
         .map_err(|_| ConnectorError::internal("serializing the search request"))?;
-        let answer = self.post(&self.search_url, body, ctx).await;
-        let cases = search_result(answer, customer_no.expose(), &self.config.department)?;
+        let department = &self.config.department;
+        let cases = self
+            .post(&self.search_url, body, ctx, |answer| {
+                search_result(answer, customer_no.expose(), department)
+            })
+            .await?;
         tracing::debug!(connector = NAME, cases = cases.len(), "water bills fetched");
         Ok(cases)
     }
@@ -234,8 +240,11 @@ impl Connector for WaterConnector {
                 "a water bill number is letters, digits and hyphens, at most 64",
             ));
         }
-        let answer = self.detail(native_id, ctx).await?;
-        detail_result(answer, native_id, &self.config.department)
+        let department = &self.config.department;
+        self.detail(native_id, ctx, |answer| {
+            detail_result(answer?, native_id, department)
+        })
+        .await
     }
 }
 
@@ -255,8 +264,12 @@ impl WaterHealth {
 #[async_trait::async_trait]
 impl HealthCheck for WaterHealth {
     async fn check(&self, ctx: &CallContext) -> Result<(), ConnectorError> {
-        match self.connector.detail(HEALTH_PROBE_BILL_NO, ctx).await {
-            Ok(_) => Ok(()),
+        match self
+            .connector
+            .detail(HEALTH_PROBE_BILL_NO, ctx, |a| a.map(drop))
+            .await
+        {
+            Ok(()) => Ok(()),
             Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e),
         }

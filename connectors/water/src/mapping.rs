@@ -6,11 +6,12 @@
 //! message names the field, never its value.
 
 use crate::NAME;
-use crate::protocol::field;
+use chrono::NaiveDate;
 use minwon_connector_sdk::dates::{kst_midnight, parse_date};
-use minwon_connector_sdk::json::Fields;
-use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
-use serde_json::{Map, Value};
+use minwon_connector_sdk::json::{self, Scalar};
+use minwon_connector_sdk::{Case, CaseKind, CaseStatus, PersonalData};
+use serde::{Deserialize, Deserializer};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// The status word of a bill due to be taken by auto-debit; it also sets `auto_debit`.
@@ -38,6 +39,72 @@ pub fn map_status(word: &str) -> CaseStatus {
         .unwrap_or(CaseStatus::Unknown)
 }
 
+/// The answer's `customer` object as sent (field names in [`crate::protocol::field`]).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Customer<'a> {
+    /// The customer number echoed back, verbatim (personal).
+    #[serde(default, borrow, deserialize_with = "json::string")]
+    pub customer_no: Option<Cow<'a, str>>,
+    /// Account holder (personal).
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub customer_name: Option<Cow<'a, str>>,
+    /// Where the meter is (personal).
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub service_address: Option<Cow<'a, str>>,
+    /// 가정용, 일반용, … (not personal).
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub usage_type: Option<Cow<'a, str>>,
+}
+
+/// One bill as sent, its fields already checked (field names in [`crate::protocol::field`]).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bill<'a> {
+    /// 고지번호.
+    #[serde(borrow, deserialize_with = "json::required")]
+    pub bill_no: Cow<'a, str>,
+    /// (year, month) of `YYYY-MM` or `YYYYMM`.
+    #[serde(deserialize_with = "month")]
+    pub billing_month: (i32, u32),
+    /// m³, rendered plainly.
+    #[serde(default, deserialize_with = "usage")]
+    pub usage_m3: Option<String>,
+    /// 상수도요금.
+    #[serde(default, deserialize_with = "json::won")]
+    pub water_amount: Option<i64>,
+    /// 하수도요금.
+    #[serde(default, deserialize_with = "json::won")]
+    pub sewage_amount: Option<i64>,
+    /// 물이용부담금.
+    #[serde(default, deserialize_with = "json::won")]
+    pub water_use_charge: Option<i64>,
+    /// The amount billed in total.
+    #[serde(deserialize_with = "json::required_won")]
+    pub total_amount: i64,
+    /// Issue date.
+    #[serde(default, deserialize_with = "json::date")]
+    pub issue_date: Option<NaiveDate>,
+    /// Due date.
+    #[serde(default, deserialize_with = "json::date")]
+    pub due_date: Option<NaiveDate>,
+    /// Payment date.
+    #[serde(default, deserialize_with = "json::date")]
+    pub paid_date: Option<NaiveDate>,
+    /// The back-end's status word.
+    #[serde(borrow, deserialize_with = "json::required")]
+    pub status: Cow<'a, str>,
+    /// Collected by auto-debit.
+    #[serde(default, deserialize_with = "json::flag")]
+    pub auto_debit: Option<bool>,
+    /// Office in charge.
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub office_name: Option<Cow<'a, str>>,
+    /// Office phone.
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub office_tel: Option<Cow<'a, str>>,
+}
+
 /// What the answer's `customer` object contributes to every case.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CustomerInfo {
@@ -47,106 +114,92 @@ pub struct CustomerInfo {
     pub usage_type: Option<String>,
 }
 
-/// Reads the customer object (absent → nothing known).
-pub fn customer_info(
-    customer: Option<&Map<String, Value>>,
-) -> Result<CustomerInfo, ConnectorError> {
+/// What the customer object gives every case (absent → nothing known).
+pub fn customer_info(customer: Option<&Customer<'_>>) -> CustomerInfo {
     let Some(c) = customer else {
-        return Ok(CustomerInfo::default());
+        return CustomerInfo::default();
     };
-    let c = Fields::object(c, field::CUSTOMER);
-    let owned =
-        |name| -> Result<Option<String>, ConnectorError> { Ok(c.text(name)?.map(str::to_string)) };
-    Ok(CustomerInfo {
+    let owned = |v: &Option<Cow<'_, str>>| v.as_deref().map(str::to_string);
+    CustomerInfo {
         personal: PersonalData {
-            name: owned(field::CUSTOMER_NAME)?,
-            address: owned(field::SERVICE_ADDRESS)?,
+            name: owned(&c.customer_name),
+            address: owned(&c.service_address),
             ..PersonalData::default()
         },
-        usage_type: owned(field::USAGE_TYPE)?,
-    })
+        usage_type: owned(&c.usage_type),
+    }
 }
 
 /// Maps one bill; `department` is used when the bill names no office.
-pub fn bill_to_case(
-    bill: &Value,
-    customer: &CustomerInfo,
-    department: &str,
-) -> Result<Case, ConnectorError> {
-    let f = Fields::new(bill, "bill")?;
-    let Value::Object(b) = bill else {
-        return Err(ConnectorError::bad_response("a bill is not a JSON object"));
-    };
-    let bill_no = f.required(field::BILL_NO)?;
-    let (year, month) = parse_month(f.required(field::BILLING_MONTH)?)?;
-    let source_status = f.required(field::STATUS)?;
-    let total = f.won(field::TOTAL_AMOUNT)?.ok_or_else(|| {
-        ConnectorError::bad_response(format!("bill without {}", field::TOTAL_AMOUNT))
-    })?;
-    let auto_debit =
-        f.flag(field::AUTO_DEBIT)?.unwrap_or(false) || source_status == AUTO_DEBIT_SCHEDULED;
+pub fn bill_to_case(bill: &Bill<'_>, customer: &CustomerInfo, department: &str) -> Case {
+    let (year, month) = bill.billing_month;
+    let source_status = bill.status.as_ref();
+    let auto_debit = bill.auto_debit.unwrap_or(false) || source_status == AUTO_DEBIT_SCHEDULED;
 
     let mut attributes = BTreeMap::new();
     attributes.insert("billing_month".to_string(), format!("{year:04}-{month:02}"));
     attributes.insert("auto_debit".to_string(), auto_debit.to_string());
-    if let Some(u) = usage(b)? {
-        attributes.insert("usage_m3".to_string(), u);
+    if let Some(u) = &bill.usage_m3 {
+        attributes.insert("usage_m3".to_string(), u.clone());
     }
-    for (name, attr) in [
-        (field::WATER_AMOUNT, "water_amount"),
-        (field::SEWAGE_AMOUNT, "sewage_amount"),
-        (field::WATER_USE_CHARGE, "water_use_charge"),
+    for (v, attr) in [
+        (bill.water_amount, "water_amount"),
+        (bill.sewage_amount, "sewage_amount"),
+        (bill.water_use_charge, "water_use_charge"),
     ] {
-        if let Some(v) = f.won(name)? {
+        if let Some(v) = v {
             attributes.insert(attr.to_string(), v.to_string());
         }
     }
     if let Some(t) = &customer.usage_type {
         attributes.insert("usage_type".to_string(), t.clone());
     }
-    let date = |name| f.date(name);
-    Ok(Case {
+    Case {
         source: NAME.to_string(),
-        native_id: bill_no.to_string(),
+        native_id: bill.bill_no.to_string(),
         kind: CaseKind::WaterBill,
         title: format!("{year}년 {month}월 상하수도 요금"),
         status: map_status(source_status),
         source_status: source_status.to_string(),
-        amount_krw: Some(total),
-        opened_at: date(field::ISSUE_DATE)?.map(kst_midnight),
-        updated_at: date(field::PAID_DATE)?.map(kst_midnight),
-        due_date: date(field::DUE_DATE)?,
-        department: f
-            .text(field::OFFICE_NAME)?
+        amount_krw: Some(bill.total_amount),
+        opened_at: bill.issue_date.map(kst_midnight),
+        updated_at: bill.paid_date.map(kst_midnight),
+        due_date: bill.due_date,
+        department: bill
+            .office_name
+            .as_deref()
             .unwrap_or(department)
             .to_string(),
-        contact: f.text(field::OFFICE_TEL)?.unwrap_or("").to_string(),
+        contact: bill.office_tel.as_deref().unwrap_or("").to_string(),
         attributes,
         personal: customer.personal.clone(),
-    })
+    }
 }
 
-/// Usage in m³: a non-negative finite number (meters may read decimals), rendered plainly.
-fn usage(b: &Map<String, Value>) -> Result<Option<String>, ConnectorError> {
-    let bad =
-        || ConnectorError::bad_response(format!("bill {} is not a number of m³", field::USAGE_M3));
-    let n = match b.get(field::USAGE_M3) {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::Number(n)) => n.clone(),
-        Some(Value::String(s)) => s.trim().parse::<serde_json::Number>().map_err(|_| bad())?,
-        Some(_) => return Err(bad()),
+/// Usage in m³: a non-negative finite number, or one written as a string (meters may read
+/// decimals), rendered plainly.
+fn usage<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let bad = || serde::de::Error::custom("is not a number of m³");
+    let n = match json::scalar(d)? {
+        Scalar::Null => return Ok(None),
+        Scalar::U64(u) => return Ok(Some(u.to_string())),
+        Scalar::F64(f) => f,
+        Scalar::Str(s) => match s.trim().parse::<serde_json::Number>().map_err(|_| bad())? {
+            n if n.is_u64() => return Ok(n.as_u64().map(|u| u.to_string())),
+            n => n.as_f64().ok_or_else(bad)?,
+        },
+        _ => return Err(bad()),
     };
-    if let Some(u) = n.as_u64() {
-        return Ok(Some(u.to_string()));
-    }
-    match n.as_f64() {
-        Some(f) if (0.0..1e12).contains(&f) => Ok(Some(f.to_string())),
-        _ => Err(bad()),
+    if (0.0..1e12).contains(&n) {
+        Ok(Some(n.to_string()))
+    } else {
+        Err(bad())
     }
 }
 
 /// `YYYY-MM` (or `YYYYMM`) → (year, month).
-fn parse_month(v: &str) -> Result<(i32, u32), ConnectorError> {
+fn month<'de, D: Deserializer<'de>>(d: D) -> Result<(i32, u32), D::Error> {
+    let v = json::required(d)?;
     let digits = v.replace('-', "");
     let ok = (v.len() == 7 || v.len() == 6) && digits.len() == 6;
     ok.then(|| parse_date(&format!("{digits}01")))
@@ -155,17 +208,32 @@ fn parse_month(v: &str) -> Result<(i32, u32), ConnectorError> {
             use chrono::Datelike;
             (d.year(), d.month())
         })
-        .ok_or_else(|| {
-            ConnectorError::bad_response(format!("bill {} is not a month", field::BILLING_MONTH))
-        })
+        .ok_or_else(|| serde::de::Error::custom("is not a month"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::NaiveDate;
-    use minwon_connector_sdk::ErrorKind;
-    use serde_json::json;
+    use minwon_connector_sdk::{ConnectorError, ErrorKind};
+    use serde_json::{Value, json};
+
+    /// A bill read as the connector reads it: decoded from body bytes, then mapped.
+    fn map(
+        bill: &Value,
+        customer: &CustomerInfo,
+        department: &str,
+    ) -> Result<Case, ConnectorError> {
+        let body = serde_json::to_vec(bill).unwrap();
+        let bill: Bill = json::decode(&body, "bill")?;
+        Ok(bill_to_case(&bill, customer, department))
+    }
+
+    fn decode_customer(c: &Value) -> Result<CustomerInfo, ConnectorError> {
+        let body = serde_json::to_vec(c).unwrap();
+        let c: Customer = json::decode(&body, "customer")?;
+        Ok(customer_info(Some(&c)))
+    }
 
     fn bill() -> Value {
         json!({
@@ -180,12 +248,12 @@ mod tests {
     fn customer() -> CustomerInfo {
         let c = json!({"customerNo": "201412345678", "customerName": "김민서",
             "serviceAddress": "경기도 김포시 사우동 사우중로 12", "usageType": "가정용"});
-        customer_info(c.as_object()).unwrap()
+        decode_customer(&c).unwrap()
     }
 
     #[test]
     fn a_bill_maps_to_a_water_bill_case() {
-        let c = bill_to_case(&bill(), &customer(), "상하수도사업소").unwrap();
+        let c = map(&bill(), &customer(), "상하수도사업소").unwrap();
         assert_eq!((c.source.as_str(), c.kind), ("water", CaseKind::WaterBill));
         assert_eq!(c.title, "2026년 10월 상하수도 요금");
         assert_eq!(
@@ -245,7 +313,7 @@ mod tests {
         let mut b = bill();
         b["status"] = json!("감면심사중");
         b["autoDebit"] = json!("N");
-        let c = bill_to_case(&b, &customer(), "수도과").unwrap();
+        let c = map(&b, &customer(), "수도과").unwrap();
         assert_eq!(
             (c.status, c.source_status.as_str()),
             (CaseStatus::Unknown, "감면심사중")
@@ -257,7 +325,7 @@ mod tests {
     fn the_auto_debit_status_sets_the_flag_even_without_it() {
         let mut b = bill();
         b.as_object_mut().unwrap().remove("autoDebit");
-        let c = bill_to_case(&b, &CustomerInfo::default(), "수도과").unwrap();
+        let c = map(&b, &CustomerInfo::default(), "수도과").unwrap();
         assert_eq!(c.attributes["auto_debit"], "true");
         assert_eq!(c.personal, PersonalData::default());
     }
@@ -266,7 +334,7 @@ mod tests {
     fn optional_fields_may_be_absent_and_strings_are_accepted() {
         let b = json!({"billNo": "X1", "billingMonth": "202603", "status": "미납",
             "totalAmount": "12,340", "usageM3": "7.5"});
-        let c = bill_to_case(&b, &CustomerInfo::default(), "수도과").unwrap();
+        let c = map(&b, &CustomerInfo::default(), "수도과").unwrap();
         assert_eq!(c.title, "2026년 3월 상하수도 요금");
         assert_eq!(c.amount_krw, Some(12_340));
         assert_eq!(c.attributes["usage_m3"], "7.5");
@@ -296,7 +364,7 @@ mod tests {
         ] {
             let mut b = bill();
             b[f] = v.clone();
-            let e = bill_to_case(&b, &customer(), "수도과").unwrap_err();
+            let e = map(&b, &customer(), "수도과").unwrap_err();
             assert_eq!(e.kind, ErrorKind::BadResponse, "{f}={v}");
             assert!(e.message.contains(f), "{e}");
             if let Some(s) = v.as_str().filter(|s| !s.is_empty()) {
@@ -304,7 +372,7 @@ mod tests {
             }
         }
         let bad = json!({"customerName": 7});
-        assert!(customer_info(bad.as_object()).is_err());
-        assert!(bill_to_case(&json!([1]), &customer(), "수도과").is_err());
+        assert!(decode_customer(&bad).is_err());
+        assert!(map(&json!([1]), &customer(), "수도과").is_err());
     }
 }

@@ -8,8 +8,36 @@
 
 use crate::protocol::{code, field};
 use minwon_connector_sdk::http::{RawResponse, classify_status};
+use minwon_connector_sdk::json::{self, Object};
 use minwon_connector_sdk::{ConnectorError, ErrorKind};
-use serde_json::Value;
+use serde::Deserialize;
+use std::borrow::Cow;
+
+/// How errors name this answer.
+const WHAT: &str = "welfare API answer";
+
+/// The envelope as sent, `data` decoded as the operation's own shape.
+#[derive(Deserialize)]
+#[serde(bound(deserialize = "T: Deserialize<'de>"))]
+struct Envelope<'a, T> {
+    #[serde(default, borrow)]
+    result: Option<Outcome<'a>>,
+    #[serde(default)]
+    data: Option<Object<T>>,
+}
+
+/// Only the result code, for a body whose `data` did not decode.
+#[derive(Deserialize)]
+struct Head<'a> {
+    #[serde(default, borrow)]
+    result: Option<Outcome<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Outcome<'a> {
+    #[serde(default, borrow, deserialize_with = "json::string")]
+    code: Option<Cow<'a, str>>,
+}
 
 /// The one table of API result codes other than success: code → classification.
 /// [`code::INVALID_TOKEN`] is listed for completeness; it becomes [`ApiError::TokenRejected`].
@@ -45,38 +73,28 @@ fn quotable(result_code: &str) -> &str {
     if ok { result_code } else { "(unrecognised)" }
 }
 
-/// Reads one API answer into its `data`. HTTP 401 is always a rejected token. Otherwise a
-/// well-formed envelope decides (an error envelope wins over the HTTP status, as it is more
-/// precise); without one, a non-2xx status is classified the usual way and a 2xx is
+/// Reads one API answer into its `data`, decoded as `T` straight from the body (borrowing
+/// from it). HTTP 401 is always a rejected token. Otherwise a well-formed envelope decides (an
+/// error envelope wins over the HTTP status, as it is more precise, and over a malformed
+/// `data`); without one, a non-2xx status is classified the usual way and a 2xx is
 /// `BadResponse`.
-pub fn read_answer(raw: &RawResponse) -> Result<Value, ApiError> {
+pub fn read_answer<'a, T: Deserialize<'a>>(raw: &'a RawResponse) -> Result<T, ApiError> {
     if raw.status == 401 {
         return Err(ApiError::TokenRejected);
     }
     let http_error = classify_status(raw);
-    let mut body: Value = match serde_json::from_slice(&raw.body) {
-        Ok(v) => v,
-        Err(e) => {
-            return Err(http_error
-                .unwrap_or_else(|| {
-                    ConnectorError::bad_response(format!(
-                        "welfare API answer is not JSON (line {}, column {})",
-                        e.line(),
-                        e.column()
-                    ))
-                })
-                .into());
-        }
+    let (result, data) = match json::decode::<Envelope<T>>(&raw.body, WHAT) {
+        Ok(env) => (env.result, Ok(env.data)),
+        Err(data_error) => match json::decode::<Head>(&raw.body, WHAT) {
+            Ok(head) => (head.result, Err(data_error)),
+            Err(e) => return Err(http_error.unwrap_or(e).into()),
+        },
     };
-    let result_code = body
-        .get(field::RESULT)
-        .and_then(|r| r.get(field::CODE))
-        .and_then(Value::as_str)
-        .map(|c| c.trim().to_string());
-    match (result_code.as_deref(), http_error) {
-        (Some(code::OK), None) => match body.get_mut(field::DATA).map(Value::take) {
-            Some(data @ Value::Object(_)) => Ok(data),
-            _ => Err(ConnectorError::bad_response(format!(
+    let result_code = result.and_then(|r| r.code);
+    match (result_code.as_deref().map(str::trim), http_error) {
+        (Some(code::OK), None) => match data? {
+            Some(Object(data)) => Ok(data),
+            None => Err(ConnectorError::bad_response(format!(
                 "welfare API answered success without a {} object",
                 field::DATA
             ))
@@ -113,8 +131,15 @@ mod tests {
         }
     }
 
+    /// Any `data` object, for tests of the envelope alone.
+    type Data = std::collections::BTreeMap<String, serde_json::Value>;
+
+    fn read(status: u16, body: &str) -> Result<Data, ApiError> {
+        read_answer::<Data>(&raw(status, body))
+    }
+
     fn kind(status: u16, body: &str) -> ErrorKind {
-        match read_answer(&raw(status, body)) {
+        match read(status, body) {
             Err(ApiError::Failed(e)) => e.kind,
             other => panic!("{status} {body}: {other:?}"),
         }
@@ -122,12 +147,8 @@ mod tests {
 
     #[test]
     fn success_yields_the_data_object() {
-        let d = read_answer(&raw(
-            200,
-            r#"{"result":{"code":"0000"},"data":{"benefits":[]}}"#,
-        ))
-        .unwrap();
-        assert_eq!(d, serde_json::json!({"benefits": []}));
+        let d = read(200, r#"{"result":{"code":"0000"},"data":{"benefits":[]}}"#).unwrap();
+        assert_eq!(d["benefits"], serde_json::json!([]));
         assert_eq!(
             kind(200, r#"{"result":{"code":"0000"}}"#),
             ErrorKind::BadResponse
@@ -140,9 +161,9 @@ mod tests {
 
     #[test]
     fn rejected_tokens_are_told_apart() {
-        assert_eq!(read_answer(&raw(401, "")), Err(ApiError::TokenRejected));
+        assert_eq!(read(401, ""), Err(ApiError::TokenRejected));
         assert_eq!(
-            read_answer(&raw(200, r#"{"result":{"code":"E401"}}"#)),
+            read(200, r#"{"result":{"code":"E401"}}"#),
             Err(ApiError::TokenRejected)
         );
         assert_eq!(
@@ -165,7 +186,7 @@ mod tests {
         ] {
             let body =
                 format!(r#"{{"result":{{"code":"{c}","message":"홍길동 900101-1234567"}}}}"#);
-            let Err(ApiError::Failed(e)) = read_answer(&raw(status, &body)) else {
+            let Err(ApiError::Failed(e)) = read(status, &body) else {
                 panic!("{c}")
             };
             assert_eq!(e.kind, k, "{c}");
@@ -178,9 +199,7 @@ mod tests {
 
     #[test]
     fn codes_are_quoted_only_when_harmless() {
-        let Err(ApiError::Failed(e)) =
-            read_answer(&raw(200, r#"{"result":{"code":"9001011234567"}}"#))
-        else {
+        let Err(ApiError::Failed(e)) = read(200, r#"{"result":{"code":"9001011234567"}}"#) else {
             panic!()
         };
         assert!(!e.message.contains("9001011234567"), "{e}");

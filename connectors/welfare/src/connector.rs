@@ -9,7 +9,7 @@
 use crate::NAME;
 use crate::api::{ApiError, read_answer};
 use crate::config::WelfareConfig;
-use crate::mapping::{detail_to_case, search_to_cases};
+use crate::mapping::{DetailData, SearchData, detail_to_case, search_to_cases};
 use crate::protocol::{JSON_CONTENT_TYPE, SEARCH_PATH, detail_path, field, is_application_no};
 use minwon_connector_sdk::http::{BackendClient, RawResponse};
 use minwon_connector_sdk::oauth2::{Bearer, OAuth2Client, TokenRequest};
@@ -17,7 +17,6 @@ use minwon_connector_sdk::{
     CallContext, Case, CitizenKeys, Connector, ConnectorError, Descriptor, ErrorKind, HealthCheck,
     KeyKind, PersonalField,
 };
-use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -70,31 +69,40 @@ impl WelfareConnector {
     }
 
     /// One API call with the token dance: cached token → call; rejected → one refresh, one
-    /// retry; rejected again → `Unauthorized`. `request` builds the request for a token.
-    async fn call<F>(&self, request: F, ctx: &CallContext) -> Result<Value, ConnectorError>
+    /// retry; rejected again → `Unauthorized`. `request` builds the request for a token;
+    /// `read` reads the answer (what it decodes borrows from the body, so it maps it too).
+    async fn call<F, R, T>(
+        &self,
+        request: F,
+        read: R,
+        ctx: &CallContext,
+    ) -> Result<T, ConnectorError>
     where
         F: Fn(&str) -> reqwest::RequestBuilder + Send + Sync,
+        R: Fn(&RawResponse) -> Result<T, ApiError> + Send + Sync,
     {
-        let request = &request;
+        let (request, read) = (&request, &read);
         self.oauth
             .call(&self.client, ctx, |token| async move {
-                self.attempt(request, &token, ctx).await
+                self.attempt(request, read, &token, ctx).await
             })
             .await
     }
 
-    async fn attempt<F>(
+    async fn attempt<F, R, T>(
         &self,
         request: &F,
+        read: &R,
         token: &Bearer,
         ctx: &CallContext,
-    ) -> Result<Value, ApiError>
+    ) -> Result<T, ApiError>
     where
         F: Fn(&str) -> reqwest::RequestBuilder,
+        R: Fn(&RawResponse) -> Result<T, ApiError>,
     {
         let req = request(token.expose()).header(reqwest::header::ACCEPT, "application/json");
         let raw = self.client.send(req, ctx).await?;
-        read_answer(&raw)
+        read(&raw)
     }
 
     /// `POST /api/v1/benefits/search` with the RRN in the JSON body.
@@ -111,22 +119,27 @@ impl WelfareConnector {
         }
     }
 
-    /// The `data` of one application's detail (`E404` comes back as a NotFound error).
-    async fn detail(
+    /// One application's detail, its answer read by `read` (`E404` comes back as a NotFound
+    /// error).
+    async fn detail<R, T>(
         &self,
         application_no: &str,
+        read: R,
         ctx: &CallContext,
-    ) -> Result<Value, ConnectorError> {
+    ) -> Result<T, ConnectorError>
+    where
+        R: Fn(&RawResponse) -> Result<T, ApiError> + Send + Sync,
+    {
         let url = format!("{}{}", self.base, detail_path(application_no));
         let client = self.client.inner();
-        self.call(|token| client.get(&url).bearer_auth(token), ctx)
+        self.call(|token| client.get(&url).bearer_auth(token), read, ctx)
             .await
     }
 }
 
 /// How the connector reads a search answer (for tests): envelope, then mapping.
 pub fn handle_search(raw: &RawResponse, department: &str) -> Result<Vec<Case>, ConnectorError> {
-    match read_answer(raw) {
+    match read_answer::<SearchData>(raw) {
         Ok(data) => search_to_cases(&data, department),
         Err(ApiError::Failed(e)) => Err(e),
         Err(ApiError::TokenRejected) => Err(ConnectorError::new(
@@ -150,8 +163,14 @@ impl Connector for WelfareConnector {
         let rrn = keys.rrn.as_ref().ok_or_else(|| {
             ConnectorError::invalid_query("the welfare source answers by RRN; none was given")
         })?;
-        let data = self.call(self.search_request(rrn.expose()), ctx).await?;
-        let cases = search_to_cases(&data, &self.config.department)?;
+        let department = &self.config.department;
+        let read = |raw: &RawResponse| {
+            let data: SearchData = read_answer(raw)?;
+            Ok(search_to_cases(&data, department)?)
+        };
+        let cases = self
+            .call(self.search_request(rrn.expose()), read, ctx)
+            .await?;
         tracing::debug!(
             connector = NAME,
             cases = cases.len(),
@@ -166,8 +185,12 @@ impl Connector for WelfareConnector {
                 "a welfare application number is letters, digits and hyphens, at most 64",
             ));
         }
-        let data = self.detail(native_id, ctx).await?;
-        detail_to_case(&data, native_id, &self.config.department)
+        let department = &self.config.department;
+        let read = |raw: &RawResponse| {
+            let data: DetailData = read_answer(raw)?;
+            Ok(detail_to_case(&data, native_id, department)?)
+        };
+        self.detail(native_id, read, ctx).await
     }
 }
 
@@ -189,7 +212,9 @@ impl WelfareHealth {
 #[async_trait::async_trait]
 impl HealthCheck for WelfareHealth {
     async fn check(&self, ctx: &CallContext) -> Result<(), ConnectorError> {
-        match self.connector.detail(HEALTH_PROBE_ID, ctx).await {
+        // Any application in `data` is an answer too: only the envelope is read.
+        let read = |raw: &RawResponse| read_answer::<serde::de::IgnoredAny>(raw).map(drop);
+        match self.connector.detail(HEALTH_PROBE_ID, read, ctx).await {
             Ok(_) => Ok(()),
             Err(e) if e.kind == ErrorKind::NotFound => Ok(()),
             Err(e) => Err(e),

@@ -5,12 +5,12 @@
 //! Every failure is a `BadResponse` whose message names the field, never its value.
 
 use crate::NAME;
-use crate::protocol::field;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use minwon_connector_sdk::dates::kst_midnight;
-use minwon_connector_sdk::json::Fields;
+use minwon_connector_sdk::json::{self, Object};
 use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
-use serde_json::{Map, Value};
+use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
 /// The one status table: the back-end's word → the unified status. Anything else maps to
@@ -44,101 +44,159 @@ fn bad(what: String) -> ConnectorError {
     ConnectorError::bad_response(what)
 }
 
-/// A JSON object or `BadResponse` naming `what`.
-fn object<'a>(v: &'a Value, what: &str) -> Result<&'a Map<String, Value>, ConnectorError> {
-    v.as_object()
-        .ok_or_else(|| bad(format!("welfare {what} is not a JSON object")))
+/// A search answer's `data`: `{"applicant", "benefits": [...]}`; null or absent `benefits`
+/// is an empty list.
+#[derive(Deserialize)]
+pub struct SearchData<'a> {
+    /// The applicant (absent or null: nothing known).
+    #[serde(default, borrow)]
+    pub applicant: Option<Object<Applicant<'a>>>,
+    /// The applications.
+    #[serde(default, borrow)]
+    pub benefits: Option<Vec<Object<Benefit<'a>>>>,
+}
+
+/// A detail answer's `data`: `{"applicant", "benefit": {...}}`.
+#[derive(Deserialize)]
+pub struct DetailData<'a> {
+    /// The applicant (absent or null: nothing known).
+    #[serde(default, borrow)]
+    pub applicant: Option<Object<Applicant<'a>>>,
+    /// The one application.
+    #[serde(borrow)]
+    pub benefit: Object<Benefit<'a>>,
+}
+
+/// The applicant's personal fields as sent.
+#[derive(Deserialize)]
+pub struct Applicant<'a> {
+    /// Name (personal).
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub name: Option<Cow<'a, str>>,
+    /// Phone (personal).
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub phone: Option<Cow<'a, str>>,
+    /// Address (personal).
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub address: Option<Cow<'a, str>>,
+}
+
+/// One benefit application as sent (field names in [`crate::protocol::field`]).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Benefit<'a> {
+    /// Application number, unique and stable.
+    #[serde(borrow, deserialize_with = "json::required")]
+    pub application_no: Cow<'a, str>,
+    /// e.g. 기초연금.
+    #[serde(borrow, deserialize_with = "json::required")]
+    pub benefit_name: Cow<'a, str>,
+    /// The back-end's status word.
+    #[serde(borrow, deserialize_with = "json::required")]
+    pub status: Cow<'a, str>,
+    /// e.g. BASIC_PENSION.
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub benefit_code: Option<Cow<'a, str>>,
+    /// Applied on.
+    #[serde(default, deserialize_with = "json::date")]
+    pub application_date: Option<NaiveDate>,
+    /// Decided on.
+    #[serde(default, deserialize_with = "json::date")]
+    pub decision_date: Option<NaiveDate>,
+    /// Next payment.
+    #[serde(default, deserialize_with = "json::date")]
+    pub next_payment_date: Option<NaiveDate>,
+    /// Deadline of a pending application.
+    #[serde(default, deserialize_with = "json::date")]
+    pub due_date: Option<NaiveDate>,
+    /// Won per month.
+    #[serde(default, deserialize_with = "json::won")]
+    pub monthly_amount: Option<i64>,
+    /// Last change.
+    #[serde(default, deserialize_with = "json::instant")]
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Payment bank.
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub bank_name: Option<Cow<'a, str>>,
+    /// Payment account (personal).
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub account_no: Option<Cow<'a, str>>,
+    /// Reason of a decision.
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub reason: Option<Cow<'a, str>>,
+    /// Department in charge.
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub dept_name: Option<Cow<'a, str>>,
+    /// Department phone.
+    #[serde(default, borrow, deserialize_with = "json::text")]
+    pub dept_tel: Option<Cow<'a, str>>,
+}
+
+fn owned(v: &Option<Cow<'_, str>>) -> Option<String> {
+    v.as_deref().map(str::to_string)
 }
 
 /// The applicant's personal fields (`applicant` may be absent or null).
-pub fn applicant(data: &Map<String, Value>) -> Result<PersonalData, ConnectorError> {
-    let Some(a) = data.get(field::APPLICANT).filter(|v| !v.is_null()) else {
-        return Ok(PersonalData::default());
+pub fn applicant(a: Option<&Object<Applicant<'_>>>) -> PersonalData {
+    let Some(Object(a)) = a else {
+        return PersonalData::default();
     };
-    let a = Fields::object(object(a, field::APPLICANT)?, "welfare applicant");
-    let get = |name| a.text(name).map(|v| v.map(str::to_string));
-    Ok(PersonalData {
-        name: get(field::NAME)?,
-        phone: get(field::PHONE)?,
-        address: get(field::ADDRESS)?,
+    PersonalData {
+        name: owned(&a.name),
+        phone: owned(&a.phone),
+        address: owned(&a.address),
         ..PersonalData::default()
-    })
+    }
 }
 
-/// Maps one benefit object; `person` is the applicant's data, `department` the fallback.
-pub fn benefit_to_case(
-    benefit: &Value,
-    person: &PersonalData,
-    department: &str,
-) -> Result<Case, ConnectorError> {
-    const WHAT: &str = "benefit";
-    let b = Fields::object(object(benefit, WHAT)?, "welfare benefit");
-    let native_id = b.required(field::APPLICATION_NO)?;
-    let benefit_name = b.required(field::BENEFIT_NAME)?;
-    let source_status = b.required(field::STATUS)?;
-    let benefit_code = b.text(field::BENEFIT_CODE)?;
-    let applied = b.date(field::APPLICATION_DATE)?;
-    let decided = b.date(field::DECISION_DATE)?;
-    let next_payment = b.date(field::NEXT_PAYMENT_DATE)?;
-    let due = b.date(field::DUE_DATE)?;
-    let monthly = b.won(field::MONTHLY_AMOUNT)?;
-    let updated = b.instant(field::UPDATED_AT)?;
-    let bank = b.text(field::BANK_NAME)?;
-    let account = b.text(field::ACCOUNT_NO)?;
-    let reason = b.text(field::REASON)?;
-
+/// Maps one benefit; `person` is the applicant's data, `department` the fallback.
+pub fn benefit_to_case(b: &Benefit<'_>, person: &PersonalData, department: &str) -> Case {
     let ymd = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
     let mut attributes = BTreeMap::new();
-    attributes.insert("benefit_name".to_string(), benefit_name.to_string());
+    attributes.insert("benefit_name".to_string(), b.benefit_name.to_string());
     let optional_attrs = [
-        ("benefit_code", benefit_code.map(str::to_string)),
-        ("application_date", applied.map(ymd)),
-        ("decision_date", decided.map(ymd)),
-        ("next_payment_date", next_payment.map(ymd)),
-        ("monthly_amount", monthly.map(|m| m.to_string())),
-        ("payment_bank", bank.map(str::to_string)),
-        ("reason", reason.map(str::to_string)),
+        ("benefit_code", owned(&b.benefit_code)),
+        ("application_date", b.application_date.map(ymd)),
+        ("decision_date", b.decision_date.map(ymd)),
+        ("next_payment_date", b.next_payment_date.map(ymd)),
+        ("monthly_amount", b.monthly_amount.map(|m| m.to_string())),
+        ("payment_bank", owned(&b.bank_name)),
+        ("reason", owned(&b.reason)),
     ];
     for (k, v) in optional_attrs {
         if let Some(v) = v {
             attributes.insert(k.to_string(), v);
         }
     }
-    Ok(Case {
+    Case {
         source: NAME.to_string(),
-        native_id: native_id.to_string(),
+        native_id: b.application_no.to_string(),
         kind: CaseKind::WelfareApplication,
-        title: format!("{benefit_name} 신청"),
-        status: map_status(source_status),
-        source_status: source_status.to_string(),
-        amount_krw: monthly,
-        opened_at: applied.map(kst_midnight),
-        updated_at: updated.or(decided.map(kst_midnight)),
-        due_date: due,
-        department: b.text(field::DEPT_NAME)?.unwrap_or(department).to_string(),
-        contact: b.text(field::DEPT_TEL)?.unwrap_or("").to_string(),
+        title: format!("{} 신청", b.benefit_name),
+        status: map_status(&b.status),
+        source_status: b.status.to_string(),
+        amount_krw: b.monthly_amount,
+        opened_at: b.application_date.map(kst_midnight),
+        updated_at: b.updated_at.or(b.decision_date.map(kst_midnight)),
+        due_date: b.due_date,
+        department: b.dept_name.as_deref().unwrap_or(department).to_string(),
+        contact: b.dept_tel.as_deref().unwrap_or("").to_string(),
         attributes,
         personal: PersonalData {
-            account_number: account.map(str::to_string),
+            account_number: owned(&b.account_no),
             ..person.clone()
         },
-    })
+    }
 }
 
-/// Maps a search answer's `data`: `{"applicant", "benefits": [...]}`. Null or absent
-/// `benefits` is an empty list; an application number twice is `BadResponse`.
-pub fn search_to_cases(data: &Value, department: &str) -> Result<Vec<Case>, ConnectorError> {
-    let d = object(data, "search data")?;
-    let person = applicant(d)?;
-    let items = match d.get(field::BENEFITS) {
-        None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::Array(items)) => items,
-        Some(_) => return Err(bad(format!("welfare {} is not an array", field::BENEFITS))),
-    };
+/// Maps a search answer's `data`; an application number twice is `BadResponse`.
+pub fn search_to_cases(d: &SearchData<'_>, department: &str) -> Result<Vec<Case>, ConnectorError> {
+    let person = applicant(d.applicant.as_ref());
+    let items = d.benefits.as_deref().unwrap_or_default();
     let mut seen = HashSet::new();
     let mut cases = Vec::with_capacity(items.len());
-    for item in items {
-        let case = benefit_to_case(item, &person, department)?;
+    for Object(item) in items {
+        let case = benefit_to_case(item, &person, department);
         if !seen.insert(case.native_id.clone()) {
             return Err(bad("the same application number arrived twice".into()));
         }
@@ -147,19 +205,13 @@ pub fn search_to_cases(data: &Value, department: &str) -> Result<Vec<Case>, Conn
     Ok(cases)
 }
 
-/// Maps a detail answer's `data`: `{"applicant", "benefit": {...}}`, checking it is the
-/// application asked for.
+/// Maps a detail answer's `data`, checking it is the application asked for.
 pub fn detail_to_case(
-    data: &Value,
+    d: &DetailData<'_>,
     application_no: &str,
     department: &str,
 ) -> Result<Case, ConnectorError> {
-    let d = object(data, "detail data")?;
-    let person = applicant(d)?;
-    let benefit = d
-        .get(field::BENEFIT)
-        .ok_or_else(|| bad(format!("welfare detail without {}", field::BENEFIT)))?;
-    let case = benefit_to_case(benefit, &person, department)?;
+    let case = benefit_to_case(&d.benefit.0, &applicant(d.applicant.as_ref()), department);
     if case.native_id != application_no {
         return Err(bad("welfare detail answered another application".into()));
     }

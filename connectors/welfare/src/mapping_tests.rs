@@ -3,7 +3,30 @@
 
 use super::*;
 use minwon_connector_sdk::ErrorKind;
-use serde_json::json;
+use serde_json::{Value, json};
+
+/// `data` read as the connector reads it: decoded from body bytes, then mapped.
+fn search_to_cases(data: &Value, department: &str) -> Result<Vec<Case>, ConnectorError> {
+    let body = serde_json::to_vec(data).unwrap();
+    let d: Object<SearchData> = json::decode(&body, "welfare data")?;
+    super::search_to_cases(&d.0, department)
+}
+
+fn detail_to_case(data: &Value, no: &str, department: &str) -> Result<Case, ConnectorError> {
+    let body = serde_json::to_vec(data).unwrap();
+    let d: Object<DetailData> = json::decode(&body, "welfare data")?;
+    super::detail_to_case(&d.0, no, department)
+}
+
+fn benefit_to_case(
+    b: &Value,
+    person: &PersonalData,
+    department: &str,
+) -> Result<Case, ConnectorError> {
+    let body = serde_json::to_vec(b).unwrap();
+    let b: Object<Benefit> = json::decode(&body, "welfare benefit")?;
+    Ok(super::benefit_to_case(&b.0, person, department))
+}
 
 fn paying() -> Value {
     json!({

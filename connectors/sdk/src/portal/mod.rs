@@ -93,7 +93,9 @@ fn code_error(code: &str) -> ConnectorError {
 /// envelope carries. Never panics; any structural problem is [`ErrorKind::BadResponse`].
 pub fn parse_page(xml: &str) -> Result<PortalPage, ConnectorError> {
     let mut reader = Reader::from_str(xml);
-    let mut path: Vec<String> = Vec::new();
+    // Element names are copied into reused buffers and text is passed on borrowed: the only
+    // allocations per field are the item's own key and value.
+    let mut path = Path::default();
     let mut page = PortalPage::default();
     let mut root: Option<String> = None;
     let mut current: Option<Item> = None;
@@ -104,66 +106,85 @@ pub fn parse_page(xml: &str) -> Result<PortalPage, ConnectorError> {
             Err(_) => return Err(bad("malformed XML")),
             Ok(Event::Eof) => break,
             Ok(Event::Start(e)) => {
-                let name = AsRef::<str>::as_ref(&e.local_name()).to_string();
+                let local = e.local_name();
+                let name = AsRef::<str>::as_ref(&local);
                 if root.is_none() {
-                    root = Some(name.clone());
+                    root = Some(name.to_string());
                 }
                 path.push(name);
                 if path.len() > MAX_DEPTH {
                     return Err(bad("nesting too deep"));
                 }
-                if path_is(&path, &["response", "body", "items", "item"]) {
+                if path_is(path.names(), &["response", "body", "items", "item"]) {
                     current = Some(Item::new());
                 }
             }
             Ok(Event::Empty(e)) => {
-                let name = AsRef::<str>::as_ref(&e.local_name()).to_string();
+                let local = e.local_name();
+                let name = AsRef::<str>::as_ref(&local);
                 if root.is_none() {
-                    root = Some(name.clone());
+                    root = Some(name.to_string());
                 }
-                if path_is(&path, &["response", "body", "items"]) && name == "item" {
+                if path_is(path.names(), &["response", "body", "items"]) && name == "item" {
                     page.items.push(Item::new());
                 } else if let Some(item) = current.as_mut() {
-                    item.entry(item_key(&path, &name)).or_default();
+                    item.entry(item_key(path.names(), name)).or_default();
                 }
             }
             Ok(Event::End(_)) => {
-                if path_is(&path, &["response", "body", "items", "item"])
+                if path_is(path.names(), &["response", "body", "items", "item"])
                     && let Some(mut item) = current.take()
                 {
-                    for v in item.values_mut() {
-                        *v = v.trim().to_string();
-                    }
+                    item.values_mut().for_each(trim_in_place);
                     page.items.push(item);
                 }
                 path.pop();
             }
             Ok(Event::Text(t)) => {
-                let text = t.xml10_content().into_owned();
-                on_text(&path, text, &mut page, current.as_mut(), &mut gateway_code)?;
+                let text = t.xml10_content();
+                on_text(
+                    path.names(),
+                    &text,
+                    &mut page,
+                    current.as_mut(),
+                    &mut gateway_code,
+                )?;
             }
             Ok(Event::CData(t)) => {
-                let text = AsRef::<str>::as_ref(&t).to_string();
-                on_text(&path, text, &mut page, current.as_mut(), &mut gateway_code)?;
+                let text = AsRef::<str>::as_ref(&t);
+                on_text(
+                    path.names(),
+                    text,
+                    &mut page,
+                    current.as_mut(),
+                    &mut gateway_code,
+                )?;
             }
             Ok(Event::GeneralRef(r)) => {
-                let text = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
+                let mut utf8 = [0u8; 4];
+                let text: &str = match r.resolve_char_ref() {
+                    Ok(Some(c)) => c.encode_utf8(&mut utf8),
                     _ => match AsRef::<str>::as_ref(&r) {
-                        "lt" => "<".into(),
-                        "gt" => ">".into(),
-                        "amp" => "&".into(),
-                        "quot" => "\"".into(),
-                        "apos" => "'".into(),
+                        "lt" => "<",
+                        "gt" => ">",
+                        "amp" => "&",
+                        "quot" => "\"",
+                        "apos" => "'",
                         _ => return Err(bad("unknown entity")),
                     },
                 };
-                on_text(&path, text, &mut page, current.as_mut(), &mut gateway_code)?;
+                on_text(
+                    path.names(),
+                    text,
+                    &mut page,
+                    current.as_mut(),
+                    &mut gateway_code,
+                )?;
             }
             Ok(_) => {}
         }
     }
-    if !path.is_empty() {
+    if !path.names().is_empty() {
         return Err(bad("document ends inside an element"));
     }
     match root.as_deref() {
@@ -184,9 +205,49 @@ pub fn parse_page(xml: &str) -> Result<PortalPage, ConnectorError> {
     }
 }
 
+/// The open elements, innermost last, in buffers reused from one element to the next.
+#[derive(Default)]
+struct Path {
+    names: Vec<String>,
+    depth: usize,
+}
+
+impl Path {
+    fn push(&mut self, name: &str) {
+        match self.names.get_mut(self.depth) {
+            Some(buf) => {
+                buf.clear();
+                buf.push_str(name);
+            }
+            None => self.names.push(name.to_string()),
+        }
+        self.depth += 1;
+    }
+
+    fn pop(&mut self) {
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    fn len(&self) -> usize {
+        self.depth
+    }
+
+    fn names(&self) -> &[String] {
+        &self.names[..self.depth]
+    }
+}
+
+/// Trims a value without a new allocation.
+fn trim_in_place(v: &mut String) {
+    let end = v.trim_end().len();
+    v.truncate(end);
+    let start = v.len() - v.trim_start().len();
+    v.drain(..start);
+}
+
 fn on_text(
     path: &[String],
-    text: String,
+    text: &str,
     page: &mut PortalPage,
     item: Option<&mut Item>,
     gateway_code: &mut Option<String>,
@@ -201,18 +262,18 @@ fn on_text(
             let (leaf, parents) = path.split_last().expect("len > 4");
             item.entry(item_key(parents, leaf))
                 .or_default()
-                .push_str(&text);
+                .push_str(text);
         }
         return Ok(());
     }
     if path_is(path, &["response", "header", "resultCode"]) {
         page.result_code.push_str(text.trim());
     } else if path_is(path, &["response", "body", "numOfRows"]) {
-        page.num_of_rows = Some(num(&text)?);
+        page.num_of_rows = Some(num(text)?);
     } else if path_is(path, &["response", "body", "pageNo"]) {
-        page.page_no = Some(num(&text)?);
+        page.page_no = Some(num(text)?);
     } else if path_is(path, &["response", "body", "totalCount"]) {
-        page.total_count = Some(num(&text)?);
+        page.total_count = Some(num(text)?);
     } else if path.last().map(String::as_str) == Some("returnReasonCode") {
         *gateway_code = Some(text.trim().to_string());
     }

@@ -15,7 +15,7 @@ use crate::portal::{PortalPage, parse_page};
 /// sent with HTTP 200.
 pub fn read_page(raw: &RawResponse) -> Result<PortalPage, ConnectorError> {
     let parsed = decode_body(&raw.body, raw.content_type.as_deref())
-        .and_then(|s| parse_page(&s))
+        .and_then(|s| parse_page(s.as_ref()))
         .map_err(|e| match e.kind {
             ErrorKind::BadResponse => e,
             _ => {
