@@ -219,3 +219,62 @@ impl LoadReport {
         }
     }
 }
+
+/// Sends exactly `n` requests (counting good and bad answers alike) from `streams` concurrent
+/// loops over `channels`, each sending its next request when the last one answered: the
+/// closed loop of [`closed_loop`] with a fixed amount of work instead of a fixed time, for
+/// counting per request ([`crate::cost`]).
+pub async fn closed_loop_count<F, Fut>(
+    channels: &[Channel],
+    streams: usize,
+    n: u64,
+    call: F,
+) -> LoadReport
+where
+    F: Fn(Channel) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Sample, String>> + Send + 'static,
+{
+    let call = Arc::new(call);
+    let left = Arc::new(std::sync::atomic::AtomicU64::new(n));
+    let start = Instant::now();
+    let mut tasks = Vec::with_capacity(streams);
+    for i in 0..streams {
+        let ch = channels[i % channels.len()].clone();
+        let (call, left) = (call.clone(), left.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut r = LoadReport::default();
+            let ticket = || {
+                left.fetch_update(
+                    std::sync::atomic::Ordering::Relaxed,
+                    std::sync::atomic::Ordering::Relaxed,
+                    |x| x.checked_sub(1),
+                )
+                .is_ok()
+            };
+            while ticket() {
+                match call(ch.clone()).await {
+                    Ok(_) => r.ok += 1,
+                    Err(e) => {
+                        r.errors += 1;
+                        r.first_error.get_or_insert(e);
+                    }
+                }
+            }
+            r
+        }));
+    }
+    let mut total = LoadReport::default();
+    for t in tasks {
+        match t.await {
+            Ok(r) => total.merge(r),
+            Err(e) => {
+                total.errors += 1;
+                total
+                    .first_error
+                    .get_or_insert(format!("load task failed: {e}"));
+            }
+        }
+    }
+    total.elapsed = start.elapsed();
+    total
+}

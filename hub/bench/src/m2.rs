@@ -2,11 +2,17 @@
 //! simulators (their own process on the other core), closed-loop load of checked overviews;
 //! the figure is overviews per second of **hub CPU time** (utime + stime of the hub process
 //! from `/proc/<pid>/stat`), so it does not depend on how fast the other core feeds it.
+//!
+//! Two baselines that do the same work run right after, on the same core against the same
+//! simulators with the same number of concurrent streams ([`crate::driver`]): (b) the six
+//! connectors called directly, and (a) their HTTP requests replayed with nothing parsed. The
+//! rows report hub vs (b) and (b) vs (a), per core-second of the process doing the work.
 
+use crate::driver::{DriveResult, Driver, Mode, Window};
 use crate::load::{self, LoadReport};
 use crate::m1::ServerRun;
 use crate::realhub::Env;
-use crate::report::{Row, errors_note};
+use crate::report::{Row, errors_note, ratio};
 use crate::suite::Ctx;
 use anyhow::Result;
 use std::time::Duration;
@@ -49,13 +55,35 @@ pub fn measure(ctx: &Ctx, env: &Env, secs: u64) -> Result<ServerRun> {
     })
 }
 
+/// Target of hub vs (b) and of (b) vs (a), per core-second.
+pub const TARGET_RATIO: f64 = 0.5;
+
+/// Runs one of M2's baselines for `window` on the server core, against `env`'s simulators.
+pub fn baseline(ctx: &Ctx, env: &Env, mode: Mode, window: Window) -> Result<DriveResult> {
+    let o = &ctx.opts;
+    let mut d = Driver::start(
+        &ctx.place,
+        mode,
+        &env.config,
+        o.streams,
+        o.warmup_secs,
+        window,
+    )?;
+    let r = d.run();
+    d.stop();
+    r
+}
+
 /// Runs M2 on a started environment; sets `ctx.capacity`.
 pub fn run_on(ctx: &mut Ctx, env: &Env) -> Result<Vec<Row>> {
-    println!("M2: fan-out throughput per hub core-second");
+    println!("M2: fan-out throughput per hub core-second, and baselines (b) and (a)");
     ctx.place.pin_self_to_load();
     let r = measure(ctx, env, ctx.opts.m2_secs);
     ctx.place.unpin_self();
     let r = r?;
+    let window = Window::Secs(ctx.opts.m2_secs);
+    let direct = baseline(ctx, env, Mode::Direct, window)?;
+    let bare = baseline(ctx, env, Mode::Bare, window)?;
     let per = r.per_core_s();
     ctx.capacity = Some(per);
     let fanout = r.load.mean_fanout();
@@ -83,6 +111,7 @@ pub fn run_on(ctx: &mut Ctx, env: &Env) -> Result<Vec<Row>> {
     };
     row.pass = Some(r.load.errors == 0 && r.load.ok > 0 && per >= TARGET);
     let wired = crate::realhub::wired();
+    let mut rows = baseline_rows(ctx, per, &direct, &bare);
     row.notes = format!(
         "{}Wired sources: {} ({} of 6). {} s measured, {} streams over {} connections. ",
         errors_note(r.load.errors, &r.load.first_error),
@@ -92,7 +121,67 @@ pub fn run_on(ctx: &mut Ctx, env: &Env) -> Result<Vec<Row>> {
         ctx.opts.streams,
         ctx.opts.connections
     );
-    Ok(vec![row])
+    rows.insert(0, row);
+    Ok(rows)
+}
+
+fn describe(r: &DriveResult) -> String {
+    format!(
+        "{:.0} overviews per core-s ({:.1} sources per overview; {:.0} overviews/s wall, core {:.0}% busy)",
+        r.per_core_s(),
+        r.fanout,
+        r.ok as f64 / r.elapsed_s.max(1e-9),
+        r.busy() * 100.0
+    )
+}
+
+/// A caveat when a baseline's core was not saturated: the simulators (on the other core)
+/// were the limit, and a process that often sleeps pays more wake-ups per overview.
+fn idle_note(r: &DriveResult) -> String {
+    if r.busy() >= 0.9 {
+        return String::new();
+    }
+    format!(
+        "Its core was {:.0}% busy: the simulators on the other core were the limit, and an unsaturated process pays more wake-ups per overview (see the cost table's context switches). ",
+        r.busy() * 100.0
+    )
+}
+
+/// The rows "hub vs (b)" and "(b) vs (a)".
+fn baseline_rows(ctx: &Ctx, hub_per: f64, direct: &DriveResult, bare: &DriveResult) -> Vec<Row> {
+    let shape = format!(
+        "{} s measured after {} s warm-up, {} concurrent overviews in one process on the server core (1 tokio worker); ",
+        ctx.opts.m2_secs, ctx.opts.warmup_secs, ctx.opts.streams
+    );
+    let r_hub = ratio(hub_per, direct.per_core_s());
+    let mut a = Row::new(
+        "M2 hub/direct",
+        "fan-out: the hub vs baseline (b), the six connectors called directly (HTTP, parsing, mapping; no gRPC, auth, policy, guard, masking, audit)",
+        "hub ≥ 0.5 × (b), per core-s",
+    );
+    a.measured = format!("hub {hub_per:.0} overviews per hub core-s (row M2)");
+    a.baseline = format!(
+        "(b) connectors direct {} → **{r_hub:.2}×**",
+        describe(direct)
+    );
+    a.pass = Some(direct.errors == 0 && direct.ok > 0 && r_hub >= TARGET_RATIO);
+    a.notes = errors_note(direct.errors, &direct.first_error) + &shape + &idle_note(direct);
+
+    let r_direct = ratio(direct.per_core_s(), bare.per_core_s());
+    let mut b = Row::new(
+        "M2 direct/bare",
+        "fan-out: baseline (b) vs baseline (a), the connectors' own HTTP requests (captured from them) sent through the SDK client, bodies read, nothing parsed",
+        "(b) ≥ 0.5 × (a), per core-s",
+    );
+    b.measured = format!(
+        "(b) connectors direct {:.0} overviews per core-s",
+        direct.per_core_s()
+    );
+    b.baseline = format!("(a) bare fan-out {} → **{r_direct:.2}×**", describe(bare));
+    b.pass =
+        Some(direct.errors == 0 && bare.errors == 0 && bare.ok > 0 && r_direct >= TARGET_RATIO);
+    b.notes = errors_note(bare.errors, &bare.first_error) + &shape + &idle_note(bare);
+    vec![a, b]
 }
 
 /// Capacity for M3/M6: `--rate`×2, this run's M2, or a short probe.

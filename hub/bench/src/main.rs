@@ -6,18 +6,29 @@
 //!   [`machine`] — cores, CPU model, disk sync latency.
 //! - [`pin`] — core pinning (`taskset`) and child processes; [`procfs`] — CPU time and RSS.
 //! - [`load`] — closed- and open-loop gRPC load generators with checked answers.
-//! - [`echo`] — the bare tonic baseline server; [`nullhub`] — the hub over six null
-//!   connectors; [`realhub`] — the real hub and simulators.
-//! - [`m1`] … [`m6`] — the measures; [`knowledge`] — search quality over the evaluation set.
+//! - [`echo`] — the bare tonic echo; [`twelve`] — the bare twelve-case server (M1's
+//!   baselines); [`nullhub`] — the hub over six null connectors; [`realhub`] — the real hub
+//!   and simulators.
+//! - [`driver`] — the process that runs M2's baselines: [`barefanout`] (a, the connectors'
+//!   requests from [`capture`], nothing parsed) and [`direct`] (b, the connectors called
+//!   directly; also the one place the new baselines use hub internals).
+//! - [`m1`] … [`m6`] — the measures; [`cost`] — instructions and context switches per
+//!   overview under `perf stat`; [`knowledge`] — search quality over the evaluation set.
 //!
-//! Hidden subcommands (`serve-echo`, `serve-null-hub`, `serve-hub`, `sims`) are the child
-//! processes the measures start; they stop when their stdin closes.
+//! Hidden subcommands (`serve-echo`, `serve-twelve-case`, `serve-null-hub`, `serve-hub`,
+//! `sims`, `drive-fanout`) are the child processes the measures start; they stop when their
+//! stdin closes.
 
 /// The same allocator as the `minwon-hub` binary, so the servers under test (the null hub
 /// and the bare echo run in this binary) allocate as the shipped hub does.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod barefanout;
+mod capture;
+mod cost;
+mod direct;
+mod driver;
 mod echo;
 mod knowledge;
 mod load;
@@ -29,11 +40,13 @@ mod m5;
 mod m6;
 mod machine;
 mod nullhub;
+mod perfstat;
 mod pin;
 mod procfs;
 mod realhub;
 mod report;
 mod suite;
+mod twelve;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -77,8 +90,36 @@ enum Cmd {
         #[arg(long)]
         set: Option<PathBuf>,
     },
+    /// CPU cost per overview under `perf stat` (instructions where the machine counts them,
+    /// task-clock, context switches, CPU migrations) of the M1 and M2 servers and every
+    /// baseline, for a fixed number of overviews each; repeatable on a noisy machine.
+    Cost {
+        /// Overviews (requests) per server.
+        #[arg(long, default_value_t = 5000)]
+        overviews: u64,
+    },
     #[command(hide = true)]
     ServeEcho,
+    #[command(hide = true)]
+    ServeTwelveCase {
+        #[arg(long)]
+        answer: PathBuf,
+    },
+    #[command(hide = true)]
+    DriveFanout {
+        #[arg(long, value_enum)]
+        mode: driver::Mode,
+        #[arg(long)]
+        config: PathBuf,
+        #[arg(long)]
+        streams: usize,
+        #[arg(long)]
+        warmup: u64,
+        #[arg(long, conflicts_with = "count")]
+        secs: Option<u64>,
+        #[arg(long)]
+        count: Option<u64>,
+    },
     #[command(hide = true)]
     ServeNullHub {
         #[arg(long)]
@@ -104,6 +145,24 @@ fn main() -> Result<()> {
     // bare echo installs none.
     match cli.command {
         Cmd::ServeEcho => return pin::one_worker_runtime()?.block_on(echo::serve()),
+        Cmd::ServeTwelveCase { answer } => {
+            return pin::one_worker_runtime()?.block_on(twelve::serve(&answer));
+        }
+        Cmd::DriveFanout {
+            mode,
+            config,
+            streams,
+            warmup,
+            secs,
+            count,
+        } => {
+            let window = match (secs, count) {
+                (_, Some(n)) => driver::Window::Count(n),
+                (s, None) => driver::Window::Secs(s.unwrap_or(10)),
+            };
+            return pin::one_worker_runtime()?
+                .block_on(driver::serve(mode, &config, streams, warmup, window));
+        }
         Cmd::ServeNullHub { dir } => {
             return pin::one_worker_runtime()?.block_on(nullhub::serve(&dir));
         }
@@ -132,6 +191,7 @@ fn run(ctx: &mut Ctx, cmd: &Cmd) -> Result<()> {
         Cmd::M1 => put(ctx, m1::run)?,
         Cmd::M4 => put(ctx, m4::run)?,
         Cmd::M5 => put(ctx, m5::run)?,
+        Cmd::Cost { overviews } => cost::run(ctx, *overviews)?,
         Cmd::M2 | Cmd::M3 | Cmd::M6 => {
             let env = realhub::Env::start(&ctx.place, &ctx.data_dir)?;
             let r = match cmd {

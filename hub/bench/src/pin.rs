@@ -102,6 +102,8 @@ pub struct ChildProc {
     /// What the child printed on its `READY` line (e.g. its address).
     pub ready: String,
     name: String,
+    /// Later `READY`/`RESULT` lines of the child, in order (see [`ChildProc::expect_line`]).
+    lines: std::sync::mpsc::Receiver<String>,
 }
 
 impl ChildProc {
@@ -131,16 +133,16 @@ impl ChildProc {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
-                if let Some(rest) = line.strip_prefix("READY ") {
-                    let _ = tx.send(rest.to_string());
+                if line.starts_with("READY ") || line.starts_with("RESULT ") {
+                    let _ = tx.send(line);
                 } else {
                     eprintln!("  | {line}");
                 }
             }
         });
         let ready = match rx.recv_timeout(timeout) {
-            Ok(r) => r,
-            Err(_) => {
+            Ok(r) if r.starts_with("READY ") => r["READY ".len()..].to_string(),
+            _ => {
                 let _ = child.kill();
                 let _ = child.wait();
                 bail!("{name} did not become ready within {timeout:?}");
@@ -151,7 +153,32 @@ impl ChildProc {
             stdin,
             ready,
             name: name.to_string(),
+            lines: rx,
         })
+    }
+
+    /// Waits up to `timeout` for the child's next `READY`/`RESULT` line and returns the text
+    /// after `prefix` (e.g. `"RESULT "`); any other next line, or none, is an error.
+    pub fn expect_line(&self, prefix: &str, timeout: Duration) -> Result<String> {
+        match self.lines.recv_timeout(timeout) {
+            Ok(line) => match line.strip_prefix(prefix) {
+                Some(rest) => Ok(rest.to_string()),
+                None => bail!("{}: expected a line {prefix:?}…, got another", self.name),
+            },
+            Err(_) => bail!(
+                "{} printed no {prefix:?} line within {timeout:?}",
+                self.name
+            ),
+        }
+    }
+
+    /// Writes one line to the child's stdin (the stop signal stays: closing it).
+    pub fn send_line(&mut self, line: &str) -> Result<()> {
+        use std::io::Write;
+        let stdin = self.stdin.as_mut().context("child stdin already closed")?;
+        writeln!(stdin, "{line}")?;
+        stdin.flush()?;
+        Ok(())
     }
 
     /// The child's process id (the same as the server's: `taskset` execs).
@@ -255,4 +282,19 @@ pub async fn bind_listener(addr: std::net::SocketAddr) -> Result<tokio::net::Tcp
     socket.set_nodelay(true)?;
     socket.bind(addr)?;
     Ok(socket.listen(1024)?)
+}
+
+/// This process's stdin as lines, read on a thread; the receiver ends when stdin closes. For
+/// children that take a command (`go`) before the stop signal.
+pub fn stdin_lines() -> tokio::sync::mpsc::UnboundedReceiver<String> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
 }

@@ -222,6 +222,8 @@ pub struct Env {
     pub bearer: MetadataValue<tonic::metadata::Ascii>,
     /// The queries (round-robin).
     pub queries: Arc<Vec<Query>>,
+    /// The hub's config file (M2's baselines build their connectors from it).
+    pub config: std::path::PathBuf,
 }
 
 impl Env {
@@ -254,6 +256,7 @@ impl Env {
             hub_addr,
             bearer: counselor_bearer(&minter)?,
             queries: Arc::new(queries()),
+            config,
         })
     }
 

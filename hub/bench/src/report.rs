@@ -51,6 +51,42 @@ impl Row {
     }
 }
 
+/// One server's line of the `cost` table: counts per overview (per request for the echo).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CostRow {
+    /// Which server (e.g. `M1 null hub`, `connectors direct (b)`).
+    pub server: String,
+    /// Good overviews counted.
+    pub overviews: u64,
+    /// Failed ones.
+    pub errors: u64,
+    /// The first failure.
+    pub first_error: Option<String>,
+    /// Instructions per overview (`None` without hardware counters).
+    pub instructions: Option<f64>,
+    /// CPU time (task-clock) per overview, µs.
+    pub cpu_us: Option<f64>,
+    /// Context switches per overview.
+    pub context_switches: Option<f64>,
+    /// CPU migrations per overview.
+    pub cpu_migrations: Option<f64>,
+    /// CPU time per overview from `/proc/<pid>/stat` over the same window (clock ticks), µs:
+    /// a cross-check of `perf`'s task-clock.
+    #[serde(default)]
+    pub proc_cpu_us: Option<f64>,
+}
+
+/// The last `cost` run.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CostTable {
+    /// When it ran (UTC).
+    pub when: String,
+    /// Its command.
+    pub command: String,
+    /// One row per server.
+    pub rows: Vec<CostRow>,
+}
+
 /// Everything the table shows.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Results {
@@ -62,6 +98,9 @@ pub struct Results {
     pub command: String,
     /// Rows by id.
     pub rows: BTreeMap<String, Row>,
+    /// The last `minwon-bench cost` table, if any.
+    #[serde(default)]
+    pub cost: Option<CostTable>,
 }
 
 impl Results {
@@ -98,6 +137,15 @@ impl Results {
         }
     }
 
+    /// Replaces the cost table with `rows`, stamped now.
+    pub fn put_cost(&mut self, rows: Vec<CostRow>) {
+        self.cost = Some(CostTable {
+            when: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+            command: self.command.clone(),
+            rows,
+        });
+    }
+
     /// The generated markdown (without markers).
     pub fn render(&self) -> String {
         let mut s = String::new();
@@ -124,6 +172,9 @@ impl Results {
                 r.when
             ));
         }
+        if let Some(c) = &self.cost {
+            s.push_str(&render_cost(c));
+        }
         s
     }
 
@@ -141,6 +192,38 @@ impl Results {
         };
         std::fs::write(md, out).with_context(|| format!("writing {}", md.display()))
     }
+}
+
+fn render_cost(c: &CostTable) -> String {
+    let f = |v: Option<f64>, p: usize| v.map_or("n/a".to_string(), |v| format!("{v:.p$}"));
+    let no_counters = if c.rows.iter().any(|r| r.instructions.is_none()) {
+        " `n/a` instructions: the machine exposes no hardware counters (`perf` says `<not supported>`), so CPU time (task-clock) stands in for them."
+    } else {
+        ""
+    };
+    let mut s = format!(
+        "\nCPU cost per overview (`{}`, {}): counted by `perf stat -p` over a fixed number of overviews after the warm-up; per request for the echo.{no_counters}\n\n",
+        c.command, c.when
+    );
+    s.push_str("| server | overviews | instructions | CPU µs (task-clock) | CPU µs (/proc) | context switches | CPU migrations | errors |\n");
+    s.push_str("|---|---|---|---|---|---|---|---|\n");
+    for r in &c.rows {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            cell(&r.server),
+            r.overviews,
+            f(r.instructions, 0),
+            f(r.cpu_us, 1),
+            f(r.proc_cpu_us, 0),
+            f(r.context_switches, 2),
+            f(r.cpu_migrations, 3),
+            match &r.first_error {
+                Some(e) => format!("{} ({})", r.errors, cell(e)),
+                None => r.errors.to_string(),
+            }
+        ));
+    }
+    s
 }
 
 fn verdict(pass: Option<bool>) -> &'static str {

@@ -96,6 +96,9 @@ pub struct Ctx {
     pub capacity: Option<f64>,
     /// M1's bare tonic figure in this run (requests per server core-second), if any.
     pub bare_per_core_s: Option<f64>,
+    /// The command of the run that wrote the results table (a `cost` run keeps it: it writes
+    /// its own table, not the rows).
+    pub previous_command: String,
 }
 
 impl Ctx {
@@ -127,8 +130,9 @@ impl Ctx {
         if opts.diag_nodelay {
             results.placement += " — DIAGNOSTIC RUN: servers listen with TCP_NODELAY";
         }
-        results.command = command;
+        let previous_command = std::mem::replace(&mut results.command, command);
         Ok(Ctx {
+            previous_command,
             opts,
             place,
             data_dir,

@@ -1,0 +1,237 @@
+//! `minwon-bench cost`: what one overview costs each server, counted rather than timed, so
+//! it can be compared across runs on a noisy machine. Every server of M1 (bare echo, bare
+//! twelve-case, null hub) and M2 (the hub, baselines (b) and (a)) runs pinned as in its
+//! measure, is warmed up, and then serves a fixed number of overviews under `perf stat -p`
+//! ([`crate::perfstat`]); the counts are divided by the overviews answered.
+//!
+//! Instructions are the repeatable figure where the machine has hardware counters; where it
+//! has none (this VM), task-clock (CPU time) and context switches stand in, and the table
+//! says so. Context switches and migrations count thread hops whatever the machine.
+
+use crate::driver::{Driver, Mode, Window};
+use crate::load::{self, Sample};
+use crate::perfstat::{self, Counts, PerfStat};
+use crate::pin::ChildProc;
+use crate::report::CostRow;
+use crate::suite::Ctx;
+use anyhow::{Result, bail};
+use futures::future::BoxFuture;
+use std::time::Duration;
+use tonic::transport::Channel;
+
+/// Counts one gRPC server (`pid` at `addr`): warm-up, then `n` requests under `perf stat`.
+fn grpc_server<F>(ctx: &Ctx, name: &str, pid: u32, addr: &str, n: u64, call: F) -> Result<CostRow>
+where
+    F: Fn(Channel) -> BoxFuture<'static, Result<Sample, String>> + Send + Sync + Clone + 'static,
+{
+    println!("  {name}: {n} requests under perf stat");
+    let rt = crate::suite::load_runtime()?;
+    let o = &ctx.opts;
+    let out = ctx.data_dir.join("cost-perf.csv");
+    rt.block_on(async {
+        let channels = load::connect(addr, o.connections).await?;
+        let warm = o.warmup();
+        load::closed_loop(
+            &channels,
+            o.streams,
+            warm,
+            Duration::ZERO,
+            false,
+            call.clone(),
+        )
+        .await;
+        let perf = PerfStat::attach(pid, &out)?;
+        let cpu0 = crate::procfs::cpu_time(pid);
+        let r = load::closed_loop_count(&channels, o.streams, n, call).await;
+        let cpu1 = crate::procfs::cpu_time(pid);
+        let counts = perf.stop()?;
+        let mut row = row(name, r.ok, r.errors, r.first_error, counts);
+        if let (Some(a), Some(b)) = (cpu0, cpu1) {
+            row.proc_cpu_us = Some((b - a).as_secs_f64() * 1e6 / r.ok.max(1) as f64);
+        }
+        Ok(row)
+    })
+}
+
+fn row(name: &str, ok: u64, errors: u64, first_error: Option<String>, c: Counts) -> CostRow {
+    let per = |v: Option<f64>| v.map(|v| v / ok.max(1) as f64);
+    CostRow {
+        server: name.to_string(),
+        overviews: ok,
+        errors,
+        first_error,
+        instructions: per(c.instructions),
+        cpu_us: per(c.task_clock_ms.map(|ms| ms * 1000.0)),
+        context_switches: per(c.context_switches),
+        cpu_migrations: per(c.cpu_migrations),
+        proc_cpu_us: None,
+    }
+}
+
+/// Counts one of M2's baselines: the driver warms up, `perf` attaches, then `n` overviews.
+fn driver(ctx: &Ctx, env: &crate::realhub::Env, mode: Mode, n: u64) -> Result<CostRow> {
+    println!("  {}: {n} overviews under perf stat", mode.label());
+    let o = &ctx.opts;
+    let mut d = Driver::start(
+        &ctx.place,
+        mode,
+        &env.config,
+        o.streams,
+        o.warmup_secs,
+        Window::Count(n),
+    )?;
+    let perf = PerfStat::attach(d.proc.pid(), &ctx.data_dir.join("cost-perf.csv"));
+    let r = match perf {
+        Ok(perf) => d.run().and_then(|r| Ok((r, perf.stop()?))),
+        Err(e) => Err(e),
+    };
+    d.stop();
+    let (r, counts) = r?;
+    let proc_cpu_us = r.cpu_s * 1e6 / r.ok.max(1) as f64;
+    let mut row = row(mode.label(), r.ok, r.errors, r.first_error, counts);
+    row.proc_cpu_us = Some(proc_cpu_us);
+    Ok(row)
+}
+
+/// A call closure that can be cloned (warm-up and counted window each take one).
+fn shared<F>(
+    f: F,
+) -> impl Fn(Channel) -> BoxFuture<'static, Result<Sample, String>> + Send + Sync + Clone + 'static
+where
+    F: Fn(Channel) -> BoxFuture<'static, Result<Sample, String>> + Send + Sync + 'static,
+{
+    let f = std::sync::Arc::new(f);
+    move |ch| f(ch)
+}
+
+/// M1's three servers.
+fn m1_servers(ctx: &Ctx, n: u64, rows: &mut Vec<CostRow>) -> Result<()> {
+    let dir = ctx.data_dir.join("cost-m1");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let minter = crate::realhub::fresh_keys(&dir)?;
+    let bearer = crate::realhub::counselor_bearer(&minter)?;
+    let server = ctx.place.pinned.then_some(ctx.place.server.as_str());
+    let ready = Duration::from_secs(30);
+    let echo_f = shared(crate::m1::echo_call(bearer.clone()));
+    let over_f = shared(crate::m1::overview_call(bearer.clone()));
+
+    let echo = ChildProc::spawn("echo server", server, &["serve-echo"], ready)?;
+    let r = grpc_server(
+        ctx,
+        "M1 bare echo",
+        echo.pid(),
+        &echo.ready.clone(),
+        n,
+        echo_f,
+    );
+    echo.stop();
+    rows.push(r?);
+
+    let d = dir.to_string_lossy().to_string();
+    let hub = ChildProc::spawn("null hub", server, &["serve-null-hub", "--dir", &d], ready)?;
+    let answer = crate::m1::answer_file(&dir);
+    let r = crate::m1::capture_answer(&hub.ready, bearer)
+        .and_then(|a| Ok(std::fs::write(&answer, a)?))
+        .and_then(|_| {
+            grpc_server(
+                ctx,
+                "M1 null hub",
+                hub.pid(),
+                &hub.ready.clone(),
+                n,
+                over_f.clone(),
+            )
+        });
+    hub.stop();
+    rows.push(r?);
+
+    let a = answer.to_string_lossy().to_string();
+    let twelve = ChildProc::spawn(
+        "twelve-case server",
+        server,
+        &["serve-twelve-case", "--answer", &a],
+        ready,
+    )?;
+    let r = grpc_server(
+        ctx,
+        "M1 bare twelve-case",
+        twelve.pid(),
+        &twelve.ready.clone(),
+        n,
+        over_f,
+    );
+    twelve.stop();
+    rows.push(r?);
+    Ok(())
+}
+
+/// M2's hub and its two baselines, against one set of simulators.
+fn m2_servers(ctx: &Ctx, n: u64, rows: &mut Vec<CostRow>) -> Result<()> {
+    let env = crate::realhub::Env::start(&ctx.place, &ctx.data_dir)?;
+    let r = (|| -> Result<()> {
+        let f = shared(env.caller());
+        rows.push(grpc_server(
+            ctx,
+            "M2 hub",
+            env.hub.pid(),
+            &env.hub_addr,
+            n,
+            f,
+        )?);
+        rows.push(driver(ctx, &env, Mode::Direct, n)?);
+        rows.push(driver(ctx, &env, Mode::Bare, n)?);
+        Ok(())
+    })();
+    env.stop();
+    r
+}
+
+/// Runs every server for `n` overviews and records the table.
+pub fn run(ctx: &mut Ctx, n: u64) -> Result<()> {
+    if !perfstat::available() {
+        bail!("`perf stat` does not run here (install linux-perf, or check perf_event_paranoid)");
+    }
+    println!(
+        "cost: {n} overviews per server under perf stat -e {}",
+        perfstat::EVENTS
+    );
+    ctx.place.pin_self_to_load();
+    let mut rows = Vec::new();
+    let r = m1_servers(ctx, n, &mut rows).and_then(|_| m2_servers(ctx, n, &mut rows));
+    ctx.place.unpin_self();
+    r?;
+    print_table(&rows);
+    ctx.results.put_cost(rows);
+    ctx.results.command = ctx.previous_command.clone();
+    Ok(())
+}
+
+fn print_table(rows: &[CostRow]) {
+    println!(
+        "{:<24} {:>9} {:>14} {:>8} {:>12} {:>10} {:>10}",
+        "server", "overviews", "instructions", "CPU µs", "/proc CPU µs", "ctx sw", "migr"
+    );
+    let f = |v: Option<f64>, p: usize| v.map_or("n/a".to_string(), |v| format!("{v:.p$}"));
+    for r in rows {
+        println!(
+            "{:<24} {:>9} {:>14} {:>8} {:>12} {:>10} {:>10}{}",
+            r.server,
+            r.overviews,
+            f(r.instructions, 0),
+            f(r.cpu_us, 1),
+            f(r.proc_cpu_us, 0),
+            f(r.context_switches, 2),
+            f(r.cpu_migrations, 3),
+            if r.errors > 0 {
+                format!(
+                    "  ({} errors: {})",
+                    r.errors,
+                    r.first_error.as_deref().unwrap_or("?")
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+}
