@@ -71,13 +71,36 @@ pub fn format_of(draft: &RecordDraft) -> u8 {
     }
 }
 
+/// Where canonical bytes go: a buffer ([`canonical_bytes`]) or straight into the hash
+/// ([`record_hash`], so sealing a record builds no byte buffer).
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Sink for Sha256 {
+    fn put(&mut self, bytes: &[u8]) {
+        self.update(bytes);
+    }
+}
+
 /// The canonical bytes of a record (format v1 or v2, see the module docs).
 pub fn canonical_bytes(sequence: u64, draft: &RecordDraft) -> Vec<u8> {
-    let v1 = format_of(draft) == 1;
     let mut out = Vec::with_capacity(512);
-    out.extend_from_slice(if v1 { FORMAT_V1 } else { FORMAT_V2 });
-    out.extend_from_slice(&sequence.to_be_bytes());
-    out.extend_from_slice(&draft.time.timestamp_millis().to_be_bytes());
+    encode(sequence, draft, &mut out);
+    out
+}
+
+fn encode(sequence: u64, draft: &RecordDraft, out: &mut impl Sink) {
+    let v1 = format_of(draft) == 1;
+    out.put(if v1 { FORMAT_V1 } else { FORMAT_V2 });
+    out.put(&sequence.to_be_bytes());
+    out.put(&draft.time.timestamp_millis().to_be_bytes());
     for s in [
         &draft.account,
         &draft.role,
@@ -86,42 +109,41 @@ pub fn canonical_bytes(sequence: u64, draft: &RecordDraft) -> Vec<u8> {
         &draft.client_address,
         &draft.operation,
     ] {
-        put_str(&mut out, s);
+        put_str(out, s);
     }
-    put_str(&mut out, draft.action.as_str());
+    put_str(out, draft.action.as_str());
     if v1 {
         match draft.subjects.first() {
-            None => out.push(0),
+            None => out.put(&[0]),
             Some(subject) => {
-                out.push(1);
-                put_str(&mut out, &subject.hmac);
-                put_str(&mut out, &subject.masked);
+                out.put(&[1]);
+                put_str(out, &subject.hmac);
+                put_str(out, &subject.masked);
             }
         }
     } else {
-        out.extend_from_slice(&(draft.subjects.len() as u64).to_be_bytes());
+        out.put(&(draft.subjects.len() as u64).to_be_bytes());
         for subject in &draft.subjects {
-            put_str(&mut out, &subject.kind);
-            put_str(&mut out, &subject.hmac);
-            put_str(&mut out, &subject.masked);
+            put_str(out, &subject.kind);
+            put_str(out, &subject.hmac);
+            put_str(out, &subject.masked);
         }
     }
-    put_list(&mut out, &draft.sources);
-    put_list(&mut out, &draft.clear_fields);
-    put_str(&mut out, &draft.purpose_code);
-    put_str(&mut out, &draft.purpose_note);
-    put_str(&mut out, draft.outcome.as_str());
-    put_str(&mut out, &draft.trace_id);
-    out
+    put_list(out, &draft.sources);
+    put_list(out, &draft.clear_fields);
+    put_str(out, &draft.purpose_code);
+    put_str(out, &draft.purpose_note);
+    put_str(out, draft.outcome.as_str());
+    put_str(out, &draft.trace_id);
 }
 
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    out.extend_from_slice(&(s.len() as u64).to_be_bytes());
-    out.extend_from_slice(s.as_bytes());
+fn put_str(out: &mut impl Sink, s: &str) {
+    out.put(&(s.len() as u64).to_be_bytes());
+    out.put(s.as_bytes());
 }
 
-fn put_list(out: &mut Vec<u8>, items: &[String]) {
-    out.extend_from_slice(&(items.len() as u64).to_be_bytes());
+fn put_list(out: &mut impl Sink, items: &[String]) {
+    out.put(&(items.len() as u64).to_be_bytes());
     for item in items {
         put_str(out, item);
     }
@@ -131,7 +153,7 @@ fn put_list(out: &mut Vec<u8>, items: &[String]) {
 pub fn record_hash(prev_hash: &str, sequence: u64, draft: &RecordDraft) -> String {
     let mut hasher = Sha256::new();
     hasher.update(prev_hash.as_bytes());
-    hasher.update(canonical_bytes(sequence, draft));
+    encode(sequence, draft, &mut hasher);
     hex::encode(hasher.finalize())
 }
 
@@ -413,5 +435,18 @@ mod tests {
         b.subjects[0].kind = "rrn".into();
         b.subjects[0].hmac = "xy".into();
         assert_ne!(canonical_bytes(1, &a), canonical_bytes(1, &b));
+    }
+
+    #[test]
+    fn the_streamed_hash_is_the_hash_of_the_documented_bytes() {
+        for d in [draft(1), v1_draft()] {
+            let mut hasher = Sha256::new();
+            hasher.update(GENESIS_HASH.as_bytes());
+            hasher.update(canonical_bytes(7, &d));
+            assert_eq!(
+                record_hash(GENESIS_HASH, 7, &d),
+                hex::encode(hasher.finalize())
+            );
+        }
     }
 }

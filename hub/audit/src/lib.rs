@@ -87,7 +87,7 @@ pub use keys::{SigningKey, VerifyingKey};
 pub use postgres::PostgresStore;
 pub use record::{AccessRecord, Action, Outcome, Receipt, RecordDraft};
 pub use sqlite::SqliteStore;
-pub use store::{AuditStore, RecordFilter, verify_store, verify_store_from};
+pub use store::{AuditStore, BlockingAppender, RecordFilter, verify_store, verify_store_from};
 pub use subject::{CASE_REF_KIND, Subject, SubjectKey};
 pub use verify::{
     TrailVerifier, VerifyReport, verify_store_trail, verify_store_trail_from, verify_trail,

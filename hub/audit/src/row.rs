@@ -86,38 +86,69 @@ pub struct RecordRow {
     text: Vec<String>,
 }
 
+/// The column values of `r` in [`RECORD_COLUMNS`] order, borrowed from it, for an insert.
+/// The two lists become JSON text in `lists` (`sources`, `clear_fields`), buffers a batch
+/// reuses, so binding a record copies no field.
+pub fn record_values<'a>(
+    r: &'a AccessRecord,
+    lists: &'a mut [String; 2],
+) -> Result<[Value<'a>; 18], AuditError> {
+    let d = &r.draft;
+    let [sources, clear_fields] = lists;
+    json_into(sources, &d.sources, r.sequence)?;
+    json_into(clear_fields, &d.clear_fields, r.sequence)?;
+    let sequence = i64::try_from(r.sequence)
+        .map_err(|_| AuditError::corrupt(r.sequence, "sequence out of range"))?;
+    Ok([
+        Value::Int(sequence),
+        Value::Text(&r.audit_id),
+        Value::Int(d.time.timestamp_millis()),
+        Value::Text(&d.account),
+        Value::Text(&d.role),
+        Value::Text(&d.department),
+        Value::Text(&d.channel),
+        Value::Text(&d.client_address),
+        Value::Text(&d.operation),
+        Value::Text(d.action.as_str()),
+        Value::Text(sources),
+        Value::Text(clear_fields),
+        Value::Text(&d.purpose_code),
+        Value::Text(&d.purpose_note),
+        Value::Text(d.outcome.as_str()),
+        Value::Text(&d.trace_id),
+        Value::Text(&r.prev_hash),
+        Value::Text(&r.hash),
+    ])
+}
+
+/// Writes `list` as a JSON array into `out`, reusing its buffer.
+fn json_into(out: &mut String, list: &[String], sequence: u64) -> Result<(), AuditError> {
+    let bad = || AuditError::corrupt(sequence, "list not encodable");
+    let mut bytes = std::mem::take(out).into_bytes();
+    bytes.clear();
+    serde_json::to_writer(&mut bytes, list).map_err(|_| bad())?;
+    *out = String::from_utf8(bytes).map_err(|_| bad())?;
+    Ok(())
+}
+
 impl RecordRow {
-    /// The row of `r`.
+    /// The row of `r` (owned; an insert binds [`record_values`] instead).
     pub fn from_record(r: &AccessRecord) -> Result<RecordRow, AuditError> {
-        let d = &r.draft;
-        let json = |list: &Vec<String>| {
-            serde_json::to_string(list)
-                .map_err(|_| AuditError::corrupt(r.sequence, "list not encodable"))
+        let mut lists = Default::default();
+        let values = record_values(r, &mut lists)?;
+        let mut row = RecordRow {
+            sequence: 0,
+            time_ms: 0,
+            text: Vec::with_capacity(16),
         };
-        let sequence = i64::try_from(r.sequence)
-            .map_err(|_| AuditError::corrupt(r.sequence, "sequence out of range"))?;
-        Ok(RecordRow {
-            sequence,
-            time_ms: d.time.timestamp_millis(),
-            text: vec![
-                r.audit_id.clone(),
-                d.account.clone(),
-                d.role.clone(),
-                d.department.clone(),
-                d.channel.clone(),
-                d.client_address.clone(),
-                d.operation.clone(),
-                d.action.as_str().to_string(),
-                json(&d.sources)?,
-                json(&d.clear_fields)?,
-                d.purpose_code.clone(),
-                d.purpose_note.clone(),
-                d.outcome.as_str().to_string(),
-                d.trace_id.clone(),
-                r.prev_hash.clone(),
-                r.hash.clone(),
-            ],
-        })
+        for ((name, _), value) in RECORD_COLUMNS.iter().zip(values) {
+            match value {
+                Value::Int(i) if *name == "sequence" => row.sequence = i,
+                Value::Int(i) => row.time_ms = i,
+                Value::Text(t) => row.text.push(t.to_string()),
+            }
+        }
+        Ok(row)
     }
 
     /// The values in [`RECORD_COLUMNS`] order.
@@ -263,7 +294,17 @@ mod tests {
         }
         let mut out = Vec::new();
         push_joined(&mut out, &Map(map)).unwrap();
-        assert_eq!(out, vec![r]);
+        assert_eq!(out, vec![r.clone()]);
+        // The borrowed values an insert binds have the columns' kinds, in their order.
+        let mut lists = Default::default();
+        let values = record_values(&r, &mut lists).unwrap();
+        for ((name, kind), value) in RECORD_COLUMNS.iter().zip(values) {
+            let matches = matches!(
+                (kind, value),
+                (Kind::Int, Value::Int(_)) | (Kind::Text, Value::Text(_))
+            );
+            assert!(matches, "{name}");
+        }
         assert!(joined_select().starts_with("r.sequence, r.audit_id, r.time_ms"));
         assert!(joined_select().ends_with("s.ordinal, s.kind, s.hmac, s.masked"));
     }

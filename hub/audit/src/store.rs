@@ -10,6 +10,16 @@ use crate::{AccessRecord, Action, AuditError, Checkpoint, Outcome};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+/// Appends on the calling thread, over a connection of its own: what a store whose appends
+/// block the thread (SQLite: the disk sync) offers the [`crate::AuditLog`] writer through
+/// [`AuditStore::blocking_appender`].
+pub trait BlockingAppender: Send + 'static {
+    /// [`AuditStore::append`]'s contract (one durable transaction, the head check, an empty
+    /// slice a no-op), run on the calling thread, which it blocks until the commit is durable.
+    /// It bounds its own waits (lock timeouts), as the store does.
+    fn append(&mut self, records: &[AccessRecord]) -> Result<(), AuditError>;
+}
+
 /// Durable storage for chained access records.
 ///
 /// Implementations must bound their own waiting (pool and lock timeouts) so a broken store
@@ -23,6 +33,14 @@ pub trait AuditStore: Send + Sync + 'static {
     /// otherwise nothing is written and [`AuditError::Conflict`] is returned. An empty slice is
     /// a no-op.
     async fn append(&self, records: &[AccessRecord]) -> Result<(), AuditError>;
+
+    /// For a store whose appends block a thread: an appender the [`crate::AuditLog`] writer
+    /// owns on a thread of its own, which drains the queue and commits there, so a batch is
+    /// not handed to a blocking pool and back. `None` (the default): the writer calls
+    /// [`AuditStore::append`] from a runtime task, as for a store with asynchronous I/O.
+    fn blocking_appender(&self) -> Option<Box<dyn BlockingAppender>> {
+        None
+    }
 
     /// Last `(sequence, hash)`, or `None` for an empty trail.
     async fn head(&self) -> Result<Option<(u64, String)>, AuditError>;

@@ -18,6 +18,15 @@
 //! and [`AuditLog::integrity_failure`] / [`AuditLog::integrity_watch`] tell the hub (health,
 //! metrics).
 //!
+//! Where the writer runs: for a store with asynchronous I/O (PostgreSQL) it is a runtime task.
+//! For a store whose appends block (SQLite, [`AuditStore::blocking_appender`]) it runs on a
+//! thread of its own (`minwon-audit-writer`) that owns the store's write connection, drains
+//! the queue and commits right there: a caller's record wakes that thread once and its reply
+//! wakes the caller once, with no hand-off to the blocking pool and back in between (before,
+//! each batch went writer task → pool connection check on a blocking thread → back → the
+//! append on a blocking thread → back). Rare work (re-reading the head, checkpoints) still
+//! goes through the store's asynchronous methods, driven from that thread.
+//!
 //! Started with [`AuditLog::start_with_checkpoints`], the writer also signs a
 //! [`crate::Checkpoint`] of its committed head every `every_records` records or `every_secs`
 //! seconds, and once more on shutdown (see [`crate::checkpoint`]).
@@ -25,14 +34,17 @@
 use crate::chain::seal;
 use crate::checkpointer::Checkpointer;
 use crate::headcheck::{Head, check_continues_known};
-use crate::{AccessRecord, AuditError, AuditStore, CheckpointConfig, Receipt, RecordDraft};
+use crate::{
+    AccessRecord, AuditError, AuditStore, BlockingAppender, CheckpointConfig, Receipt, RecordDraft,
+};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-/// Upper bound on one `append`, so a hung store cannot wedge the writer. Stores bound their
-/// own waits more tightly (SQLite: pool wait and busy timeout, 5 s each).
+/// Upper bound on one asynchronous `append`, so a hung store cannot wedge the writer. Stores
+/// bound their own waits more tightly (SQLite: pool wait and busy timeout, 5 s each; a
+/// blocking appender is bounded by its busy timeout alone, and callers by their deadline).
 const APPEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// Appends tried per batch when the store reports a chain conflict. Each conflict means
 /// another writer committed, so the trail progresses; the bound only stops one writer from
@@ -70,8 +82,16 @@ struct Job {
 pub struct AuditLog {
     store: Arc<dyn AuditStore>,
     sender: Mutex<Option<mpsc::Sender<Job>>>,
-    writer: tokio::sync::Mutex<Option<JoinHandle<()>>>,
+    writer: tokio::sync::Mutex<Option<WriterHandle>>,
     integrity: IntegrityState,
+}
+
+/// How [`AuditLog::shutdown`] waits for the writer to end.
+enum WriterHandle {
+    /// A runtime task.
+    Task(JoinHandle<()>),
+    /// A thread of its own; the sender is dropped unsent if the thread panicked.
+    Thread(oneshot::Receiver<()>),
 }
 
 impl std::fmt::Debug for AuditLog {
@@ -108,8 +128,11 @@ impl AuditLog {
         let head = Head::from_store(store.head().await?);
         let (sender, receiver) = mpsc::channel(config.queue_capacity.max(1));
         let integrity: IntegrityState = Arc::new(watch::Sender::new(None));
+        let appender = store.blocking_appender();
+        let dedicated = appender.is_some();
         let writer = Writer {
             store: Arc::clone(&store),
+            appender,
             receiver,
             max_batch: config.max_batch.max(1),
             known: head.clone(),
@@ -117,7 +140,21 @@ impl AuditLog {
             checkpointer,
             integrity: Arc::clone(&integrity),
         };
-        let handle = tokio::spawn(writer.run());
+        let handle = if dedicated {
+            let runtime = tokio::runtime::Handle::current();
+            let (done, finished) = oneshot::channel();
+            std::thread::Builder::new()
+                .name("minwon-audit-writer".to_string())
+                .spawn(move || {
+                    // Blocking in an append blocks this thread only, never a runtime worker.
+                    runtime.block_on(writer.run());
+                    let _ = done.send(());
+                })
+                .map_err(|e| AuditError::Unavailable(format!("audit writer thread: {e}")))?;
+            WriterHandle::Thread(finished)
+        } else {
+            WriterHandle::Task(tokio::spawn(writer.run()))
+        };
         Ok(AuditLog {
             store,
             sender: Mutex::new(Some(sender)),
@@ -181,16 +218,23 @@ impl AuditLog {
                 .take(),
         );
         let mut writer = self.writer.lock().await;
-        if let Some(handle) = writer.take()
-            && let Err(e) = handle.await
-        {
-            tracing::error!(error = %e, "audit writer task ended abnormally");
+        let ended = match writer.take() {
+            Some(WriterHandle::Task(handle)) => handle.await.map_err(|e| e.to_string()),
+            Some(WriterHandle::Thread(finished)) => finished
+                .await
+                .map_err(|_| "its thread panicked".to_string()),
+            None => Ok(()),
+        };
+        if let Err(e) = ended {
+            tracing::error!(error = %e, "audit writer ended abnormally");
         }
     }
 }
 
 struct Writer {
     store: Arc<dyn AuditStore>,
+    /// The store's blocking appender when the writer runs on a thread of its own.
+    appender: Option<Box<dyn BlockingAppender>>,
     receiver: mpsc::Receiver<Job>,
     max_batch: usize,
     /// `None` after a failed append: re-read from the store before the next batch.
@@ -288,9 +332,15 @@ impl Writer {
         loop {
             let head = self.current_head().await?;
             let records = chain_after(&head, drafts);
-            let result = tokio::time::timeout(APPEND_TIMEOUT, self.store.append(&records))
-                .await
-                .unwrap_or_else(|_| Err(AuditError::Unavailable("append timed out".to_string())));
+            let result = match self.appender.as_mut() {
+                // This is the writer's own thread: the disk sync blocks nothing else.
+                Some(appender) => appender.append(&records),
+                None => tokio::time::timeout(APPEND_TIMEOUT, self.store.append(&records))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(AuditError::Unavailable("append timed out".to_string()))
+                    }),
+            };
             match result {
                 Ok(()) => {
                     let last = records.last().expect("a batch is never empty");

@@ -6,10 +6,11 @@ mod common;
 use async_trait::async_trait;
 use common::{FaultyStore, all_records, draft, sqlite};
 use minwon_audit::{
-    AccessRecord, AuditError, AuditLog, AuditStore, GENESIS_HASH, GroupCommitConfig, RecordFilter,
-    SqliteStore, seal, verify_chain,
+    AccessRecord, AuditError, AuditLog, AuditStore, BlockingAppender, GENESIS_HASH,
+    GroupCommitConfig, RecordFilter, SqliteStore, seal, verify_chain,
 };
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 async fn record_concurrently(
@@ -210,6 +211,95 @@ async fn a_full_queue_makes_callers_wait_not_lose_records() {
     assert_eq!(all_records(&db).await.len(), 60);
     assert!(store.appends() >= 15, "batches are capped at max_batch");
     log.shutdown().await;
+}
+
+/// A SQLite store whose writer-thread appender (the path `AuditLog` takes for SQLite) counts
+/// its appends and fails them while `failing` is set; everything else is the store's own.
+struct FailingAppenderStore {
+    inner: SqliteStore,
+    failing: Arc<AtomicBool>,
+    appends: Arc<AtomicUsize>,
+}
+
+struct FailingAppender {
+    inner: Box<dyn BlockingAppender>,
+    failing: Arc<AtomicBool>,
+    appends: Arc<AtomicUsize>,
+}
+
+impl BlockingAppender for FailingAppender {
+    fn append(&mut self, records: &[AccessRecord]) -> Result<(), AuditError> {
+        self.appends.fetch_add(1, Ordering::SeqCst);
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(AuditError::Unavailable("injected disk failure".into()));
+        }
+        self.inner.append(records)
+    }
+}
+
+#[async_trait]
+impl AuditStore for FailingAppenderStore {
+    async fn append(&self, records: &[AccessRecord]) -> Result<(), AuditError> {
+        self.inner.append(records).await
+    }
+    fn blocking_appender(&self) -> Option<Box<dyn BlockingAppender>> {
+        Some(Box::new(FailingAppender {
+            inner: self.inner.blocking_appender()?,
+            failing: Arc::clone(&self.failing),
+            appends: Arc::clone(&self.appends),
+        }))
+    }
+    async fn head(&self) -> Result<Option<(u64, String)>, AuditError> {
+        self.inner.head().await
+    }
+    async fn query(&self, filter: &RecordFilter) -> Result<Vec<AccessRecord>, AuditError> {
+        self.inner.query(filter).await
+    }
+    async fn ping(&self) -> Result<(), AuditError> {
+        self.inner.ping().await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_writer_thread_fails_closed_then_continues_from_the_real_head() {
+    let (_dir, db) = sqlite();
+    let store = Arc::new(FailingAppenderStore {
+        inner: db.clone(),
+        failing: Arc::new(AtomicBool::new(false)),
+        appends: Arc::new(AtomicUsize::new(0)),
+    });
+    let log = Arc::new(
+        AuditLog::start(store.clone(), GroupCommitConfig::default())
+            .await
+            .unwrap(),
+    );
+    for i in 1..=3 {
+        assert_eq!(log.record(draft(i)).await.unwrap().sequence, i);
+    }
+    assert_eq!(
+        store.appends.load(Ordering::SeqCst),
+        3,
+        "SQLite records go through the writer's own appender"
+    );
+    store.failing.store(true, Ordering::SeqCst);
+    for result in record_concurrently(&log, 4).await {
+        assert!(
+            matches!(result, Err(AuditError::Unavailable(_))),
+            "{result:?}"
+        );
+    }
+    // Meanwhile another writer moved the real head to 5.
+    let head = db.head().await.unwrap().unwrap();
+    let r4 = seal(4, &head.1, draft(40));
+    let r5 = seal(5, &r4.hash, draft(50));
+    db.append(&[r4, r5]).await.unwrap();
+    store.failing.store(false, Ordering::SeqCst);
+    assert_eq!(log.record(draft(6)).await.unwrap().sequence, 6);
+    let stored = all_records(&db).await;
+    assert_eq!(stored.len(), 6);
+    verify_chain(&stored, Some(GENESIS_HASH)).unwrap();
+    log.shutdown().await;
+    assert_eq!(log.record(draft(7)).await, Err(AuditError::Closed));
 }
 
 /// A store whose appends never finish.

@@ -2,9 +2,11 @@
 //!
 //! # One chain from many replicas
 //!
-//! Every append is ONE transaction that first takes a transaction-scoped advisory lock
-//! (`pg_advisory_xact_lock`), then reads the head, checks the batch continues it
-//! ([`check_continues`]), inserts the whole batch in one statement and commits. The lock
+//! Every append is ONE transaction, sent in one pipelined round trip, that first takes a
+//! transaction-scoped advisory lock (`pg_advisory_xact_lock`), then reads the head, inserts
+//! the whole batch in one statement (its subjects in a second) and commits; a batch that does
+//! not continue the head is refused by the database itself (below) and reported as a
+//! conflict when the head read shows it moved ([`check_continues`]). The lock
 //! serializes appends across every process sharing the database, so two replicas produce one
 //! chain; a replica whose head is stale gets [`AuditError::Conflict`] and its writer re-chains
 //! on the fresh head. As defence in depth, `sequence` is the primary key and a trigger refuses
@@ -44,7 +46,7 @@ use async_trait::async_trait;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use schema::{pg_error, pool_error};
 use sha2::{Digest, Sha256};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::Duration;
 use tokio::sync::OnceCell;
 use tokio_postgres::types::ToSql;
@@ -233,20 +235,26 @@ async fn read_head(
     client: &impl deadpool_postgres::GenericClient,
 ) -> Result<Option<(u64, String)>, AuditError> {
     let row = client
-        .query_opt(
-            "SELECT sequence, hash FROM access_record ORDER BY sequence DESC LIMIT 1",
-            &[],
-        )
+        .query_opt(rows::READ_HEAD, &[])
         .await
         .map_err(pg_error)?;
+    head_of(row)
+}
+
+/// The head in a row read with [`rows::READ_HEAD`].
+fn head_of(row: Option<tokio_postgres::Row>) -> Result<Option<(u64, String)>, AuditError> {
     row.map(|row| {
-        let seq: i64 = row.get(0);
+        let seq: i64 = row.try_get(0).map_err(pg_error)?;
+        let hash: String = row.try_get(1).map_err(pg_error)?;
         u64::try_from(seq)
-            .map(|seq| (seq, row.get(1)))
+            .map(|seq| (seq, hash))
             .map_err(|_| AuditError::corrupt(0, "negative sequence"))
     })
     .transpose()
 }
+
+/// The record insert, built once.
+static INSERT_RECORDS: LazyLock<String> = LazyLock::new(rows::insert_sql);
 
 #[async_trait]
 impl AuditStore for PostgresStore {
@@ -254,23 +262,65 @@ impl AuditStore for PostgresStore {
         if records.is_empty() {
             return Ok(());
         }
+        // The batch itself must be a valid chain. That it continues the stored head is
+        // checked inside the transaction, by the insert itself (it takes nothing otherwise;
+        // the primary key and the link trigger refuse it too), and a refusal is classified
+        // with the head read in the same round trip.
+        crate::verify_chain(records, None)?;
         let columns = rows::Columns::from_records(records)?;
-        let mut client = self.client().await?;
-        let tx = client.transaction().await.map_err(pg_error)?;
-        let written = async {
-            // One round trip: durability for this transaction, then the cross-replica lock.
-            tx.batch_execute(&format!(
-                "SET LOCAL synchronous_commit = on; SELECT pg_advisory_xact_lock({})",
-                self.append_lock
-            ))
+        let client = self.client().await?;
+        // Prepared once per connection (cached), so the pipeline below sends no Parse.
+        let head_stmt = client
+            .prepare_cached(rows::READ_HEAD)
             .await
             .map_err(pg_error)?;
-            let head = read_head(&tx).await?;
-            check_continues(head.as_ref(), records)?;
-            columns.insert(&tx).await
+        let insert_stmt = client
+            .prepare_cached(&INSERT_RECORDS)
+            .await
+            .map_err(pg_error)?;
+        let subject_stmt = client
+            .prepare_cached(rows::INSERT_SUBJECTS)
+            .await
+            .map_err(pg_error)?;
+        let (record_params, subject_params) = (columns.record_params(), columns.subject_params());
+        let begin = format!(
+            "BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_advisory_xact_lock({})",
+            self.append_lock
+        );
+        // One round trip for the whole transaction: tokio-postgres writes a request when its
+        // future is first polled, and `biased` polls these in order once before any answer is
+        // awaited, so the server gets BEGIN … COMMIT at once and runs it in order. Any error
+        // aborts the transaction and the COMMIT then only ends it (the server answers it with
+        // ROLLBACK), so nothing of a refused batch is written; every answer is checked. A
+        // dropped future (the writer's timeout) leaves the server to finish the same way.
+        let (begun, head, inserted, subjects, committed) = tokio::join!(
+            biased;
+            client.batch_execute(&begin),
+            client.query_opt(&head_stmt, &[]),
+            client.execute(&insert_stmt, &record_params),
+            async {
+                match &subject_params {
+                    Some(params) => client.execute(&subject_stmt, params).await.map(drop),
+                    None => Ok(()),
+                }
+            },
+            client.batch_execute("COMMIT"),
+        );
+        begun.map_err(pg_error)?;
+        let head = head_of(head.map_err(pg_error)?)?;
+        match inserted {
+            Ok(n) if usize::try_from(n).ok() == Some(columns.len()) => {}
+            refused => {
+                // Refused because the head moved (another replica appended): a conflict.
+                check_continues(head.as_ref(), records)?;
+                return Err(match refused {
+                    Err(error) => pg_error(error),
+                    Ok(_) => AuditError::Unavailable("postgres: the batch was not taken".into()),
+                });
+            }
         }
-        .await;
-        finish(tx, written).await
+        subjects.map_err(pg_error)?;
+        committed.map_err(pg_error)
     }
 
     async fn head(&self) -> Result<Option<(u64, String)>, AuditError> {

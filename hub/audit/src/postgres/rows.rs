@@ -3,11 +3,12 @@
 //! The columns are the SQLite store's: lists are JSON arrays in TEXT, time is BIGINT
 //! milliseconds UTC, every data subject a row of `access_subject`. A batch is inserted with
 //! one statement that unnests one array per column (and one more for its subjects), so a
-//! batch of any size is at most two prepared statements and two round trips. A query reads
+//! batch of any size is at most two prepared statements, sent in the append's one pipelined
+//! round trip (see the store's `append`). A query reads
 //! records joined with their subjects, one row per subject (or one for a record without).
 
 use super::schema::pg_error;
-use crate::row::{ColumnSource, Kind, RECORD_COLUMNS, RecordRow, Value, push_joined};
+use crate::row::{ColumnSource, Kind, RECORD_COLUMNS, Value, push_joined, record_values};
 use crate::{AccessRecord, AuditError, Checkpoint};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
@@ -17,9 +18,15 @@ pub fn columns() -> String {
     crate::row::joined_select()
 }
 
+/// The stored head, as the append reads it inside its transaction.
+pub const READ_HEAD: &str =
+    "SELECT sequence, hash FROM access_record ORDER BY sequence DESC LIMIT 1";
+
 /// Inserts a whole batch: one array parameter per column of
-/// [`crate::row::RECORD_COLUMNS`], unnested.
-fn insert_sql() -> String {
+/// [`crate::row::RECORD_COLUMNS`], unnested — only if the batch continues the stored head
+/// (record `$19` is the last one, with hash `$20`; NULL for the empty trail), so a stale or
+/// forked batch inserts nothing even with the tables' triggers disabled.
+pub fn insert_sql() -> String {
     let arrays: Vec<String> = RECORD_COLUMNS
         .iter()
         .enumerate()
@@ -28,17 +35,24 @@ fn insert_sql() -> String {
             Kind::Text => format!("${}::text[]", i + 1),
         })
         .collect();
+    let head_sequence = RECORD_COLUMNS.len() + 1;
     format!(
-        "INSERT INTO access_record ({}) SELECT * FROM UNNEST({})",
+        "INSERT INTO access_record ({}) SELECT * FROM UNNEST({}) \
+         WHERE NOT EXISTS (SELECT 1 FROM access_record WHERE sequence > ${head_sequence}::bigint) \
+         AND (SELECT hash FROM access_record WHERE sequence = ${head_sequence}::bigint) \
+         IS NOT DISTINCT FROM ${}::text",
         crate::row::insert_columns(),
-        arrays.join(", ")
+        arrays.join(", "),
+        head_sequence + 1
     )
 }
 
-/// Inserts every subject of a batch, after its records, in one statement.
+/// Inserts every subject of a batch, after its records, in one statement — only if the
+/// batch's last record (`$6`, hash `$7`) is stored, i.e. the record insert took the batch.
 pub const INSERT_SUBJECTS: &str = "INSERT INTO access_subject \
     (sequence, ordinal, kind, hmac, masked) \
-    SELECT * FROM UNNEST($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[])";
+    SELECT * FROM UNNEST($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[]) \
+    WHERE EXISTS (SELECT 1 FROM access_record WHERE sequence = $6::bigint AND hash = $7::text)";
 
 /// Selected checkpoint columns, in the order [`checkpoint_from_row`] reads them.
 pub const CHECKPOINT_COLUMNS: &str = "sequence, head_hash, time_ms, key_id, signature";
@@ -64,6 +78,10 @@ enum Array {
 /// [`INSERT_SUBJECTS`].
 pub struct Columns {
     record: Vec<Array>,
+    /// The head the batch continues: its sequence and hash (`None` for the empty trail).
+    head: (i64, Option<String>),
+    /// The batch's last record: sequence and hash.
+    last: (i64, String),
     subject_sequence: Vec<i64>,
     subject_ordinal: Vec<i32>,
     subject_text: [Vec<String>; 3],
@@ -72,7 +90,16 @@ pub struct Columns {
 impl Columns {
     /// Splits `records` into column arrays.
     pub fn from_records(records: &[AccessRecord]) -> Result<Columns, AuditError> {
+        let (Some(first), Some(last)) = (records.first(), records.last()) else {
+            return Err(AuditError::Unavailable("postgres: empty batch".to_string()));
+        };
+        let head_sequence = seq_to_sql(first.sequence)? - 1;
         let mut c = Columns {
+            head: (
+                head_sequence,
+                (head_sequence > 0).then(|| first.prev_hash.clone()),
+            ),
+            last: (seq_to_sql(last.sequence)?, last.hash.clone()),
             record: RECORD_COLUMNS
                 .iter()
                 .map(|(_, kind)| match kind {
@@ -84,9 +111,9 @@ impl Columns {
             subject_ordinal: Vec::new(),
             subject_text: Default::default(),
         };
+        let mut lists = Default::default();
         for r in records {
-            let row = RecordRow::from_record(r)?;
-            for (array, value) in c.record.iter_mut().zip(row.values()) {
+            for (array, value) in c.record.iter_mut().zip(record_values(r, &mut lists)?) {
                 match (array, value) {
                     (Array::Int(a), Value::Int(v)) => a.push(v),
                     (Array::Text(a), Value::Text(v)) => a.push(v.to_string()),
@@ -108,10 +135,9 @@ impl Columns {
         Ok(c)
     }
 
-    /// Runs the record insert (then [`INSERT_SUBJECTS`] when there are subjects) on `tx`.
-    pub async fn insert(&self, tx: &deadpool_postgres::Transaction<'_>) -> Result<(), AuditError> {
-        let stmt = tx.prepare_cached(&insert_sql()).await.map_err(pg_error)?;
-        let params: Vec<&(dyn ToSql + Sync)> = self
+    /// The parameters of the record insert ([`insert_sql`]).
+    pub fn record_params(&self) -> Vec<&(dyn ToSql + Sync)> {
+        let mut params: Vec<&(dyn ToSql + Sync)> = self
             .record
             .iter()
             .map(|a| match a {
@@ -119,25 +145,35 @@ impl Columns {
                 Array::Text(v) => v as &(dyn ToSql + Sync),
             })
             .collect();
-        tx.execute(&stmt, &params).await.map_err(pg_error)?;
-        if self.subject_sequence.is_empty() {
-            return Ok(());
+        params.push(&self.head.0);
+        params.push(&self.head.1);
+        params
+    }
+
+    /// How many records the batch holds.
+    pub fn len(&self) -> usize {
+        match self.record.first() {
+            Some(Array::Int(v)) => v.len(),
+            Some(Array::Text(v)) => v.len(),
+            None => 0,
         }
-        let stmt = tx.prepare_cached(INSERT_SUBJECTS).await.map_err(pg_error)?;
+    }
+
+    /// The parameters of [`INSERT_SUBJECTS`], `None` for a batch without subjects.
+    pub fn subject_params(&self) -> Option<[&(dyn ToSql + Sync); 7]> {
+        if self.subject_sequence.is_empty() {
+            return None;
+        }
         let s = &self.subject_text;
-        tx.execute(
-            &stmt,
-            &[
-                &self.subject_sequence,
-                &self.subject_ordinal,
-                &s[0],
-                &s[1],
-                &s[2],
-            ],
-        )
-        .await
-        .map_err(pg_error)?;
-        Ok(())
+        Some([
+            &self.subject_sequence,
+            &self.subject_ordinal,
+            &s[0],
+            &s[1],
+            &s[2],
+            &self.last.0,
+            &self.last.1,
+        ])
     }
 }
 

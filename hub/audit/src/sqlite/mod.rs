@@ -6,20 +6,25 @@
 //! trigger also refuses any record that does not link to its predecessor (schema version 3).
 //! Signed checkpoints live in `audit_checkpoint` (schema version 2). Every data subject of a
 //! record is a row of `access_subject`, indexed by HMAC (schema version 4).
+//!
+//! The [`crate::AuditLog`] writer appends through [`appender`]: a connection of its own on the
+//! writer's own thread. The pool serves everything else (queries, head reads, checkpoints, and
+//! [`AuditStore::append`] for any other caller).
 
+mod appender;
 mod rows;
 mod schema;
 
 pub use schema::{BUSY_TIMEOUT, MIGRATIONS};
 
 use crate::store::check_continues;
-use crate::{AccessRecord, AuditError, AuditStore, Checkpoint, RecordFilter};
+use crate::{AccessRecord, AuditError, AuditStore, BlockingAppender, Checkpoint, RecordFilter};
 use async_trait::async_trait;
 use deadpool_sqlite::{Config, Hook, HookError, Pool, Runtime};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 use schema::db_error;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Connections in the pool: one writer at a time, the rest serve queries.
@@ -31,6 +36,8 @@ const POOL_WAIT: Duration = Duration::from_secs(5);
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: Pool,
+    /// The database file, for the writer's own connection.
+    path: PathBuf,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -65,7 +72,10 @@ impl SqliteStore {
             }))
             .build()
             .map_err(|e| AuditError::Unavailable(format!("sqlite pool: {e}")))?;
-        Ok(SqliteStore { pool })
+        Ok(SqliteStore {
+            pool,
+            path: path.to_path_buf(),
+        })
     }
 
     /// Runs `f` on a pooled connection on the blocking thread pool.
@@ -102,6 +112,18 @@ fn read_head(conn: &Connection) -> Result<Option<(u64, String)>, AuditError> {
     .transpose()
 }
 
+/// One append transaction on `conn`: the head check inside `BEGIN IMMEDIATE`, the inserts,
+/// the commit (one WAL sync).
+fn append_on(conn: &mut Connection, records: &[AccessRecord]) -> Result<(), AuditError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db_error)?;
+    let head = read_head(&tx)?;
+    check_continues(head.as_ref(), records)?;
+    rows::insert(&tx, records)?;
+    tx.commit().map_err(db_error)
+}
+
 #[async_trait]
 impl AuditStore for SqliteStore {
     async fn append(&self, records: &[AccessRecord]) -> Result<(), AuditError> {
@@ -109,16 +131,11 @@ impl AuditStore for SqliteStore {
             return Ok(());
         }
         let records = records.to_vec();
-        self.with_conn(move |conn| {
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(db_error)?;
-            let head = read_head(&tx)?;
-            check_continues(head.as_ref(), &records)?;
-            rows::insert(&tx, &records)?;
-            tx.commit().map_err(db_error)
-        })
-        .await
+        self.with_conn(move |conn| append_on(conn, &records)).await
+    }
+
+    fn blocking_appender(&self) -> Option<Box<dyn BlockingAppender>> {
+        Some(Box::new(appender::SqliteAppender::new(self.path.clone())))
     }
 
     async fn head(&self) -> Result<Option<(u64, String)>, AuditError> {

@@ -1,0 +1,39 @@
+//! The SQLite store's [`BlockingAppender`]: one write connection of its own, opened on first
+//! use on the writer's thread and kept there, so a batch goes from the writer's queue straight
+//! into `BEGIN IMMEDIATE … COMMIT` with no pool check-out and no blocking-pool hand-off.
+
+use super::{append_on, schema};
+use crate::{AccessRecord, AuditError, BlockingAppender};
+use rusqlite::Connection;
+use std::path::PathBuf;
+
+/// Appends on the calling thread over its own connection to the store's file.
+pub(super) struct SqliteAppender {
+    path: PathBuf,
+    /// `None` until the first append, and again after a failed open.
+    conn: Option<Connection>,
+}
+
+impl SqliteAppender {
+    pub(super) fn new(path: PathBuf) -> Self {
+        SqliteAppender { path, conn: None }
+    }
+}
+
+impl BlockingAppender for SqliteAppender {
+    fn append(&mut self, records: &[AccessRecord]) -> Result<(), AuditError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let conn = match &mut self.conn {
+            Some(conn) => conn,
+            None => {
+                let conn = Connection::open(&self.path).map_err(schema::db_error)?;
+                // The same durability settings as every pooled connection (WAL, FULL).
+                schema::configure(&conn)?;
+                self.conn.insert(conn)
+            }
+        };
+        append_on(conn, records)
+    }
+}
