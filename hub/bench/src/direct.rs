@@ -35,7 +35,7 @@ pub fn connectors(
             .with_context(|| format!("connectors.{name}: no such table to redirect"))?;
         table.insert("base_url".into(), toml::Value::String(url.clone()));
     }
-    let registry = minwon_hub::registry::Registry::from_config(&tables, &cfg.resilience)?;
+    let registry = minwon_hub::fanout::registry::Registry::from_config(&tables, &cfg.resilience)?;
     Ok(registry
         .connectors
         .into_iter()
