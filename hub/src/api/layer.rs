@@ -122,9 +122,8 @@ where
             async move {
                 let start = Instant::now();
                 let peer = crate::access::auth::peer_of(req.extensions());
-                let metadata = tonic::metadata::MetadataMap::from_headers(req.headers().clone());
                 let lang = super::Lang::of(req.headers());
-                let response = match hub.auth.authenticate_parts(&metadata, peer).await {
+                let response = match hub.auth.authenticate_parts(req.headers(), peer).await {
                     Ok(principal) => {
                         req.extensions_mut().insert(principal);
                         let response = inner.call(req).await?;

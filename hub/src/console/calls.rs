@@ -33,7 +33,7 @@ pub async fn request<T>(
     });
     let principal = hub
         .auth
-        .authenticate_parts(req.metadata(), Some(client))
+        .authenticate_parts(req.metadata().as_ref(), Some(client))
         .await
         .map_err(|e| crate::api::status_of_auth(&e))?;
     req.extensions_mut().insert(principal);

@@ -230,9 +230,9 @@ pub async fn login(
     }
     let token = form.token.trim().to_string();
     let md = {
-        let mut md = tonic::metadata::MetadataMap::new();
+        let mut md = http::HeaderMap::new();
         if let Ok(v) = format!("Bearer {token}").parse() {
-            md.insert("authorization", v);
+            md.insert(http::header::AUTHORIZATION, v);
         }
         md
     };

@@ -78,8 +78,7 @@ pub fn init(format: LogFormat, cfg: Option<&TelemetryConfig>) -> Result<Telemetr
     let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
     // Log lines are events only: the fmt layer would otherwise format every field of the
     // per-RPC and per-source spans on every call (a few % of the hub's CPU in
-    // `minwon-bench m1`), and without an OTLP endpoint nothing else wants those spans, so they
-    // are then not created at all. Events carry their own fields (source, error kind).
+    // `minwon-bench m1`). Events carry their own fields (source, error kind).
     let events_only = tracing_subscriber::filter::filter_fn(|meta| meta.is_event());
     let fmt = match format {
         LogFormat::Text => fmt.with_filter(events_only).boxed(),
@@ -100,7 +99,13 @@ pub fn init(format: LogFormat, cfg: Option<&TelemetryConfig>) -> Result<Telemetr
         .as_ref()
         .filter(|_| exporting)
         .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer.tracer("minwon-hub")));
+    // Without an exporter no layer wants spans at all, so they are disabled for every layer
+    // (a global filter): the registry then never allocates, clones or closes span data, and
+    // `info_span!` costs one cached callsite check per call.
+    let no_spans =
+        (!exporting).then(|| tracing_subscriber::filter::filter_fn(|meta| meta.is_event()));
     tracing_subscriber::registry()
+        .with(no_spans)
         .with(filter)
         .with(fmt)
         .with(otel_layer)

@@ -189,7 +189,7 @@ impl Authenticator {
     /// may add the citizen's assertion as [`CITIZEN_TOKEN_HEADER`].
     pub async fn authenticate_parts(
         &self,
-        md: &tonic::metadata::MetadataMap,
+        md: &http::HeaderMap,
         peer: Option<std::net::SocketAddr>,
     ) -> Result<Principal, AuthError> {
         let token = bearer(md)?;
@@ -387,7 +387,7 @@ impl Authenticator {
 }
 
 /// The bearer token of a request.
-fn bearer(md: &tonic::metadata::MetadataMap) -> Result<&str, AuthError> {
+fn bearer(md: &http::HeaderMap) -> Result<&str, AuthError> {
     let header = md
         .get("authorization")
         .ok_or_else(|| unauthenticated("missing `authorization: Bearer <token>` metadata"))?;
