@@ -82,14 +82,57 @@ impl SourceAccess {
 #[error("access policy: {0}")]
 pub struct PolicyError(String);
 
-type Key = (Role, String, &'static str, PurposeCode, String);
+/// The decision cache: by (role, channel, purpose), then department, then source — nested so
+/// a lookup borrows the principal's and the descriptor's strings instead of allocating a key
+/// (it runs once per source on every query).
+#[derive(Default)]
+struct Cache {
+    by_caller: HashMap<
+        (Role, &'static str, PurposeCode),
+        HashMap<String, HashMap<String, Arc<SourceAccess>>>,
+    >,
+    entries: usize,
+}
+
+impl Cache {
+    fn get(
+        &self,
+        caller: (Role, &'static str, PurposeCode),
+        dept: &str,
+        source: &str,
+    ) -> Option<&Arc<SourceAccess>> {
+        self.by_caller.get(&caller)?.get(dept)?.get(source)
+    }
+
+    fn insert(
+        &mut self,
+        caller: (Role, &'static str, PurposeCode),
+        dept: &str,
+        source: &str,
+        d: Arc<SourceAccess>,
+    ) {
+        if self.entries >= CACHE_MAX {
+            self.by_caller.clear();
+            self.entries = 0;
+        }
+        let slot = self
+            .by_caller
+            .entry(caller)
+            .or_default()
+            .entry(dept.to_string())
+            .or_default();
+        if slot.insert(source.to_string(), d).is_none() {
+            self.entries += 1;
+        }
+    }
+}
 
 /// The loaded, validated policy and its decision cache.
 pub struct Policy {
     policies: PolicySet,
     schema: Schema,
     authorizer: Authorizer,
-    cache: RwLock<HashMap<Key, Arc<SourceAccess>>>,
+    cache: RwLock<Cache>,
 }
 
 impl std::fmt::Debug for Policy {
@@ -136,7 +179,7 @@ impl Policy {
             policies,
             schema,
             authorizer: Authorizer::new(),
-            cache: RwLock::new(HashMap::new()),
+            cache: RwLock::new(Cache::default()),
         })
     }
 
@@ -242,27 +285,21 @@ impl Policy {
         purpose: PurposeCode,
         source: &Descriptor,
     ) -> Arc<SourceAccess> {
-        let key: Key = (
-            p.role,
-            p.department.clone().unwrap_or_default(),
-            p.channel.as_str(),
-            purpose,
-            source.name.clone(),
-        );
-        if let Some(hit) = self
-            .cache
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
+        let caller = (p.role, p.channel.as_str(), purpose);
+        let dept = p.department.as_deref().unwrap_or_default();
+        if let Some(hit) =
+            self.cache
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(caller, dept, &source.name)
         {
             return hit.clone();
         }
         let decision = Arc::new(self.decide(p, purpose, source));
-        let mut cache = self.cache.write().unwrap_or_else(|e| e.into_inner());
-        if cache.len() >= CACHE_MAX {
-            cache.clear();
-        }
-        cache.insert(key, decision.clone());
+        self.cache
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(caller, dept, &source.name, decision.clone());
         decision
     }
 

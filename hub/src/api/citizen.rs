@@ -100,10 +100,12 @@ pub(super) async fn prepare_query(
         hub.record(draft).await?;
         return Err(status::denied(&reason));
     }
-    let plan = fanout::plan(&hub.registry.connectors, &query.keys, &query.sources, |r| {
-        hub.policy
-            .source_access(&principal, query.purpose.code, r.descriptor())
-    });
+    let plan = fanout::plan(
+        &hub.registry.connectors,
+        &query.keys,
+        &query.sources,
+        &decisions,
+    );
     Ok(Prepared {
         fanout_deadline: deadline - Hub::reserve(budget),
         principal,

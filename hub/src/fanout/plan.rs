@@ -49,15 +49,16 @@ impl Plan {
     }
 }
 
-/// Decides which registered sources are called for `keys`.
+/// Decides which registered sources are called for `keys`; `access[i]` is the policy's
+/// decision for `registry[i]` (taken once per query, by the caller).
 pub fn plan(
     registry: &[Registered],
     keys: &CitizenKeys,
     requested: &[String],
-    access: impl Fn(&Registered) -> Arc<SourceAccess>,
+    access: &[Arc<SourceAccess>],
 ) -> Plan {
     let mut plan = Plan::default();
-    for r in registry {
+    for (r, decision) in registry.iter().zip(access) {
         let d = r.descriptor();
         let settled = |state, detail: &str| SourceOutcome {
             source: d.name.clone(),
@@ -80,7 +81,6 @@ pub fn plan(
             ));
             continue;
         }
-        let decision = access(r);
         if !decision.allowed {
             plan.settled
                 .push(settled(SourceState::Denied, &decision.reason));
@@ -88,7 +88,7 @@ pub fn plan(
         }
         plan.calls.push(Planned {
             target: r.clone(),
-            access: decision,
+            access: decision.clone(),
         });
     }
     plan
