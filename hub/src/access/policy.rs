@@ -85,32 +85,23 @@ pub struct PolicyError(String);
 /// The decision cache: by (role, channel, purpose), then department, then source — nested so
 /// a lookup borrows the principal's and the descriptor's strings instead of allocating a key
 /// (it runs once per source on every query).
+/// Role, channel and purpose of a query.
+type Caller = (Role, &'static str, PurposeCode);
+/// Decisions by department, then source.
+type ByDepartment = HashMap<String, HashMap<String, Arc<SourceAccess>>>;
+
 #[derive(Default)]
 struct Cache {
-    by_caller: HashMap<
-        (Role, &'static str, PurposeCode),
-        HashMap<String, HashMap<String, Arc<SourceAccess>>>,
-    >,
+    by_caller: HashMap<Caller, ByDepartment>,
     entries: usize,
 }
 
 impl Cache {
-    fn get(
-        &self,
-        caller: (Role, &'static str, PurposeCode),
-        dept: &str,
-        source: &str,
-    ) -> Option<&Arc<SourceAccess>> {
+    fn get(&self, caller: Caller, dept: &str, source: &str) -> Option<&Arc<SourceAccess>> {
         self.by_caller.get(&caller)?.get(dept)?.get(source)
     }
 
-    fn insert(
-        &mut self,
-        caller: (Role, &'static str, PurposeCode),
-        dept: &str,
-        source: &str,
-        d: Arc<SourceAccess>,
-    ) {
+    fn insert(&mut self, caller: Caller, dept: &str, source: &str, d: Arc<SourceAccess>) {
         if self.entries >= CACHE_MAX {
             self.by_caller.clear();
             self.entries = 0;

@@ -15,27 +15,90 @@ const BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
 ];
 
+/// The series of one family, found by label values without allocating: buckets by a hash of
+/// the label values, each holding the series whose values hash there (almost always one).
+/// Every connector call and RPC records a few series, so a lookup that built a `Vec<String>`
+/// key each time cost a dozen allocations per overview. Label values come from bounded sets
+/// of the hub's own names, so a fixed-key hasher is safe here.
+#[derive(Debug)]
+struct Cells<T>(RwLock<Buckets<T>>);
+
+/// Series by label hash.
+type Buckets<T> = HashMap<u64, Vec<(Vec<String>, T)>>;
+
+impl<T: Default> Default for Cells<T> {
+    fn default() -> Self {
+        Cells(RwLock::new(HashMap::new()))
+    }
+}
+
+impl<T: Default> Cells<T> {
+    /// Runs `f` on the series with these label values, creating it on first use.
+    fn with<R>(&self, labels: &[&str], f: impl Fn(&T) -> R) -> R {
+        let h = label_hash(labels);
+        {
+            let map = self.0.read().unwrap_or_else(|p| p.into_inner());
+            if let Some(c) = find(&map, h, labels) {
+                return f(c);
+            }
+        }
+        let mut map = self.0.write().unwrap_or_else(|p| p.into_inner());
+        let bucket = map.entry(h).or_default();
+        if !bucket.iter().any(|(k, _)| same(k, labels)) {
+            let key = labels.iter().map(|s| s.to_string()).collect();
+            bucket.push((key, T::default()));
+        }
+        let c = find(&map, h, labels).expect("the series was just inserted");
+        f(c)
+    }
+
+    /// Every series, sorted by label values, as `f` reads it.
+    fn series<V: Ord>(&self, f: impl Fn(&T) -> V) -> Vec<(Vec<String>, V)> {
+        let map = self.0.read().unwrap_or_else(|p| p.into_inner());
+        let mut v: Vec<_> = map
+            .values()
+            .flatten()
+            .map(|(k, c)| (k.clone(), f(c)))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+}
+
+fn find<'a, T>(map: &'a Buckets<T>, h: u64, labels: &[&str]) -> Option<&'a T> {
+    map.get(&h)?
+        .iter()
+        .find(|(k, _)| same(k, labels))
+        .map(|(_, c)| c)
+}
+
+fn same(key: &[String], labels: &[&str]) -> bool {
+    key.len() == labels.len() && key.iter().zip(labels).all(|(k, l)| k == l)
+}
+
+fn label_hash(labels: &[&str]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    labels.hash(&mut h);
+    h.finish()
+}
+
 /// A counter family keyed by label values.
 #[derive(Debug, Default)]
 pub struct CounterVec {
-    cells: RwLock<HashMap<Vec<String>, Arc<AtomicU64>>>,
+    cells: Cells<AtomicU64>,
 }
 
 impl CounterVec {
     /// Adds `n` to the series with these label values.
     pub fn add(&self, labels: &[&str], n: u64) {
-        cell(&self.cells, labels, Arc::default).fetch_add(n, Ordering::Relaxed);
+        self.cells
+            .with(labels, |c| c.fetch_add(n, Ordering::Relaxed));
     }
 
     /// Every series and its value.
     pub fn series(&self) -> Vec<(Vec<String>, u64)> {
-        let map = self.cells.read().unwrap_or_else(|p| p.into_inner());
-        let mut v: Vec<_> = map
-            .iter()
-            .map(|(k, c)| (k.clone(), c.load(Ordering::Relaxed)))
-            .collect();
-        v.sort();
-        v
+        self.cells.series(|c| c.load(Ordering::Relaxed))
     }
 }
 
@@ -76,45 +139,26 @@ impl HistogramCell {
 /// A histogram family keyed by label values.
 #[derive(Debug, Default)]
 pub struct HistogramVec {
-    cells: RwLock<HashMap<Vec<String>, Arc<HistogramCell>>>,
+    cells: Cells<Arc<HistogramCell>>,
 }
 
 impl HistogramVec {
     /// Records one duration.
     pub fn observe(&self, labels: &[&str], d: Duration) {
-        cell(&self.cells, labels, Arc::default).observe(d);
+        self.cells.with(labels, |c| c.observe(d));
     }
 
     /// Every series.
     pub fn series(&self) -> Vec<(Vec<String>, Arc<HistogramCell>)> {
-        let map = self.cells.read().unwrap_or_else(|p| p.into_inner());
-        let mut v: Vec<_> = map.iter().map(|(k, c)| (k.clone(), c.clone())).collect();
+        let map = self.cells.0.read().unwrap_or_else(|p| p.into_inner());
+        let mut v: Vec<_> = map
+            .values()
+            .flatten()
+            .map(|(k, c)| (k.clone(), c.clone()))
+            .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         v
     }
-}
-
-fn cell<T>(
-    map: &RwLock<HashMap<Vec<String>, Arc<T>>>,
-    labels: &[&str],
-    new: impl FnOnce() -> Arc<T>,
-) -> Arc<T> {
-    if let Some(c) = map
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .get(&key(labels))
-    {
-        return c.clone();
-    }
-    map.write()
-        .unwrap_or_else(|p| p.into_inner())
-        .entry(key(labels))
-        .or_insert_with(new)
-        .clone()
-}
-
-fn key(labels: &[&str]) -> Vec<String> {
-    labels.iter().map(|s| s.to_string()).collect()
 }
 
 /// Every metric of the hub.
