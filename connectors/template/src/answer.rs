@@ -17,7 +17,6 @@ use minwon_connector_sdk::http::{RawResponse, classify_status};
 use minwon_connector_sdk::json;
 use minwon_connector_sdk::{ConnectorError, ErrorKind};
 use serde::Deserialize;
-use std::borrow::Cow;
 
 /// How errors name this answer.
 const WHAT: &str = "answer";
@@ -28,22 +27,9 @@ const WHAT: &str = "answer";
 #[derive(Deserialize)]
 struct Envelope<'a> {
     #[serde(default, borrow)]
-    result: Option<Outcome<'a>>,
+    result: Option<json::ResultCode<'a>>,
     #[serde(default, borrow)]
     bookings: Option<Vec<Booking<'a>>>,
-}
-
-/// Only the result code, for a body whose other parts did not decode.
-#[derive(Deserialize)]
-struct Head<'a> {
-    #[serde(default, borrow)]
-    result: Option<Outcome<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Outcome<'a> {
-    #[serde(default, borrow, deserialize_with = "json::string")]
-    code: Option<Cow<'a, str>>,
 }
 
 /// The one table of result codes: code → (kind, what it means). [`code::OK`] is success and
@@ -87,8 +73,7 @@ pub fn read_answer(raw: &RawResponse) -> Result<Vec<Booking<'_>>, ConnectorError
     let envelope = match json::decode::<Envelope>(&raw.body, WHAT) {
         Ok(e) => e,
         Err(e) => {
-            let head = json::decode::<Head>(&raw.body, WHAT).ok();
-            return Err(match head.and_then(|h| h.result?.code) {
+            return Err(match json::ResultHead::code_of(&raw.body, WHAT) {
                 Some(c) if c != code::OK => classify_code(&c),
                 _ => e,
             });

@@ -38,24 +38,11 @@ impl std::fmt::Debug for Answer<'_> {
 #[derive(Deserialize)]
 struct Envelope<'a> {
     #[serde(default, borrow)]
-    result: Option<Outcome<'a>>,
+    result: Option<json::ResultCode<'a>>,
     #[serde(default, borrow)]
     customer: Option<Customer<'a>>,
     #[serde(default, borrow)]
     bills: Option<Vec<Bill<'a>>>,
-}
-
-/// Only the result code, for bodies whose other parts did not decode.
-#[derive(Deserialize)]
-struct Head<'a> {
-    #[serde(default, borrow)]
-    result: Option<Outcome<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Outcome<'a> {
-    #[serde(default, borrow, deserialize_with = "json::string")]
-    code: Option<Cow<'a, str>>,
 }
 
 /// The one table of result codes: code → (kind, what it means). [`code::OK`] is success and
@@ -141,7 +128,7 @@ pub fn read_answer(raw: &RawResponse) -> Result<Answer<'_>, ConnectorError> {
 
 /// The result code of a JSON body, if it has one (whatever the rest of it holds).
 fn error_body_code(body: &[u8]) -> Option<Cow<'_, str>> {
-    json::decode::<Head>(body, WHAT).ok()?.result?.code
+    json::ResultHead::code_of(body, WHAT)
 }
 
 #[cfg(test)]

@@ -11,7 +11,6 @@ use minwon_connector_sdk::http::{RawResponse, classify_status};
 use minwon_connector_sdk::json::{self, Object};
 use minwon_connector_sdk::{ConnectorError, ErrorKind};
 use serde::Deserialize;
-use std::borrow::Cow;
 
 /// How errors name this answer.
 const WHAT: &str = "welfare API answer";
@@ -21,22 +20,9 @@ const WHAT: &str = "welfare API answer";
 #[serde(bound(deserialize = "T: Deserialize<'de>"))]
 struct Envelope<'a, T> {
     #[serde(default, borrow)]
-    result: Option<Outcome<'a>>,
+    result: Option<json::ResultCode<'a>>,
     #[serde(default)]
     data: Option<Object<T>>,
-}
-
-/// Only the result code, for a body whose `data` did not decode.
-#[derive(Deserialize)]
-struct Head<'a> {
-    #[serde(default, borrow)]
-    result: Option<Outcome<'a>>,
-}
-
-#[derive(Deserialize)]
-struct Outcome<'a> {
-    #[serde(default, borrow, deserialize_with = "json::string")]
-    code: Option<Cow<'a, str>>,
 }
 
 /// The one table of API result codes other than success: code → classification.
@@ -85,7 +71,7 @@ pub fn read_answer<'a, T: Deserialize<'a>>(raw: &'a RawResponse) -> Result<T, Ap
     let http_error = classify_status(raw);
     let (result, data) = match json::decode::<Envelope<T>>(&raw.body, WHAT) {
         Ok(env) => (env.result, Ok(env.data)),
-        Err(data_error) => match json::decode::<Head>(&raw.body, WHAT) {
+        Err(data_error) => match json::decode::<json::ResultHead>(&raw.body, WHAT) {
             Ok(head) => (head.result, Err(data_error)),
             Err(e) => return Err(http_error.unwrap_or(e).into()),
         },

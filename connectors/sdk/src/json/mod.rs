@@ -16,11 +16,13 @@ use serde_json::Value;
 use serde_json::error::Category;
 
 pub mod field;
+mod result;
 
 pub use field::{
     Object, Scalar, date, date_iso, flag, instant, number, required, required_max, required_won,
     scalar, string, text, text_max, won,
 };
+pub use result::{ResultCode, ResultHead};
 
 /// The value at a dotted `path` below `v` (`""` is `v` itself); `None` when any step is
 /// missing or not an object.
