@@ -1,6 +1,6 @@
 //! Parallel fan-out of one citizen query to every source that can answer it.
 //!
-//! Each source gets its own task with its own deadline (the query's deadline, capped per
+//! Each source is called concurrently with its own deadline (the query's deadline, capped per
 //! source); a slow or failing source becomes a status, never a failed answer. Results stream
 //! out in completion order so a counselor's screen fills progressively.
 //!

@@ -1,5 +1,5 @@
-//! Running a plan: one task per source, each under its own deadline and in its own client
-//! span; outcomes stream back in completion order.
+//! Running a plan: every source called concurrently in the query's task, each under its own
+//! deadline and in its own client span; outcomes stream back in completion order.
 
 use super::resilience::GuardError;
 use super::{Planned, SourceOutcome, SourceState};
