@@ -82,14 +82,14 @@ impl SourceAccess {
 #[error("access policy: {0}")]
 pub struct PolicyError(String);
 
-/// The decision cache: by (role, channel, purpose), then department, then source — nested so
-/// a lookup borrows the principal's and the descriptor's strings instead of allocating a key
-/// (it runs once per source on every query).
 /// Role, channel and purpose of a query.
 type Caller = (Role, &'static str, PurposeCode);
 /// Decisions by department, then source.
 type ByDepartment = HashMap<String, HashMap<String, Arc<SourceAccess>>>;
 
+/// The decision cache: by (role, channel, purpose), then department, then source — nested so
+/// a lookup borrows the principal's and the descriptor's strings instead of allocating a key
+/// (it runs once per source on every query).
 #[derive(Default)]
 struct Cache {
     by_caller: HashMap<Caller, ByDepartment>,
