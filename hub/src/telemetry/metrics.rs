@@ -44,12 +44,16 @@ impl<T: Default> Cells<T> {
         }
         let mut map = self.0.write().unwrap_or_else(|p| p.into_inner());
         let bucket = map.entry(h).or_default();
-        if !bucket.iter().any(|(k, _)| same(k, labels)) {
-            let key = labels.iter().map(|s| s.to_string()).collect();
-            bucket.push((key, T::default()));
-        }
-        let c = find(&map, h, labels).expect("the series was just inserted");
-        f(c)
+        // Another thread may have created the series between the two locks.
+        let i = match bucket.iter().position(|(k, _)| same(k, labels)) {
+            Some(i) => i,
+            None => {
+                let key = labels.iter().map(|s| s.to_string()).collect();
+                bucket.push((key, T::default()));
+                bucket.len() - 1
+            }
+        };
+        f(&bucket[i].1)
     }
 
     /// Every series, sorted by label values, as `f` reads it.
