@@ -159,3 +159,7 @@ fn panicked(source: String) -> SourceOutcome {
         access: Arc::new(SourceAccess::deny("failed")),
     }
 }
+
+#[cfg(test)]
+#[path = "run_tests.rs"]
+mod tests;
