@@ -57,7 +57,7 @@ impl<T: Default> Cells<T> {
     }
 
     /// Every series, sorted by label values, as `f` reads it.
-    fn series<V: Ord>(&self, f: impl Fn(&T) -> V) -> Vec<(Vec<String>, V)> {
+    fn series<V>(&self, f: impl Fn(&T) -> V) -> Vec<(Vec<String>, V)> {
         let map = self.0.read().unwrap_or_else(|p| p.into_inner());
         let mut v: Vec<_> = map
             .values()
@@ -154,14 +154,7 @@ impl HistogramVec {
 
     /// Every series.
     pub fn series(&self) -> Vec<(Vec<String>, Arc<HistogramCell>)> {
-        let map = self.cells.0.read().unwrap_or_else(|p| p.into_inner());
-        let mut v: Vec<_> = map
-            .values()
-            .flatten()
-            .map(|(k, c)| (k.clone(), c.clone()))
-            .collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        v
+        self.cells.series(Arc::clone)
     }
 }
 
