@@ -63,6 +63,7 @@ pub mod export;
 mod headcheck;
 pub mod keys;
 pub mod kst;
+mod linger;
 pub mod manifest;
 pub mod postgres;
 pub mod record;

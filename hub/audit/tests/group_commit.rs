@@ -1,6 +1,8 @@
 //! AuditLog over real SQLite: batching, fail-closed-then-self-healing, concurrent writers,
-//! durability, shutdown, back-pressure, and a hung store.
+//! durability, shutdown, back-pressure, a hung store, and the commit delay.
 
+#[path = "group_commit/commit_delay.rs"]
+mod commit_delay;
 mod common;
 
 use async_trait::async_trait;
@@ -203,6 +205,7 @@ async fn a_full_queue_makes_callers_wait_not_lose_records() {
     let config = GroupCommitConfig {
         max_batch: 4,
         queue_capacity: 2,
+        ..GroupCommitConfig::default()
     };
     let log = Arc::new(AuditLog::start(store.clone(), config).await.unwrap());
     for result in record_concurrently(&log, 60).await {

@@ -6,7 +6,7 @@ use crate::access::auth::Principal;
 use crate::access::validate::{self, Purpose, ValidQuery};
 use crate::answer::convert;
 use crate::fanout::{self, SourceOutcome};
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use minwon_audit::{Outcome, Subject};
 use minwon_connector_sdk::{CallContext, model::split_case_ref};
 use minwon_proto::v1 as pb;
@@ -123,8 +123,10 @@ pub(super) async fn prepare_query(
 /// The access record is committed while the sources are called, not after: it names every
 /// source called and every field the policy lets through in clear (an upper bound of what the
 /// answer shows, as for the stream), and nothing is released until it is durable. The commit
-/// then costs no latency, because the slowest source takes longer. If the audit store fails,
-/// `try_join` returns at once and dropping the fan-out aborts the source calls.
+/// then costs no latency, because the slowest source takes longer; and since the answer waits
+/// for the sources anyway, the record may wait for others to share its commit
+/// ([`Hub::record_while`]). If the audit store fails, the call fails at once and dropping the
+/// fan-out aborts the source calls.
 pub(super) async fn answer_overview(
     hub: &Hub,
     p: Prepared,
@@ -146,9 +148,8 @@ pub(super) async fn answer_overview(
         p.fanout_deadline,
         Some(p.trace.outgoing),
     )
-    .collect::<Vec<SourceOutcome>>()
-    .map(Ok);
-    let (receipt, mut outcomes) = futures::future::try_join(hub.record(draft), fetch).await?;
+    .collect::<Vec<SourceOutcome>>();
+    let (receipt, mut outcomes) = hub.record_while(draft, fetch).await?;
     outcomes.extend(p.plan.settled);
     // Registry order, so answers look the same every time.
     let order = hub.registry.names();

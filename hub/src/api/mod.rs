@@ -165,9 +165,50 @@ impl Hub {
 
     /// Commits an access record durably, or fails the call (fail closed).
     pub async fn record(&self, draft: RecordDraft) -> Result<Receipt, Status> {
-        let m = crate::telemetry::metrics::global();
         let start = std::time::Instant::now();
         let result = tokio::time::timeout(self.audit_timeout, self.audit.record(draft)).await;
+        Self::recorded(start, result)
+    }
+
+    /// Commits an access record while `work` runs and returns both once the record is
+    /// durable; a failed or late record fails the call at once and drops `work` unfinished
+    /// (fail closed). The record is deferred ([`minwon_audit::AuditLog::record_deferred`]):
+    /// its batch may be held open for more records while `work` runs, and `work` ending first
+    /// ends that hold, so it costs no more than [`Hub::record`] after `work`.
+    ///
+    /// The write timeout is the record's alone (queueing and commit), as for [`Hub::record`];
+    /// `work` bounds itself (the fan-out deadline).
+    pub async fn record_while<T>(
+        &self,
+        draft: RecordDraft,
+        work: impl std::future::Future<Output = T>,
+    ) -> Result<(Receipt, T), Status> {
+        use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+        let start = std::time::Instant::now();
+        // Both halves are polled by this task, so Relaxed is enough.
+        let committed = AtomicBool::new(false);
+        let record = async {
+            let result =
+                tokio::time::timeout(self.audit_timeout, self.audit.record_deferred(draft)).await;
+            committed.store(true, Relaxed);
+            Self::recorded(start, result)
+        };
+        let work = async {
+            let out = work.await;
+            if !committed.load(Relaxed) {
+                self.audit.hurry();
+            }
+            Ok(out)
+        };
+        tokio::try_join!(record, work)
+    }
+
+    /// Counts a record's outcome and turns a failure into the call's status.
+    fn recorded<E>(
+        start: std::time::Instant,
+        result: Result<Result<Receipt, minwon_audit::AuditError>, E>,
+    ) -> Result<Receipt, Status> {
+        let m = crate::telemetry::metrics::global();
         let outcome = match &result {
             Ok(Ok(_)) => "committed",
             Ok(Err(_)) => "failed",

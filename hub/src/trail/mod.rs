@@ -100,6 +100,7 @@ pub async fn start(cfg: &AuditConfig) -> Result<(AuditLog, TrailKeys)> {
     let store = open_store(cfg).await?;
     let group = GroupCommitConfig {
         max_batch: cfg.max_batch,
+        commit_delay: std::time::Duration::from_millis(cfg.commit_delay_ms),
         ..GroupCommitConfig::default()
     };
     let key = if cfg.checkpoints {
