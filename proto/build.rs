@@ -21,6 +21,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(out.join("minwon_descriptor.bin"), fds.encode_to_vec())?;
     tonic_prost_build::configure()
+        // A case's attributes arrive from the connectors as a BTreeMap: keeping that type
+        // moves the map into the answer (no rehash, no new table per case) and encodes it in
+        // key order, so the same case always encodes to the same bytes.
+        .btree_map(".minwon.v1.Case.attributes")
         .build_client(true)
         .build_server(true)
         .compile_fds(fds)?;

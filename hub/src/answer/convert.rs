@@ -115,7 +115,7 @@ pub fn case(c: Case, access: &SourceAccess) -> pb::Case {
         due_date: c.due_date.map(|d| d.to_string()).unwrap_or_default(),
         department: c.department,
         contact: c.contact,
-        attributes: c.attributes.into_iter().collect(),
+        attributes: c.attributes,
         handling_office: handling_office(p),
         personal: Some(personal),
     }

@@ -19,7 +19,7 @@ pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The schema migrations, oldest first; the schema version is how many have run.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 const V1: &str = "
 CREATE TABLE access_record (
@@ -140,6 +140,46 @@ CREATE TRIGGER access_subject_no_change BEFORE UPDATE OR DELETE ON access_subjec
     FOR EACH ROW EXECUTE FUNCTION audit_append_only();
 CREATE TRIGGER access_subject_no_truncate BEFORE TRUNCATE ON access_subject
     FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
+";
+
+/// Version 5: the two insert checks of versions 3 and 4 run once per statement over its new
+/// rows (a transition table) instead of once per row. A batch is one INSERT of its records and
+/// one of their subjects, so a batch of 64 ran 64 + 64 PL/pgSQL calls, each with its own
+/// query; now it runs two set-based queries. What they refuse is unchanged: a record whose
+/// `prev_hash` is not its predecessor's hash (record 1: the genesis hash), a subject of a
+/// record that does not exist — both still inside the inserting statement, so nothing of a
+/// refused batch is written.
+const V5: &str = "
+DROP TRIGGER access_record_links ON access_record;
+DROP FUNCTION audit_check_link();
+CREATE FUNCTION audit_check_links() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM audit_new_records n
+               LEFT JOIN access_record p ON p.sequence = n.sequence - 1
+               WHERE n.prev_hash IS DISTINCT FROM
+                   (CASE WHEN n.sequence = 1 THEN repeat('0', 64) ELSE p.hash END)) THEN
+        RAISE EXCEPTION 'access record does not continue the chain';
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER access_record_links AFTER INSERT ON access_record
+    REFERENCING NEW TABLE AS audit_new_records
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_check_links();
+DROP TRIGGER access_subject_of_a_record ON access_subject;
+DROP FUNCTION audit_subject_of_a_record();
+CREATE FUNCTION audit_subjects_of_records() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM audit_new_subjects n
+               WHERE NOT EXISTS (SELECT 1 FROM access_record r WHERE r.sequence = n.sequence)) THEN
+        RAISE EXCEPTION 'subject of an access record that does not exist';
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER access_subject_of_a_record AFTER INSERT ON access_subject
+    REFERENCING NEW TABLE AS audit_new_subjects
+    FOR EACH STATEMENT EXECUTE FUNCTION audit_subjects_of_records();
 ";
 
 /// Maps a PostgreSQL error to [`AuditError::Unavailable`].

@@ -8,12 +8,14 @@
 //! record is a row of `access_subject`, indexed by HMAC (schema version 4).
 //!
 //! The [`crate::AuditLog`] writer appends through [`appender`]: a connection of its own on the
-//! writer's own thread. The pool serves everything else (queries, head reads, checkpoints, and
+//! writer's own thread, whose WAL checkpoints run on a thread of their own ([`wal`]) so no
+//! commit waits for one. The pool serves everything else (queries, head reads, checkpoints, and
 //! [`AuditStore::append`] for any other caller).
 
 mod appender;
 mod rows;
 mod schema;
+mod wal;
 
 pub use schema::{BUSY_TIMEOUT, MIGRATIONS};
 
