@@ -72,11 +72,11 @@ impl WalCheckpoints {
 /// when the WAL is already folded in: nothing is copied or synced).
 fn run(path: PathBuf, nudged: Receiver<()>) {
     let mut conn: Option<rusqlite::Connection> = None;
-    loop {
-        match nudged.recv_timeout(IDLE_CHECKPOINT) {
-            Ok(()) | Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => break,
-        }
+    // A nudge or an idle second: checkpoint. The writer gone (its appender dropped): end.
+    while !matches!(
+        nudged.recv_timeout(IDLE_CHECKPOINT),
+        Err(RecvTimeoutError::Disconnected)
+    ) {
         let c = match conn.as_mut() {
             Some(c) => c,
             None => match rusqlite::Connection::open(&path) {
