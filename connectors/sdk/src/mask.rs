@@ -5,74 +5,115 @@
 
 /// RRN `900101-1234567` → `900101-1******` (birth date and gender digit kept).
 pub fn rrn(value: &str) -> String {
-    let digits: Vec<char> = value.chars().filter(|c| c.is_ascii_digit()).collect();
-    if digits.len() != 13 {
+    // Built in place (it runs for every case of every answer): the first seven digits on the
+    // stack, the count of all of them.
+    let mut kept = [0u8; 7];
+    let mut count = 0usize;
+    for b in value.bytes().filter(u8::is_ascii_digit) {
+        if let Some(slot) = kept.get_mut(count) {
+            *slot = b;
+        }
+        count += 1;
+    }
+    if count != 13 {
         return "******-*******".to_string();
     }
-    let head: String = digits[..6].iter().collect();
-    format!("{head}-{}******", digits[6])
+    let mut out = String::with_capacity(14);
+    out.extend(kept[..6].iter().map(|&b| char::from(b)));
+    out.push('-');
+    out.push(char::from(kept[6]));
+    out.push_str("******");
+    out
 }
 
 /// Name `홍길동` → `홍*동`, `김철` → `김*`, `남궁민수` → `남**수`; one character → `*`.
 pub fn name(value: &str) -> String {
-    let chars: Vec<char> = value.trim().chars().collect();
-    match chars.len() {
-        0 => String::new(),
-        1 => "*".to_string(),
-        2 => format!("{}*", chars[0]),
-        n => {
-            let middle = "*".repeat(n - 2);
-            format!("{}{}{}", chars[0], middle, chars[n - 1])
+    let value = value.trim();
+    let mut chars = value.chars();
+    let (Some(first), n) = (chars.next(), value.chars().count()) else {
+        return String::new();
+    };
+    let mut out = String::with_capacity(value.len());
+    match n {
+        1 => out.push('*'),
+        2 => {
+            out.push(first);
+            out.push('*');
+        }
+        _ => {
+            out.push(first);
+            out.extend(std::iter::repeat_n('*', n - 2));
+            out.extend(chars.next_back());
         }
     }
+    out
 }
 
 /// Phone `010-1234-5678` → `010-****-5678` (middle group hidden; digits-only input too).
 pub fn phone(value: &str) -> String {
-    let digits: String = value.chars().filter(|c| c.is_ascii_digit()).collect();
-    let n = digits.len();
+    let mut digits = [0u8; 11];
+    let mut n = 0usize;
+    for b in value.bytes().filter(u8::is_ascii_digit) {
+        if let Some(slot) = digits.get_mut(n) {
+            *slot = b;
+        }
+        n += 1;
+    }
     if !(9..=11).contains(&n) {
         return "***-****-****".to_string();
     }
-    let head_len = if digits.starts_with("02") { 2 } else { 3 };
-    let head = &digits[..head_len];
-    let tail = &digits[n - 4..];
-    let mid = "*".repeat(n - head_len - 4);
-    format!("{head}-{mid}-{tail}")
+    let head_len = if digits.starts_with(b"02") { 2 } else { 3 };
+    let mut out = String::with_capacity(n + 2);
+    out.extend(digits[..head_len].iter().map(|&b| char::from(b)));
+    out.push('-');
+    out.extend(std::iter::repeat_n('*', n - head_len - 4));
+    out.push('-');
+    out.extend(digits[n - 4..n].iter().map(|&b| char::from(b)));
+    out
 }
 
 /// Address cut after the eup/myeon/dong (읍/면/동, also 가 and 리 units before it):
 /// `경기도 김포시 사우동 123-4 101호` → `경기도 김포시 사우동 ***`.
 pub fn address(value: &str) -> String {
-    let mut kept: Vec<&str> = Vec::new();
+    let mut out = String::with_capacity(value.len().min(64) + 4);
     for word in value.split_whitespace() {
-        kept.push(word);
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
         let unit = word.chars().last();
         let is_dong_level = matches!(unit, Some('읍' | '면' | '동' | '가'))
-            && word.chars().count() >= 2
-            && !word.chars().any(|c| c.is_ascii_digit());
+            && word.chars().nth(1).is_some()
+            && !word.bytes().any(|b| b.is_ascii_digit());
         if is_dong_level {
-            return format!("{} ***", kept.join(" "));
+            out.push_str(" ***");
+            return out;
         }
     }
     // No eup/myeon/dong found: keep only the first two words (province, city).
-    let head: Vec<&str> = value.split_whitespace().take(2).collect();
-    if head.is_empty() {
-        String::new()
-    } else {
-        format!("{} ***", head.join(" "))
+    out.clear();
+    for word in value.split_whitespace().take(2) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
     }
+    if !out.is_empty() {
+        out.push_str(" ***");
+    }
+    out
 }
 
 /// Vehicle number `12가3456` → `12가****`, `서울12가3456` → `서울12가****`.
 pub fn vehicle_number(value: &str) -> String {
-    let chars: Vec<char> = value.chars().filter(|c| !c.is_whitespace()).collect();
-    if chars.len() < 4 {
+    let count = value.chars().filter(|c| !c.is_whitespace()).count();
+    if count < 4 {
         return "****".to_string();
     }
-    let keep = chars.len() - 4;
-    let head: String = chars[..keep].iter().collect();
-    format!("{head}****")
+    let mut out = String::with_capacity(value.len());
+    out.extend(value.chars().filter(|c| !c.is_whitespace()).take(count - 4));
+    out.push_str("****");
+    out
 }
 
 /// Account number: the first `n` characters kept, the rest as `*`.
@@ -109,6 +150,28 @@ mod tests {
         );
         assert_eq!(vehicle_number("12가3456"), "12가****");
         assert_eq!(keep_prefix("110-234-567890", 4), "110-***-******");
+    }
+
+    #[test]
+    fn odd_forms_are_masked_whole_or_kept_to_the_rule() {
+        assert_eq!(rrn("900101-12345678"), "******-*******");
+        assert_eq!(rrn(""), "******-*******");
+        assert_eq!(name("  홍길동 "), "홍*동");
+        assert_eq!(name("김"), "*");
+        assert_eq!(name(""), "");
+        assert_eq!(phone("010 1234 5678"), "010-****-5678");
+        assert_eq!(phone("0101234567890"), "***-****-****");
+        assert_eq!(phone("02-1234-5678"), "02-****-5678");
+        assert_eq!(
+            address("경기도   김포시  사우동 1"),
+            "경기도 김포시 사우동 ***"
+        );
+        // `1동` has a digit: not a dong name, so only province and city are kept.
+        assert_eq!(address("경기도 김포시 1동 2"), "경기도 김포시 ***");
+        assert_eq!(address("Seoul"), "Seoul ***");
+        assert_eq!(address("   "), "");
+        assert_eq!(vehicle_number("서울 12가 3456"), "서울12가****");
+        assert_eq!(vehicle_number("12가"), "****");
     }
 
     #[test]

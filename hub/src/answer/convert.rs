@@ -75,6 +75,37 @@ fn mask_account(v: &str) -> String {
 
 /// A case for the wire, personal fields shown as `access` allows.
 pub fn case(c: Case, access: &SourceAccess) -> pb::Case {
+    case_with(c, access, &mut Offices::default())
+}
+
+/// The handling office of the last address routed: the cases of one answer are mostly about
+/// one citizen at one address, so routing it once per answer instead of once per case saves
+/// the directory's word-by-word walk. Held for one answer only; never logged (no `Debug`),
+/// since the address is personal data.
+#[derive(Default)]
+pub struct Offices {
+    last: Option<(String, String)>,
+}
+
+impl Offices {
+    /// The office whose area `address` lies in (empty when none does).
+    fn of(&mut self, address: &str) -> String {
+        if let Some((seen, office)) = &self.last
+            && seen == address
+        {
+            return office.clone();
+        }
+        let office = crate::guidance::directory::Directory::builtin()
+            .route(address)
+            .map(|r| r.office.name.clone())
+            .unwrap_or_default();
+        self.last = Some((address.to_string(), office.clone()));
+        office
+    }
+}
+
+/// [`case`] for one of many cases of an answer, sharing `offices` between them.
+pub fn case_with(c: Case, access: &SourceAccess, offices: &mut Offices) -> pb::Case {
     let p = &c.personal;
     let clear_fields = PersonalField::ALL
         .iter()
@@ -116,19 +147,14 @@ pub fn case(c: Case, access: &SourceAccess) -> pb::Case {
         department: c.department,
         contact: c.contact,
         attributes: c.attributes,
-        handling_office: handling_office(p),
+        // The office name is not personal data; the address itself is only read here.
+        handling_office: p
+            .address
+            .as_deref()
+            .map(|a| offices.of(a))
+            .unwrap_or_default(),
         personal: Some(personal),
     }
-}
-
-/// The office whose area the case's address lies in (the office name is not personal data;
-/// the address itself is only read here, never copied).
-fn handling_office(p: &minwon_connector_sdk::PersonalData) -> String {
-    p.address
-        .as_deref()
-        .and_then(|a| crate::guidance::directory::Directory::builtin().route(a))
-        .map(|r| r.office.name.clone())
-        .unwrap_or_default()
 }
 
 fn personal_value(p: &minwon_connector_sdk::PersonalData, f: PersonalField) -> Option<&String> {
@@ -239,6 +265,21 @@ mod tests {
             case(elsewhere, &access(Visibility::Clear)).handling_office,
             ""
         );
+    }
+
+    #[test]
+    fn one_answer_shares_its_office_lookups_and_each_address_gets_its_own() {
+        let mut offices = Offices::default();
+        let open = access(Visibility::Clear);
+        let mut road = sample();
+        road.personal.address = Some("경기도 김포시 태장로 5".into());
+        let mut none = sample();
+        none.personal.address = None;
+        let offices_of: Vec<String> = [sample(), sample(), road, none, sample()]
+            .into_iter()
+            .map(|c| case_with(c, &open, &mut offices).handling_office)
+            .collect();
+        assert_eq!(offices_of, ["사우동", "사우동", "장기동", "", "사우동"]);
     }
 
     #[test]

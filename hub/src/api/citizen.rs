@@ -163,13 +163,13 @@ pub(super) async fn answer_overview(
         .iter()
         .map(|o| convert::source_status(o, p.lang))
         .collect();
-    let all: Vec<pb::Case> = outcomes
-        .into_iter()
-        .flat_map(|o| {
-            let access = o.access.clone();
-            o.cases.into_iter().map(move |c| convert::case(c, &access))
-        })
-        .collect();
+    let mut offices = convert::Offices::default();
+    let mut all: Vec<pb::Case> = Vec::with_capacity(outcomes.iter().map(|o| o.cases.len()).sum());
+    for o in outcomes {
+        for c in o.cases {
+            all.push(convert::case_with(c, &o.access, &mut offices));
+        }
+    }
     let (source_counts, status_counts) = super::case_filter::counts(&all);
     let total_cases = all.len().min(u32::MAX as usize) as u32;
     Ok(pb::CitizenOverview {
@@ -227,12 +227,12 @@ impl CitizenApi {
         );
         let stream = settled.chain(live).map(move |o| {
             let status = convert::source_status(&o, lang);
-            let access = o.access.clone();
+            let mut offices = convert::Offices::default();
             // Each message filtered and ordered on its own: a stream has no "all cases".
             let cases = o
                 .cases
                 .into_iter()
-                .map(|c| convert::case(c, &access))
+                .map(|c| convert::case_with(c, &o.access, &mut offices))
                 .collect();
             Ok(pb::SourceResult {
                 status: Some(status),
