@@ -67,9 +67,9 @@ pub struct GroupCommitConfig {
     /// Longest a batch of deferred records ([`AuditLog::record_deferred`]) is held open for
     /// more records before it commits (default 5 ms; zero: never held). A batch holding an
     /// urgent record ([`AuditLog::record`]) is never held, and a deferred record's caller
-    /// that finishes its other work first ends the wait ([`AuditLog::hurry`]), so the delay is hidden behind work
-    /// the caller does anyway; it buys fewer transactions and disk syncs per record at
-    /// moderate rates, where every record would otherwise find the writer idle.
+    /// that finishes its other work first ends the wait ([`AuditLog::hurry`]), so the delay
+    /// hides behind work the caller does anyway. It buys fewer transactions and disk syncs
+    /// per record at moderate rates, where every record would otherwise find the writer idle.
     pub commit_delay: Duration,
 }
 
