@@ -200,10 +200,10 @@ pub async fn checked_overview(
             s.state != pb::SourceState::Skipped as i32 && s.state != pb::SourceState::Denied as i32
         })
         .collect();
-    let slowest_ms = called.iter().map(|s| s.latency_ms).max().unwrap_or(0);
+    let slowest_us = called.iter().map(|s| s.latency_us).max().unwrap_or(0);
     Ok(Sample {
         e2e_us: e2e.as_micros() as u64,
-        slowest_source_us: slowest_ms as u64 * 1000,
+        slowest_source_us: u64::from(slowest_us),
         fanout: called.len() as u32,
     })
 }

@@ -174,6 +174,7 @@ pub fn source_status(o: &SourceOutcome, lang: crate::api::Lang) -> pb::SourceSta
         source: o.source.clone(),
         state: state(o.state) as i32,
         latency_ms: o.latency.as_millis().min(u32::MAX as u128) as u32,
+        latency_us: o.latency.as_micros().min(u32::MAX as u128) as u32,
         detail: crate::api::i18n::source_detail(o.state, &o.detail, lang),
     }
 }
