@@ -26,6 +26,12 @@ pub const READ_HEAD: &str =
 /// [`crate::row::RECORD_COLUMNS`], unnested — only if the batch continues the stored head
 /// (record `$19` is the last one, with hash `$20`; NULL for the empty trail), so a stale or
 /// forked batch inserts nothing even with the tables' triggers disabled.
+///
+/// "Record `$19` is the last one" is asked as `max(sequence) = $19`, which PostgreSQL answers
+/// from the primary key's last entry whatever the plan. The earlier `NOT EXISTS (… WHERE
+/// sequence > $19)` was planned, once the prepared statement went generic, as a sequential
+/// scan that reads the whole trail to find nothing: every batch cost time linear in the
+/// trail's size (18 ms at 300,000 records here).
 pub fn insert_sql() -> String {
     let arrays: Vec<String> = RECORD_COLUMNS
         .iter()
@@ -38,7 +44,7 @@ pub fn insert_sql() -> String {
     let head_sequence = RECORD_COLUMNS.len() + 1;
     format!(
         "INSERT INTO access_record ({}) SELECT * FROM UNNEST({}) \
-         WHERE NOT EXISTS (SELECT 1 FROM access_record WHERE sequence > ${head_sequence}::bigint) \
+         WHERE COALESCE((SELECT max(sequence) FROM access_record), 0) = ${head_sequence}::bigint \
          AND (SELECT hash FROM access_record WHERE sequence = ${head_sequence}::bigint) \
          IS NOT DISTINCT FROM ${}::text",
         crate::row::insert_columns(),
