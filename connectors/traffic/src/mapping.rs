@@ -4,7 +4,7 @@
 
 use crate::NAME;
 use crate::protocol::field;
-use minwon_connector_sdk::dates::{kst, kst_midnight};
+use minwon_connector_sdk::dates::{format_kst_rfc3339, kst_midnight};
 use minwon_connector_sdk::portal::Item;
 use minwon_connector_sdk::portal::item::{amount, date, datetime_kst, number, optional, required};
 use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
@@ -113,12 +113,7 @@ pub fn item_to_case(
         attr("violation_place", p.to_string());
     }
     if let Some(t) = violated_at {
-        attr(
-            "violation_time",
-            t.with_timezone(&kst())
-                .format("%Y-%m-%dT%H:%M:%S%:z")
-                .to_string(),
-        );
+        attr("violation_time", format_kst_rfc3339(t));
     }
     if let Some(d) = optional(item, field::CRDN_EQPMNT_NM) {
         attr("camera", d.to_string());
