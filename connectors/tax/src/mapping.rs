@@ -148,7 +148,7 @@ mod tests {
         assert_eq!(map_status("체납"), CaseStatus::Overdue);
         assert_eq!(map_status("이의신청"), CaseStatus::ObjectionFiled);
         let mut item = car_tax();
-        item.insert(field::STTUS_NM.into(), "결손처분".into());
+        item.insert(field::STTUS_NM, "결손처분");
         let c = item_to_case(&item, "세정과").unwrap();
         assert_eq!(c.status, CaseStatus::Unknown);
         assert_eq!(c.source_status, "결손처분");
@@ -166,7 +166,7 @@ mod tests {
         ] {
             item.remove(f);
         }
-        item.insert(field::DUE_DE.into(), "2026-06-30".into());
+        item.insert(field::DUE_DE, "2026-06-30");
         let c = item_to_case(&item, "징수과").unwrap();
         assert_eq!(c.department, "징수과");
         assert_eq!(c.title, "자동차세 2026년");
@@ -187,7 +187,7 @@ mod tests {
             (field::PAY_DE, "yesterday"),
         ] {
             let mut item = car_tax();
-            item.insert(f.into(), v.into());
+            item.insert(f, v);
             let e = item_to_case(&item, "세정과").unwrap_err();
             assert_eq!(e.kind, ErrorKind::BadResponse, "{f}={v}");
             assert!(e.message.contains(f) && !e.message.contains(v), "{e}");

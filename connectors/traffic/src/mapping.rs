@@ -231,7 +231,7 @@ mod tests {
         assert_eq!(map_status("의견진술"), CaseStatus::ObjectionFiled);
         assert_eq!(map_status("감경"), CaseStatus::Unpaid);
         let mut item = speeding();
-        item.insert(field::STTUS_NM.into(), "타기관이송".into());
+        item.insert(field::STTUS_NM, "타기관이송");
         let c = item_to_case(&item, "교통행정과", None).unwrap();
         assert_eq!(
             (c.status, c.source_status.as_str()),
@@ -251,9 +251,9 @@ mod tests {
         ] {
             item.remove(f);
         }
-        item.insert(field::VIO_TYPE_NM.into(), "신호위반".into());
-        item.insert(field::FINE_SE_NM.into(), "범칙금".into());
-        item.insert(field::PNLTY_PNT.into(), "15".into());
+        item.insert(field::VIO_TYPE_NM, "신호위반");
+        item.insert(field::FINE_SE_NM, "범칙금");
+        item.insert(field::PNLTY_PNT, "15");
         let c = item_to_case(&item, "교통행정과", Some("12가3456")).unwrap();
         assert_eq!(c.title, "신호위반 단속 범칙금");
         assert_eq!(c.department, "교통행정과");
@@ -284,7 +284,7 @@ mod tests {
             (field::ORGNL_AMT, "1.5"),
         ] {
             let mut item = speeding();
-            item.insert(f.into(), v.into());
+            item.insert(f, v);
             let e = item_to_case(&item, "교통행정과", None).unwrap_err();
             assert_eq!(e.kind, ErrorKind::BadResponse, "{f}={v}");
             assert!(e.message.contains(f) && !e.message.contains(v), "{e}");
