@@ -43,6 +43,13 @@ pub fn map_status(word: &str) -> CaseStatus {
         .unwrap_or(CaseStatus::Unknown)
 }
 
+/// A plate without its spaces (`12가 3456` → `12가3456`), allocated once at its size.
+fn without_spaces(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    v.split_whitespace().for_each(|p| out.push_str(p));
+    out
+}
+
 /// The case title: `과속 단속 과태료 (제한 60km/h, 주행 78km/h)`, or without the speeds.
 pub fn title(violation: &str, fine_kind: &str, speeds: Option<(u32, u32)>) -> String {
     match speeds {
@@ -95,8 +102,12 @@ pub fn item_to_case(
     );
 
     let vehicle = optional(item, field::VHCL_NO);
+    // Compared without its spaces, byte by byte rather than through a copy.
     if let (Some(asked), Some(got)) = (plate, vehicle)
-        && got.split_whitespace().collect::<String>() != asked
+        && !got
+            .split_whitespace()
+            .flat_map(str::bytes)
+            .eq(asked.bytes())
     {
         return Err(ConnectorError::bad_response(
             "fine list answered a fine of another vehicle",
@@ -135,7 +146,7 @@ pub fn item_to_case(
         name: optional(item, field::OWNR_NM).map(str::to_string),
         address: optional(item, field::OWNR_ADDR).map(str::to_string),
         vehicle_number: vehicle
-            .map(|v| v.split_whitespace().collect())
+            .map(without_spaces)
             .or_else(|| plate.map(str::to_string)),
         ..PersonalData::default()
     };

@@ -53,8 +53,10 @@ impl Builder {
                     return Err(bad("nesting too deep"));
                 }
                 if path_is(self.path.names(), &ITEM_PATH) {
+                    // Sized like the last item (every item of a page has the same fields),
+                    // the first one like a typical item, so an item rarely grows.
                     let (fields, bytes) = self.last_item;
-                    self.current = Some(Item::with_capacity(fields, bytes));
+                    self.current = Some(Item::with_capacity(fields.max(16), bytes.max(512)));
                 }
             }
             Ev::Empty(name) => {

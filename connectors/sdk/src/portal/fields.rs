@@ -57,9 +57,15 @@ impl Item {
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        self.fields
-            .iter()
-            .position(|f| f.key.len() == key.len() && &self.text[f.key.clone()] == key)
+        // Lengths first, then bytes: most fields differ in length, and a byte comparison
+        // needs no character-boundary checks.
+        let (text, key) = (self.text.as_bytes(), key.as_bytes());
+        self.fields.iter().position(|f| {
+            f.key.len() == key.len()
+                && text
+                    .get(f.key.clone())
+                    .is_some_and(|k| k.first() == key.first() && k == key)
+        })
     }
 
     /// A field's value as stored (trimmed when the parser made the item).
@@ -97,7 +103,7 @@ impl Item {
         // The usual case: the field written last, its value at the end of the text.
         if let Some(last) = self.fields.last_mut()
             && last.value.end == self.text.len()
-            && self.text[last.key.clone()] == *key
+            && self.text.as_bytes().get(last.key.clone()) == Some(key.as_bytes())
         {
             self.text.push_str(more);
             last.value.end = self.text.len();

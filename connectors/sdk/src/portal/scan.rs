@@ -47,43 +47,66 @@ fn walk(xml: &str, b: &mut Builder) -> Result<(), Stop> {
         // quick-xml drops a BOM; rare enough to leave to it.
         return Err(Stop::Unsure);
     }
+    let bytes = xml.as_bytes();
     // Open elements' names, to check end tags as quick-xml does.
     let mut open: Vec<&str> = Vec::with_capacity(8);
-    let mut rest = xml;
+    let mut at = 0;
     loop {
-        let Some(lt) = rest.find('<') else {
-            return text(rest, b);
-        };
-        text(&rest[..lt], b)?;
-        let markup = &rest[lt + 1..];
-        rest = match markup.as_bytes().first() {
+        // Text up to the next `<`, noting entities on the way: one pass over the bytes (the
+        // pieces are short; a memchr per delimiter cost more in set-up than it saved).
+        let start = at;
+        let mut entities = false;
+        loop {
+            let next = bytes[at..]
+                .iter()
+                .position(|c| matches!(c, b'<' | b'&' | b'\r'));
+            at = next.map_or(bytes.len(), |i| at + i);
+            match bytes.get(at) {
+                Some(b'&') => {
+                    entities = true;
+                    at += 1;
+                }
+                // Line ends to normalise: quick-xml's job.
+                Some(b'\r') => return Err(Stop::Unsure),
+                _ => break,
+            }
+        }
+        text(&xml[start..at], entities, b)?;
+        if at == bytes.len() {
+            return Ok(());
+        }
+        // `at` is at `<`.
+        at += 1;
+        at = match bytes.get(at) {
             Some(b'?') => {
                 // `<?xml …?>` or another processing instruction: nothing for the envelope.
-                let body = &markup[1..];
+                // quick-xml ends it at the first `?>` counting the opening `?` (`<?>`), and
+                // refuses one with nothing between `<?` and `?>`: those are its to judge.
+                let body = &xml[at + 1..];
                 match body.find("?>") {
-                    Some(end) if end > 0 => &body[end + 2..],
+                    Some(end) if end > 0 && !body.starts_with('>') => at + 1 + end + 2,
                     _ => return Err(Stop::Unsure),
                 }
             }
             Some(b'/') => {
-                let (tag, after) = tag(&markup[1..])?;
-                let name = tag.trim_end_matches(|c: char| c.is_ascii() && is_space(c as u8));
+                let end = tag_end(bytes, at + 1)?;
+                let name = xml[at + 1..end].trim_end_matches([' ', '\t', '\r', '\n']);
                 if open.pop() != Some(name) {
                     return Err(Stop::Unsure);
                 }
                 b.on(Ev::End)?;
-                after
+                end + 1
             }
             Some(b'!') | None => return Err(Stop::Unsure),
             Some(_) => {
-                let (tag, after) = tag(markup)?;
-                let (content, empty) = match tag.strip_suffix('/') {
+                let end = tag_end(bytes, at)?;
+                let (content, empty) = match xml[at..end].strip_suffix('/') {
                     Some(c) => (c, true),
-                    None => (tag, false),
+                    None => (&xml[at..end], false),
                 };
-                let end = content.bytes().position(is_space).unwrap_or(content.len());
-                let name = &content[..end];
-                if name.is_empty() || name.contains([':', '/']) {
+                let name_end = content.bytes().position(is_space).unwrap_or(content.len());
+                let name = &content[..name_end];
+                if name.is_empty() || name.bytes().any(|c| c == b':' || c == b'/') {
                     return Err(Stop::Unsure);
                 }
                 if empty {
@@ -92,27 +115,32 @@ fn walk(xml: &str, b: &mut Builder) -> Result<(), Stop> {
                     open.push(name);
                     b.on(Ev::Start(name))?;
                 }
-                after
+                end + 1
             }
         };
     }
 }
 
-/// A tag's content up to its `>`, and what follows; quotes or `<` inside are not plain.
-fn tag(s: &str) -> Result<(&str, &str), Stop> {
-    let end = s.find('>').ok_or(Stop::Unsure)?;
-    let content = &s[..end];
-    if content.contains(['"', '\'', '<']) {
-        return Err(Stop::Unsure);
+/// Where the tag whose content starts at `from` ends (its `>`); quotes or `<` inside, or no
+/// `>` at all, are not plain.
+fn tag_end(bytes: &[u8], from: usize) -> Result<usize, Stop> {
+    let rest = bytes.get(from..).ok_or(Stop::Unsure)?;
+    match rest
+        .iter()
+        .position(|c| matches!(c, b'>' | b'"' | b'\'' | b'<'))
+    {
+        Some(end) if rest[end] == b'>' => Ok(from + end),
+        _ => Err(Stop::Unsure),
     }
-    Ok((content, &s[end + 1..]))
 }
 
 /// Text between tags: its pieces, entities resolved, as quick-xml passes them on.
-fn text(t: &str, b: &mut Builder) -> Result<(), Stop> {
-    if t.contains('\r') {
-        // Line ends to normalise: quick-xml's job.
-        return Err(Stop::Unsure);
+fn text(t: &str, entities: bool, b: &mut Builder) -> Result<(), Stop> {
+    if t.is_empty() {
+        return Ok(());
+    }
+    if !entities {
+        return Ok(b.on(Ev::Text(t))?);
     }
     let mut rest = t;
     while let Some(amp) = rest.find('&') {
