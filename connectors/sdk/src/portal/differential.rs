@@ -2,9 +2,9 @@
 //! [`parse_page`] (scan, else quick-xml) answers exactly what quick-xml alone answers.
 
 use super::envelope::{Builder, read_with_quick_xml};
-use super::scan::scan;
 use super::{PortalPage, parse_page, write_page};
 use crate::error::ConnectorError;
+use crate::xml::scan_plain;
 use proptest::prelude::*;
 
 fn outcome(r: Result<PortalPage, ConnectorError>) -> Result<PortalPage, (String, String)> {
@@ -113,7 +113,7 @@ fn plain_answers_take_the_quick_scan() {
     ];
     let xml = write_page(&items, 10, 1, 3);
     let mut b = Builder::default();
-    assert!(matches!(scan(&xml, &mut b), Ok(Ok(()))));
+    assert!(matches!(scan_plain(&xml, |ev| b.on(ev)), Ok(Ok(()))));
     let page = b.finish().unwrap();
     assert_eq!(page.items.len(), 3);
     assert_eq!(page.items[2].get("fineNo"), Some("A&B <1>"));

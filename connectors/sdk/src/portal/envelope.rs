@@ -1,24 +1,12 @@
 //! From XML events to a [`PortalPage`]: the one [`Builder`] both readers feed — the quick
-//! [`super::scan`] of plain documents and [`read_with_quick_xml`] for everything else — so
-//! the envelope's rules (paths, items, result codes, the gateway error) exist once.
+//! [`crate::xml::scan_plain`] of plain documents and [`read_with_quick_xml`] for everything
+//! else — so the envelope's rules (paths, items, result codes, the gateway error) exist once.
 
 use super::{Item, MAX_DEPTH, PortalPage, classify_result_code, code_error};
 use crate::error::ConnectorError;
+use crate::xml::{Event as Ev, named_entity};
 use quick_xml::Reader;
 use quick_xml::events::Event;
-
-/// One XML event as the envelope needs it: names are local (prefix dropped), text is
-/// resolved (entities replaced, line ends normalised) and may arrive in several pieces.
-pub(super) enum Ev<'b> {
-    /// An element opens.
-    Start(&'b str),
-    /// An empty element, `<name/>`.
-    Empty(&'b str),
-    /// The innermost open element closes.
-    End,
-    /// Text, or a piece of it.
-    Text(&'b str),
-}
 
 fn bad(why: &str) -> ConnectorError {
     ConnectorError::bad_response(format!("portal envelope: {why}"))
@@ -191,8 +179,8 @@ impl Path {
     }
 }
 
-/// Reads any document with quick-xml (comments, CDATA, attributes with quotes, prefixes,
-/// `\r\n` line ends…): the reader for what [`super::scan`] leaves, and its reference in tests.
+/// Reads any document with quick-xml (comments, CDATA, `\r\n` line ends…): the reader for
+/// what [`crate::xml::scan_plain`] leaves, and its reference in tests.
 pub(super) fn read_with_quick_xml(xml: &str) -> Result<PortalPage, ConnectorError> {
     let mut reader = Reader::from_str(xml);
     let mut b = Builder::default();
@@ -217,16 +205,4 @@ pub(super) fn read_with_quick_xml(xml: &str) -> Result<PortalPage, ConnectorErro
         }
     }
     b.finish()
-}
-
-/// The five predefined entities.
-pub(super) fn named_entity(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "lt" => "<",
-        "gt" => ">",
-        "amp" => "&",
-        "quot" => "\"",
-        "apos" => "'",
-        _ => return None,
-    })
 }

@@ -8,8 +8,8 @@
 //! - [`response`] — HTTP response → page ([`read_page`]: 429, Retry-After, bare 404);
 //! - [`item`] — typed reads of an item's fields, errors naming the field; [`Item`] itself is
 //!   a small owned record (`fields`);
-//! - `scan` reads plain documents quickly, `envelope` turns events into a page and reads the
-//!   rest with quick-xml;
+//! - `envelope` turns XML events into a page — from [`crate::xml`]'s quick scan of plain
+//!   documents, or from quick-xml for the rest;
 //! - here — the parser's entry, detail checks and the writers simulators use.
 
 use crate::error::{ConnectorError, ErrorKind};
@@ -20,7 +20,6 @@ mod envelope;
 mod fields;
 pub mod item;
 pub mod response;
-mod scan;
 
 pub use fields::Item;
 pub use response::read_page;
@@ -98,10 +97,10 @@ pub fn parse_page(xml: &str) -> Result<PortalPage, ConnectorError> {
     // Plain documents (every portal answer seen so far) by the quick scan; anything else, and
     // every malformed document, by quick-xml — the scan steps aside rather than judge.
     let mut b = envelope::Builder::default();
-    match scan::scan(xml, &mut b) {
+    match crate::xml::scan_plain(xml, |ev| b.on(ev)) {
         Ok(Ok(())) => b.finish(),
         Ok(Err(e)) => Err(e),
-        Err(scan::Unsure) => envelope::read_with_quick_xml(xml),
+        Err(crate::xml::NotPlain) => envelope::read_with_quick_xml(xml),
     }
 }
 

@@ -1,48 +1,81 @@
-//! The quick reader of plain portal documents: elements without quoted attributes or
-//! prefixes, text with the predefined entities and character references, `<?xml …?>`.
+//! A quick reader of plain XML: elements (attributes allowed, quoted values skipped as
+//! quick-xml skips them, a prefix dropped from the name), text with the predefined entities
+//! and character references, `<?xml …?>`.
 //!
-//! Why: quick-xml re-validated UTF-8 for every event although the body is already a `&str`,
-//! and its general machinery was a quarter of a portal connector's CPU (issue 15). Portal
-//! answers are plain; this reader walks them with `find` and slices.
+//! Why: quick-xml re-validates UTF-8 for every event although the body is already a `&str`,
+//! and its general machinery was a quarter of a portal connector's CPU (issue 15). Back-end
+//! answers are plain; this reader walks them with byte loops and slices.
 //!
 //! It never decides anything on its own: on anything outside the plain subset — a comment,
-//! CDATA, a DOCTYPE, a quote or `<` inside a tag, a prefix, a `\r`, an unknown or unclosed
-//! entity, a mismatched end tag, a document ending inside a tag — it answers [`Unsure`] and
-//! the caller reads the document again with quick-xml. On what it accepts it feeds the
-//! [`Builder`] exactly the events quick-xml would, piece for piece (the tests compare both).
+//! CDATA, a DOCTYPE, a `<` inside a tag, a `\r`, an unknown or unclosed entity, a
+//! mismatched end tag, a document ending inside a tag — it answers [`NotPlain`] and the
+//! caller reads the document again with quick-xml. On what it accepts it passes on exactly
+//! the events quick-xml would, piece for piece, so a caller's handling of events runs the
+//! same on both (the portal and Saeol tests compare them).
 
-use super::envelope::{Builder, Ev, named_entity};
 use crate::error::ConnectorError;
 
-/// The document is not plain: read it with quick-xml.
-pub(super) struct Unsure;
+/// One XML event: names are local (prefix dropped), text is resolved (entities replaced)
+/// and may arrive in several pieces, as quick-xml passes it on.
+pub enum Event<'b> {
+    /// An element opens.
+    Start(&'b str),
+    /// An empty element, `<name/>`.
+    Empty(&'b str),
+    /// The innermost open element closes.
+    End,
+    /// Text, or a piece of it.
+    Text(&'b str),
+}
 
-/// Feeds a plain document to `b`; the inner result is the envelope's own error.
-pub(super) fn scan(xml: &str, b: &mut Builder) -> Result<Result<(), ConnectorError>, Unsure> {
-    match walk(xml, b) {
+/// The document is not plain: read it with quick-xml.
+#[derive(Debug)]
+pub struct NotPlain;
+
+/// Passes a plain document's events to `on`; the inner result is `on`'s own error (the
+/// caller's rules: too deep, a field not a number…).
+pub fn scan_plain(
+    xml: &str,
+    mut on: impl FnMut(Event<'_>) -> Result<(), ConnectorError>,
+) -> Result<Result<(), ConnectorError>, NotPlain> {
+    match walk(xml, &mut on) {
         Ok(()) => Ok(Ok(())),
-        Err(Stop::Unsure) => Err(Unsure),
-        Err(Stop::Envelope(e)) => Ok(Err(e)),
+        Err(Stop::Unsure) => Err(NotPlain),
+        Err(Stop::Caller(e)) => Ok(Err(e)),
     }
+}
+
+/// The five predefined entities.
+pub fn named_entity(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "lt" => "<",
+        "gt" => ">",
+        "amp" => "&",
+        "quot" => "\"",
+        "apos" => "'",
+        _ => return None,
+    })
 }
 
 enum Stop {
     Unsure,
-    Envelope(ConnectorError),
+    Caller(ConnectorError),
 }
 
 impl From<ConnectorError> for Stop {
     fn from(e: ConnectorError) -> Self {
-        Stop::Envelope(e)
+        Stop::Caller(e)
     }
 }
+
+type On<'f> = dyn FnMut(Event<'_>) -> Result<(), ConnectorError> + 'f;
 
 /// XML white space, as quick-xml splits names on it.
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-fn walk(xml: &str, b: &mut Builder) -> Result<(), Stop> {
+fn walk(xml: &str, b: &mut On<'_>) -> Result<(), Stop> {
     if xml.starts_with('\u{feff}') {
         // quick-xml drops a BOM; rare enough to leave to it.
         return Err(Stop::Unsure);
@@ -79,7 +112,7 @@ fn walk(xml: &str, b: &mut Builder) -> Result<(), Stop> {
         at += 1;
         at = match bytes.get(at) {
             Some(b'?') => {
-                // `<?xml …?>` or another processing instruction: nothing for the envelope.
+                // `<?xml …?>` or another processing instruction: no event.
                 // quick-xml ends it at the first `?>` counting the opening `?` (`<?>`), and
                 // refuses one with nothing between `<?` and `?>`: those are its to judge.
                 let body = &xml[at + 1..];
@@ -94,7 +127,7 @@ fn walk(xml: &str, b: &mut Builder) -> Result<(), Stop> {
                 if open.pop() != Some(name) {
                     return Err(Stop::Unsure);
                 }
-                b.on(Ev::End)?;
+                b(Event::End)?;
                 end + 1
             }
             Some(b'!') | None => return Err(Stop::Unsure),
@@ -104,16 +137,22 @@ fn walk(xml: &str, b: &mut Builder) -> Result<(), Stop> {
                     Some(c) => (c, true),
                     None => (&xml[at..end], false),
                 };
+                // The qualified name runs to the first white space (attributes follow); the
+                // local name is what follows its first `:`, as quick-xml's `local_name`.
                 let name_end = content.bytes().position(is_space).unwrap_or(content.len());
-                let name = &content[..name_end];
-                if name.is_empty() || name.bytes().any(|c| c == b':' || c == b'/') {
+                let qname = &content[..name_end];
+                if qname.bytes().any(|c| matches!(c, b'/' | b'"' | b'\'')) {
+                    return Err(Stop::Unsure);
+                }
+                let local = qname.split_once(':').map_or(qname, |(_, l)| l);
+                if local.is_empty() {
                     return Err(Stop::Unsure);
                 }
                 if empty {
-                    b.on(Ev::Empty(name))?;
+                    b(Event::Empty(local))?;
                 } else {
-                    open.push(name);
-                    b.on(Ev::Start(name))?;
+                    open.push(qname);
+                    b(Event::Start(local))?;
                 }
                 end + 1
             }
@@ -121,31 +160,35 @@ fn walk(xml: &str, b: &mut Builder) -> Result<(), Stop> {
     }
 }
 
-/// Where the tag whose content starts at `from` ends (its `>`); quotes or `<` inside, or no
-/// `>` at all, are not plain.
+/// Where the tag whose content starts at `from` ends: its `>` outside quoted attribute
+/// values (quick-xml's rule). A `<` inside, or no end at all, is not plain.
 fn tag_end(bytes: &[u8], from: usize) -> Result<usize, Stop> {
     let rest = bytes.get(from..).ok_or(Stop::Unsure)?;
-    match rest
-        .iter()
-        .position(|c| matches!(c, b'>' | b'"' | b'\'' | b'<'))
-    {
-        Some(end) if rest[end] == b'>' => Ok(from + end),
-        _ => Err(Stop::Unsure),
+    let mut quote = None;
+    for (i, &c) in rest.iter().enumerate() {
+        match (quote, c) {
+            (_, b'<') => return Err(Stop::Unsure),
+            (None, b'>') => return Ok(from + i),
+            (None, b'"' | b'\'') => quote = Some(c),
+            (Some(q), _) if q == c => quote = None,
+            _ => {}
+        }
     }
+    Err(Stop::Unsure)
 }
 
 /// Text between tags: its pieces, entities resolved, as quick-xml passes them on.
-fn text(t: &str, entities: bool, b: &mut Builder) -> Result<(), Stop> {
+fn text(t: &str, entities: bool, b: &mut On<'_>) -> Result<(), Stop> {
     if t.is_empty() {
         return Ok(());
     }
     if !entities {
-        return Ok(b.on(Ev::Text(t))?);
+        return Ok(b(Event::Text(t))?);
     }
     let mut rest = t;
     while let Some(amp) = rest.find('&') {
         if amp > 0 {
-            b.on(Ev::Text(&rest[..amp]))?;
+            b(Event::Text(&rest[..amp]))?;
         }
         let after = &rest[amp + 1..];
         let end = after.find([';', '&']).ok_or(Stop::Unsure)?;
@@ -158,11 +201,11 @@ fn text(t: &str, entities: bool, b: &mut Builder) -> Result<(), Stop> {
             Some(num) => char_ref(num).ok_or(Stop::Unsure)?.encode_utf8(&mut utf8),
             None => named_entity(name).ok_or(Stop::Unsure)?,
         };
-        b.on(Ev::Text(resolved))?;
+        b(Event::Text(resolved))?;
         rest = &after[end + 1..];
     }
     if !rest.is_empty() {
-        b.on(Ev::Text(rest))?;
+        b(Event::Text(rest))?;
     }
     Ok(())
 }
