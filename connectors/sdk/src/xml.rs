@@ -68,14 +68,15 @@ impl From<ConnectorError> for Stop {
     }
 }
 
-type On<'f> = dyn FnMut(Event<'_>) -> Result<(), ConnectorError> + 'f;
-
 /// XML white space, as quick-xml splits names on it.
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-fn walk(xml: &str, b: &mut On<'_>) -> Result<(), Stop> {
+fn walk<F>(xml: &str, b: &mut F) -> Result<(), Stop>
+where
+    F: FnMut(Event<'_>) -> Result<(), ConnectorError>,
+{
     if xml.starts_with('\u{feff}') {
         // quick-xml drops a BOM; rare enough to leave to it.
         return Err(Stop::Unsure);
@@ -123,7 +124,10 @@ fn walk(xml: &str, b: &mut On<'_>) -> Result<(), Stop> {
             }
             Some(b'/') => {
                 let end = tag_end(bytes, at + 1)?;
-                let name = xml[at + 1..end].trim_end_matches([' ', '\t', '\r', '\n']);
+                // Trailing white space is allowed in an end tag (`</a >`).
+                let raw = &bytes[at + 1..end];
+                let keep = raw.iter().rposition(|c| !is_space(*c)).map_or(0, |i| i + 1);
+                let name = &xml[at + 1..at + 1 + keep];
                 if open.pop() != Some(name) {
                     return Err(Stop::Unsure);
                 }
@@ -138,13 +142,23 @@ fn walk(xml: &str, b: &mut On<'_>) -> Result<(), Stop> {
                     None => (&xml[at..end], false),
                 };
                 // The qualified name runs to the first white space (attributes follow); the
-                // local name is what follows its first `:`, as quick-xml's `local_name`.
-                let name_end = content.bytes().position(is_space).unwrap_or(content.len());
-                let qname = &content[..name_end];
-                if qname.bytes().any(|c| matches!(c, b'/' | b'"' | b'\'')) {
-                    return Err(Stop::Unsure);
+                // local name is what follows its first `:`, as quick-xml's `local_name`. One
+                // byte loop finds both.
+                let mut name_end = content.len();
+                let mut colon = None;
+                for (i, c) in content.bytes().enumerate() {
+                    match c {
+                        b' ' | b'\t' | b'\r' | b'\n' => {
+                            name_end = i;
+                            break;
+                        }
+                        b'/' | b'"' | b'\'' => return Err(Stop::Unsure),
+                        b':' if colon.is_none() => colon = Some(i),
+                        _ => {}
+                    }
                 }
-                let local = qname.split_once(':').map_or(qname, |(_, l)| l);
+                let qname = &content[..name_end];
+                let local = colon.map_or(qname, |i| &qname[i + 1..]);
                 if local.is_empty() {
                     return Err(Stop::Unsure);
                 }
@@ -164,21 +178,38 @@ fn walk(xml: &str, b: &mut On<'_>) -> Result<(), Stop> {
 /// values (quick-xml's rule). A `<` inside, or no end at all, is not plain.
 fn tag_end(bytes: &[u8], from: usize) -> Result<usize, Stop> {
     let rest = bytes.get(from..).ok_or(Stop::Unsure)?;
-    let mut quote = None;
-    for (i, &c) in rest.iter().enumerate() {
-        match (quote, c) {
-            (_, b'<') => return Err(Stop::Unsure),
-            (None, b'>') => return Ok(from + i),
-            (None, b'"' | b'\'') => quote = Some(c),
-            (Some(q), _) if q == c => quote = None,
-            _ => {}
+    let mut at = 0;
+    loop {
+        // The next byte that matters; most tags have no attributes, so this is their `>`.
+        let i = rest[at..]
+            .iter()
+            .position(|c| matches!(c, b'>' | b'"' | b'\'' | b'<'))
+            .ok_or(Stop::Unsure)?;
+        at += i;
+        match rest[at] {
+            b'>' => return Ok(from + at),
+            b'<' => return Err(Stop::Unsure),
+            quote => {
+                // A quoted value: skip to its closing quote (a `<` inside is left to quick-xml).
+                let close = rest[at + 1..]
+                    .iter()
+                    .position(|c| *c == quote || *c == b'<')
+                    .ok_or(Stop::Unsure)?;
+                at += 1 + close;
+                if rest[at] == b'<' {
+                    return Err(Stop::Unsure);
+                }
+                at += 1;
+            }
         }
     }
-    Err(Stop::Unsure)
 }
 
 /// Text between tags: its pieces, entities resolved, as quick-xml passes them on.
-fn text(t: &str, entities: bool, b: &mut On<'_>) -> Result<(), Stop> {
+fn text<F>(t: &str, entities: bool, b: &mut F) -> Result<(), Stop>
+where
+    F: FnMut(Event<'_>) -> Result<(), ConnectorError>,
+{
     if t.is_empty() {
         return Ok(());
     }
