@@ -47,12 +47,20 @@ pub fn item_to_case(item: &Item, department: &str) -> Result<Case, ConnectorErro
     let due_date = optional_with(item, WHAT, field::DUE_DE, date)?;
     let paid_on = optional_with(item, WHAT, field::PAY_DE, date)?;
 
-    let title = match period {
-        Some(p) => format!("{tax_item} {tax_year}년 {p}"),
-        None => format!("{tax_item} {tax_year}년"),
-    };
+    // `자동차세 2026년 1기`, pieces pushed rather than formatted (a `format!` per case showed).
+    let year = tax_year.to_string();
+    let mut title =
+        String::with_capacity(tax_item.len() + year.len() + 5 + period.map_or(0, str::len));
+    title.push_str(tax_item);
+    title.push(' ');
+    title.push_str(&year);
+    title.push('년');
+    if let Some(p) = period {
+        title.push(' ');
+        title.push_str(p);
+    }
     let mut attributes = BTreeMap::new();
-    attributes.insert("tax_year".to_string(), tax_year.to_string());
+    attributes.insert("tax_year".to_string(), year);
     attributes.insert("tax_item".to_string(), tax_item.to_string());
     if let Some(p) = period {
         attributes.insert("installment".to_string(), p.to_string());

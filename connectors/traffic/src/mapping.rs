@@ -52,12 +52,19 @@ fn without_spaces(v: &str) -> String {
 
 /// The case title: `과속 단속 과태료 (제한 60km/h, 주행 78km/h)`, or without the speeds.
 pub fn title(violation: &str, fine_kind: &str, speeds: Option<(u32, u32)>) -> String {
-    match speeds {
-        Some((limit, speed)) => {
-            format!("{violation} 단속 {fine_kind} (제한 {limit}km/h, 주행 {speed}km/h)")
-        }
-        None => format!("{violation} 단속 {fine_kind}"),
+    // Pieces pushed into one allocation rather than formatted (a `format!` per case showed).
+    let mut t = String::with_capacity(violation.len() + fine_kind.len() + 48);
+    t.push_str(violation);
+    t.push_str(" 단속 ");
+    t.push_str(fine_kind);
+    if let Some((limit, speed)) = speeds {
+        t.push_str(" (제한 ");
+        t.push_str(&limit.to_string());
+        t.push_str("km/h, 주행 ");
+        t.push_str(&speed.to_string());
+        t.push_str("km/h)");
     }
+    t
 }
 
 /// Maps one item; `department` is used when the item names none. `plate` is the plate the
