@@ -172,7 +172,7 @@ pub fn benefit_to_case(b: &Benefit<'_>, person: &PersonalData, department: &str)
         source: NAME.to_string(),
         native_id: b.application_no.to_string(),
         kind: CaseKind::WelfareApplication,
-        title: format!("{} 신청", b.benefit_name),
+        title: [b.benefit_name.as_ref(), " 신청"].concat(),
         status: map_status(&b.status),
         source_status: b.status.to_string(),
         amount_krw: b.monthly_amount,
