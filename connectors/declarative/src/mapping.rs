@@ -28,13 +28,13 @@ fn walk(v: &Value, path: String, out: &mut Item) {
     match v {
         Value::Null => {}
         Value::String(s) => {
-            out.insert(path, s.clone());
+            out.insert(&path, s);
         }
         Value::Bool(b) => {
-            out.insert(path, b.to_string());
+            out.insert(&path, if *b { "true" } else { "false" });
         }
         Value::Number(n) => {
-            out.insert(path, n.to_string());
+            out.insert(&path, &n.to_string());
         }
         Value::Object(m) => m.iter().for_each(|(k, v)| walk(v, child(k), out)),
         Value::Array(a) => a
@@ -239,7 +239,7 @@ mod tests {
             &json!({"no": "B-1", "st": "접수", "fee": 14000, "due": "2026-12-18",
             "who": {"name": "김민서"}, "items": [{"name": "장롱"}], "gone": null}),
         );
-        assert_eq!(rec["items.0.name"], "장롱");
+        assert_eq!(&rec["items.0.name"], "장롱");
         assert!(!rec.contains_key("gone"));
         let c = mapper().to_case(&rec).unwrap();
         assert_eq!((c.source.as_str(), c.native_id.as_str()), ("waste", "B-1"));
@@ -255,7 +255,7 @@ mod tests {
         assert_eq!(c.attributes["when"], "2026-12-18");
         assert_eq!(c.personal.name.as_deref(), Some("김민서"));
         let mut unknown = rec.clone();
-        unknown.insert("st".into(), "보류".into());
+        unknown.insert("st", "보류");
         assert_eq!(
             mapper().to_case(&unknown).unwrap().status,
             CaseStatus::Unknown

@@ -141,11 +141,11 @@ pub fn item_to_case(t: &Ticket<'_>, department: &str) -> Result<Case, ConnectorE
     let lot = towing.map(|t| t.lot_name.as_ref());
     let place = t.place.as_deref();
     let title = match (t.category.as_ref(), lot, place) {
-        ("towing", Some(lot), _) => format!("견인 ({lot})"),
+        ("towing", Some(lot), _) => ["견인 (", lot, ")"].concat(),
         ("towing", None, _) => {
             return Err(bad(format!("towing ticket without {}", field::TOWING)));
         }
-        ("violation", _, Some(p)) => format!("주정차 위반 과태료 ({p})"),
+        ("violation", _, Some(p)) => ["주정차 위반 과태료 (", p, ")"].concat(),
         ("violation", _, None) => "주정차 위반 과태료".to_string(),
         _ => {
             return Err(bad(format!(

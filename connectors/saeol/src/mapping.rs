@@ -45,12 +45,12 @@ pub fn parse_kst(value: &str) -> Option<DateTime<Utc>> {
 
 /// `yyyyMMdd` → date.
 pub fn parse_date(value: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(value.trim(), "%Y%m%d").ok()
+    dates::parse_date_as(value, "%Y%m%d")
 }
 
 /// Formats a KST wall-clock time as Saeol writes it.
 pub fn format_kst(t: NaiveDateTime) -> String {
-    t.format("%Y%m%d%H%M%S").to_string()
+    dates::format_compact(t)
 }
 
 fn required<'a>(rec: &'a Element, name: &str) -> Result<&'a str, ConnectorError> {

@@ -8,7 +8,7 @@
 
 use crate::fault::{self, Fault};
 use crate::schema::{Operation, SERVICE_NS, SOAP_ENV_NS, el};
-use minwon_connector_sdk::ConnectorError;
+use minwon_connector_sdk::{ConnectorError, xml};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
@@ -79,62 +79,96 @@ fn bad(why: &str) -> ConnectorError {
 
 /// Parses an XML document (already decoded to text) into its root element.
 pub fn parse_document(xml: &str) -> Result<Element, ConnectorError> {
+    // A plain document (what the service sends) by the SDK's quick scan, the rest — and
+    // every malformed one — by quick-xml; both feed the same tree, so the rules are one.
+    let mut tree = Tree::default();
+    match xml::scan_plain(xml, |ev| tree.on(ev)) {
+        Ok(Ok(())) => tree.finish(),
+        Ok(Err(e)) => Err(e),
+        Err(xml::NotPlain) => parse_with_quick_xml(xml),
+    }
+}
+
+/// Reads any document with quick-xml (the reference the quick scan is tested against).
+pub(crate) fn parse_with_quick_xml(xml: &str) -> Result<Element, ConnectorError> {
     let mut reader = Reader::from_str(xml);
-    let mut stack: Vec<Element> = Vec::new();
-    let mut root: Option<Element> = None;
-    let mut count = 0usize;
+    let mut tree = Tree::default();
     loop {
         let event = reader.read_event().map_err(|_| bad("malformed XML"))?;
         match event {
             Event::Eof => break,
-            Event::Start(_) | Event::Empty(_) if root.is_some() => {
-                return Err(bad("content after the root element"));
-            }
-            Event::Start(e) => {
-                count += 1;
-                if stack.len() >= MAX_DEPTH || count > MAX_ELEMENTS {
-                    return Err(bad("nesting too deep or too many elements"));
-                }
-                let name = AsRef::<str>::as_ref(&e.local_name()).to_string();
-                stack.push(Element::named(name));
-            }
-            Event::Empty(e) => {
-                count += 1;
-                if stack.len() >= MAX_DEPTH || count > MAX_ELEMENTS {
-                    return Err(bad("nesting too deep or too many elements"));
-                }
-                let name = AsRef::<str>::as_ref(&e.local_name()).to_string();
-                attach(&mut stack, &mut root, Element::named(name));
-            }
-            Event::End(_) => {
-                let done = stack.pop().ok_or_else(|| bad("unbalanced end tag"))?;
-                attach(&mut stack, &mut root, done);
-            }
-            Event::Text(t) => push_text(&mut stack, &t.xml10_content())?,
-            Event::CData(t) => push_text(&mut stack, AsRef::<str>::as_ref(&t))?,
+            Event::Start(e) => tree.on(xml::Event::Start(e.local_name().as_ref()))?,
+            Event::Empty(e) => tree.on(xml::Event::Empty(e.local_name().as_ref()))?,
+            Event::End(_) => tree.on(xml::Event::End)?,
+            Event::Text(t) => tree.on(xml::Event::Text(&t.xml10_content()))?,
+            Event::CData(t) => tree.on(xml::Event::Text(t.as_ref()))?,
             Event::GeneralRef(r) => {
+                let mut utf8 = [0u8; 4];
                 let text = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c.to_string(),
-                    Ok(None) => match AsRef::<str>::as_ref(&r) {
-                        "lt" => "<".into(),
-                        "gt" => ">".into(),
-                        "amp" => "&".into(),
-                        "quot" => "\"".into(),
-                        "apos" => "'".into(),
-                        _ => return Err(bad("unknown entity")),
-                    },
+                    Ok(Some(c)) => c.encode_utf8(&mut utf8),
+                    Ok(None) => {
+                        xml::named_entity(r.as_ref()).ok_or_else(|| bad("unknown entity"))?
+                    }
                     Err(_) => return Err(bad("invalid character reference")),
                 };
-                push_text(&mut stack, &text)?;
+                tree.on(xml::Event::Text(text))?;
             }
             Event::DocType(_) => return Err(bad("a DTD is not allowed in SOAP")),
             Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
         }
     }
-    if !stack.is_empty() {
-        return Err(bad("document ends inside an element"));
+    tree.finish()
+}
+
+/// The elements being built, innermost open one last.
+#[derive(Default)]
+struct Tree {
+    stack: Vec<Element>,
+    root: Option<Element>,
+    count: usize,
+}
+
+impl Tree {
+    fn on(&mut self, ev: xml::Event<'_>) -> Result<(), ConnectorError> {
+        match ev {
+            xml::Event::Start(_) | xml::Event::Empty(_) if self.root.is_some() => {
+                return Err(bad("content after the root element"));
+            }
+            xml::Event::Start(name) => {
+                self.count_one()?;
+                self.stack.push(Element::named(name.to_string()));
+            }
+            xml::Event::Empty(name) => {
+                self.count_one()?;
+                attach(
+                    &mut self.stack,
+                    &mut self.root,
+                    Element::named(name.to_string()),
+                );
+            }
+            xml::Event::End => {
+                let done = self.stack.pop().ok_or_else(|| bad("unbalanced end tag"))?;
+                attach(&mut self.stack, &mut self.root, done);
+            }
+            xml::Event::Text(text) => push_text(&mut self.stack, text)?,
+        }
+        Ok(())
     }
-    root.ok_or_else(|| bad("no root element"))
+
+    fn count_one(&mut self) -> Result<(), ConnectorError> {
+        self.count += 1;
+        if self.stack.len() >= MAX_DEPTH || self.count > MAX_ELEMENTS {
+            return Err(bad("nesting too deep or too many elements"));
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Element, ConnectorError> {
+        if !self.stack.is_empty() {
+            return Err(bad("document ends inside an element"));
+        }
+        self.root.ok_or_else(|| bad("no root element"))
+    }
 }
 
 fn attach(stack: &mut [Element], root: &mut Option<Element>, el: Element) {

@@ -321,3 +321,77 @@ proptest! {
         }
     }
 }
+
+/// Pieces of SOAP documents, plain and not, for the quick scan against quick-xml.
+const PIECES: &[&str] = &[
+    "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">",
+    "</soap:Envelope>",
+    "<soap:Body>",
+    "</soap:Body>",
+    "<Body>",
+    "</Body>",
+    "<mw:a>",
+    "</mw:a>",
+    "<a x='1'>",
+    "</a>",
+    "<a/>",
+    "<b />",
+    "</b>",
+    "<b>",
+    "text",
+    "가나",
+    " ",
+    "\n",
+    "\r\n",
+    "&amp;",
+    "&#44032;",
+    "&#0;",
+    "&nope;",
+    "&",
+    "<!-- c -->",
+    "<![CDATA[x]]>",
+    "<!DOCTYPE d>",
+    "<?xml version=\"1.0\" encoding=\"EUC-KR\"?>",
+    "<",
+    ">",
+    "\"",
+    "<p:>",
+    "</x:a>",
+];
+
+#[test]
+fn the_quick_scan_reads_what_quick_xml_reads() {
+    let outcome = |r: Result<crate::soap::Element, minwon_connector_sdk::ConnectorError>| {
+        r.map_err(|e| (format!("{:?}", e.kind), e.message))
+    };
+    for doc in [
+        LIST.to_string(),
+        write_request(
+            Operation::GetCivilComplaintList,
+            "4157000000",
+            &[("mnwnNo", "1 & 2")],
+        ),
+    ] {
+        assert_eq!(
+            outcome(crate::soap::parse_document(&doc)),
+            outcome(crate::soap::parse_with_quick_xml(&doc))
+        );
+    }
+}
+
+proptest! {
+    #[test]
+    fn any_document_reads_as_quick_xml_reads_it(
+        pieces in proptest::collection::vec(proptest::sample::select(PIECES), 0..30),
+    ) {
+        let doc: String = pieces.concat();
+        let outcome = |r: Result<crate::soap::Element, minwon_connector_sdk::ConnectorError>| {
+            r.map_err(|e| (format!("{:?}", e.kind), e.message))
+        };
+        prop_assert_eq!(
+            outcome(crate::soap::parse_document(&doc)),
+            outcome(crate::soap::parse_with_quick_xml(&doc)),
+            "{:?}", doc
+        );
+    }
+}

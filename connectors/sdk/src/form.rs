@@ -8,7 +8,7 @@ pub const FORM_CONTENT_TYPE: &str = "application/x-www-form-urlencoded";
 /// Encodes pairs as `application/x-www-form-urlencoded` (WHATWG rules: unreserved bytes kept,
 /// space as `+`, everything else `%XX` of its UTF-8 bytes).
 pub fn form_encode(pairs: &[(&str, &str)]) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push('&');
@@ -27,7 +27,14 @@ fn encode_component(s: &str, out: &mut String) {
                 out.push(b as char)
             }
             b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
+            // Written digit by digit: a `format!` per byte (three per Korean character)
+            // allocated a string each.
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                out.push('%');
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 0xF)]));
+            }
         }
     }
 }

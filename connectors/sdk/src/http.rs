@@ -119,12 +119,15 @@ impl BackendClient {
             };
             let content_type = header("content-type");
             let retry_after = header("retry-after").and_then(|v| parse_retry_after(&v));
-            if let Some(len) = resp.content_length()
+            let announced = resp.content_length();
+            if let Some(len) = announced
                 && len as usize > self.max_body_bytes
             {
                 return Err(too_large(self.max_body_bytes));
             }
-            let mut body = Vec::new();
+            // Room for the announced length at once (already checked against the limit),
+            // rather than growing chunk by chunk.
+            let mut body = Vec::with_capacity(announced.map_or(0, |l| l as usize));
             while let Some(chunk) = resp.chunk().await.map_err(classify_transport)? {
                 if body.len() + chunk.len() > self.max_body_bytes {
                     return Err(too_large(self.max_body_bytes));

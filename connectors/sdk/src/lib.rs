@@ -16,7 +16,8 @@
 //!   helpers, errors that name the path, never the value.
 //! - [`oauth2`] — OAuth2 client credentials: the token request, the token endpoint's error
 //!   table, the token cache (single-flight refresh, refresh once on a rejected token).
-//! - [`encoding`] — charset handling for legacy bodies (EUC-KR).
+//! - [`encoding`] — charset handling for legacy bodies (EUC-KR); [`xml`] — the quick reader
+//!   of plain XML the portal and SOAP readers try before quick-xml.
 //! - [`portal`] — the public-data-portal XML envelope, its result codes, the HTTP reading
 //!   (429, Retry-After) and item field readers; [`paging`] — the guarded loops that fetch
 //!   every page (page number, offset, cursor); [`form`] — form-encoded request bodies.
@@ -43,6 +44,7 @@ pub mod paging;
 pub mod portal;
 pub mod secret;
 pub mod tls;
+pub mod xml;
 
 #[cfg(feature = "sim")]
 pub mod sim;

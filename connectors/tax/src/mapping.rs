@@ -47,12 +47,20 @@ pub fn item_to_case(item: &Item, department: &str) -> Result<Case, ConnectorErro
     let due_date = optional_with(item, WHAT, field::DUE_DE, date)?;
     let paid_on = optional_with(item, WHAT, field::PAY_DE, date)?;
 
-    let title = match period {
-        Some(p) => format!("{tax_item} {tax_year}년 {p}"),
-        None => format!("{tax_item} {tax_year}년"),
-    };
+    // `자동차세 2026년 1기`, pieces pushed rather than formatted (a `format!` per case showed).
+    let year = tax_year.to_string();
+    let mut title =
+        String::with_capacity(tax_item.len() + year.len() + 5 + period.map_or(0, str::len));
+    title.push_str(tax_item);
+    title.push(' ');
+    title.push_str(&year);
+    title.push('년');
+    if let Some(p) = period {
+        title.push(' ');
+        title.push_str(p);
+    }
     let mut attributes = BTreeMap::new();
-    attributes.insert("tax_year".to_string(), tax_year.to_string());
+    attributes.insert("tax_year".to_string(), year);
     attributes.insert("tax_item".to_string(), tax_item.to_string());
     if let Some(p) = period {
         attributes.insert("installment".to_string(), p.to_string());
@@ -148,7 +156,7 @@ mod tests {
         assert_eq!(map_status("체납"), CaseStatus::Overdue);
         assert_eq!(map_status("이의신청"), CaseStatus::ObjectionFiled);
         let mut item = car_tax();
-        item.insert(field::STTUS_NM.into(), "결손처분".into());
+        item.insert(field::STTUS_NM, "결손처분");
         let c = item_to_case(&item, "세정과").unwrap();
         assert_eq!(c.status, CaseStatus::Unknown);
         assert_eq!(c.source_status, "결손처분");
@@ -166,7 +174,7 @@ mod tests {
         ] {
             item.remove(f);
         }
-        item.insert(field::DUE_DE.into(), "2026-06-30".into());
+        item.insert(field::DUE_DE, "2026-06-30");
         let c = item_to_case(&item, "징수과").unwrap();
         assert_eq!(c.department, "징수과");
         assert_eq!(c.title, "자동차세 2026년");
@@ -187,7 +195,7 @@ mod tests {
             (field::PAY_DE, "yesterday"),
         ] {
             let mut item = car_tax();
-            item.insert(f.into(), v.into());
+            item.insert(f, v);
             let e = item_to_case(&item, "세정과").unwrap_err();
             assert_eq!(e.kind, ErrorKind::BadResponse, "{f}={v}");
             assert!(e.message.contains(f) && !e.message.contains(v), "{e}");

@@ -359,7 +359,7 @@ mod tests {
             (BusRouteType::General, Some(12))
         );
         assert_eq!(info.last_bus, NaiveTime::from_hms_opt(23, 30, 0).unwrap());
-        item.insert(bus_field::LAST_TM.into(), "2575".into());
+        item.insert(bus_field::LAST_TM, "2575");
         let e = item_to_route_info(&item).unwrap_err();
         assert_eq!(e.kind, ErrorKind::BadResponse);
         assert!(e.message.contains(bus_field::LAST_TM));

@@ -4,7 +4,7 @@
 
 use crate::NAME;
 use crate::protocol::field;
-use minwon_connector_sdk::dates::{kst, kst_midnight};
+use minwon_connector_sdk::dates::{format_kst_rfc3339, kst_midnight};
 use minwon_connector_sdk::portal::Item;
 use minwon_connector_sdk::portal::item::{amount, date, datetime_kst, number, optional, required};
 use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
@@ -43,14 +43,28 @@ pub fn map_status(word: &str) -> CaseStatus {
         .unwrap_or(CaseStatus::Unknown)
 }
 
+/// A plate without its spaces (`12가 3456` → `12가3456`), allocated once at its size.
+fn without_spaces(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    v.split_whitespace().for_each(|p| out.push_str(p));
+    out
+}
+
 /// The case title: `과속 단속 과태료 (제한 60km/h, 주행 78km/h)`, or without the speeds.
 pub fn title(violation: &str, fine_kind: &str, speeds: Option<(u32, u32)>) -> String {
-    match speeds {
-        Some((limit, speed)) => {
-            format!("{violation} 단속 {fine_kind} (제한 {limit}km/h, 주행 {speed}km/h)")
-        }
-        None => format!("{violation} 단속 {fine_kind}"),
+    // Pieces pushed into one allocation rather than formatted (a `format!` per case showed).
+    let mut t = String::with_capacity(violation.len() + fine_kind.len() + 48);
+    t.push_str(violation);
+    t.push_str(" 단속 ");
+    t.push_str(fine_kind);
+    if let Some((limit, speed)) = speeds {
+        t.push_str(" (제한 ");
+        t.push_str(&limit.to_string());
+        t.push_str("km/h, 주행 ");
+        t.push_str(&speed.to_string());
+        t.push_str("km/h)");
     }
+    t
 }
 
 /// Maps one item; `department` is used when the item names none. `plate` is the plate the
@@ -95,8 +109,12 @@ pub fn item_to_case(
     );
 
     let vehicle = optional(item, field::VHCL_NO);
+    // Compared without its spaces, byte by byte rather than through a copy.
     if let (Some(asked), Some(got)) = (plate, vehicle)
-        && got.split_whitespace().collect::<String>() != asked
+        && !got
+            .split_whitespace()
+            .flat_map(str::bytes)
+            .eq(asked.bytes())
     {
         return Err(ConnectorError::bad_response(
             "fine list answered a fine of another vehicle",
@@ -113,12 +131,7 @@ pub fn item_to_case(
         attr("violation_place", p.to_string());
     }
     if let Some(t) = violated_at {
-        attr(
-            "violation_time",
-            t.with_timezone(&kst())
-                .format("%Y-%m-%dT%H:%M:%S%:z")
-                .to_string(),
-        );
+        attr("violation_time", format_kst_rfc3339(t));
     }
     if let Some(d) = optional(item, field::CRDN_EQPMNT_NM) {
         attr("camera", d.to_string());
@@ -140,7 +153,7 @@ pub fn item_to_case(
         name: optional(item, field::OWNR_NM).map(str::to_string),
         address: optional(item, field::OWNR_ADDR).map(str::to_string),
         vehicle_number: vehicle
-            .map(|v| v.split_whitespace().collect())
+            .map(without_spaces)
             .or_else(|| plate.map(str::to_string)),
         ..PersonalData::default()
     };
@@ -236,7 +249,7 @@ mod tests {
         assert_eq!(map_status("의견진술"), CaseStatus::ObjectionFiled);
         assert_eq!(map_status("감경"), CaseStatus::Unpaid);
         let mut item = speeding();
-        item.insert(field::STTUS_NM.into(), "타기관이송".into());
+        item.insert(field::STTUS_NM, "타기관이송");
         let c = item_to_case(&item, "교통행정과", None).unwrap();
         assert_eq!(
             (c.status, c.source_status.as_str()),
@@ -256,9 +269,9 @@ mod tests {
         ] {
             item.remove(f);
         }
-        item.insert(field::VIO_TYPE_NM.into(), "신호위반".into());
-        item.insert(field::FINE_SE_NM.into(), "범칙금".into());
-        item.insert(field::PNLTY_PNT.into(), "15".into());
+        item.insert(field::VIO_TYPE_NM, "신호위반");
+        item.insert(field::FINE_SE_NM, "범칙금");
+        item.insert(field::PNLTY_PNT, "15");
         let c = item_to_case(&item, "교통행정과", Some("12가3456")).unwrap();
         assert_eq!(c.title, "신호위반 단속 범칙금");
         assert_eq!(c.department, "교통행정과");
@@ -289,7 +302,7 @@ mod tests {
             (field::ORGNL_AMT, "1.5"),
         ] {
             let mut item = speeding();
-            item.insert(f.into(), v.into());
+            item.insert(f, v);
             let e = item_to_case(&item, "교통행정과", None).unwrap_err();
             assert_eq!(e.kind, ErrorKind::BadResponse, "{f}={v}");
             assert!(e.message.contains(f) && !e.message.contains(v), "{e}");

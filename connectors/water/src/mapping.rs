@@ -158,7 +158,13 @@ pub fn bill_to_case(bill: &Bill<'_>, customer: &CustomerInfo, department: &str) 
         source: NAME.to_string(),
         native_id: bill.bill_no.to_string(),
         kind: CaseKind::WaterBill,
-        title: format!("{year}년 {month}월 상하수도 요금"),
+        title: [
+            &year.to_string(),
+            "년 ",
+            &month.to_string(),
+            "월 상하수도 요금",
+        ]
+        .concat(),
         status: map_status(source_status),
         source_status: source_status.to_string(),
         amount_krw: Some(bill.total_amount),
@@ -200,9 +206,12 @@ fn usage<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
 /// `YYYY-MM` (or `YYYYMM`) → (year, month).
 fn month<'de, D: Deserializer<'de>>(d: D) -> Result<(i32, u32), D::Error> {
     let v = json::required(d)?;
-    let digits = v.replace('-', "");
+    // `YYYYMM01` built in one buffer (a replace and a `format!` per bill before).
+    let mut digits = String::with_capacity(8);
+    digits.extend(v.chars().filter(|c| *c != '-'));
     let ok = (v.len() == 7 || v.len() == 6) && digits.len() == 6;
-    ok.then(|| parse_date(&format!("{digits}01")))
+    digits.push_str("01");
+    ok.then(|| parse_date(&digits))
         .flatten()
         .map(|d| {
             use chrono::Datelike;

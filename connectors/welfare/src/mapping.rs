@@ -6,7 +6,7 @@
 
 use crate::NAME;
 use chrono::{DateTime, NaiveDate, Utc};
-use minwon_connector_sdk::dates::kst_midnight;
+use minwon_connector_sdk::dates::{format_date_dashed, kst_midnight};
 use minwon_connector_sdk::json::{self, Object};
 use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
 use serde::Deserialize;
@@ -151,7 +151,7 @@ pub fn applicant(a: Option<&Object<Applicant<'_>>>) -> PersonalData {
 
 /// Maps one benefit; `person` is the applicant's data, `department` the fallback.
 pub fn benefit_to_case(b: &Benefit<'_>, person: &PersonalData, department: &str) -> Case {
-    let ymd = |d: NaiveDate| d.format("%Y-%m-%d").to_string();
+    let ymd = format_date_dashed;
     let mut attributes = BTreeMap::new();
     attributes.insert("benefit_name".to_string(), b.benefit_name.to_string());
     let optional_attrs = [
@@ -172,7 +172,7 @@ pub fn benefit_to_case(b: &Benefit<'_>, person: &PersonalData, department: &str)
         source: NAME.to_string(),
         native_id: b.application_no.to_string(),
         kind: CaseKind::WelfareApplication,
-        title: format!("{} 신청", b.benefit_name),
+        title: [b.benefit_name.as_ref(), " 신청"].concat(),
         status: map_status(&b.status),
         source_status: b.status.to_string(),
         amount_krw: b.monthly_amount,

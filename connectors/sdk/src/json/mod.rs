@@ -37,6 +37,19 @@ pub fn at<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
 /// Decodes a whole body into `T`, borrowing from it; `what` names the answer in errors
 /// (`water answer`). A failure names the path of the field and what is wrong with it.
 pub fn decode<'de, T: Deserialize<'de>>(body: &'de [u8], what: &str) -> Result<T, ConnectorError> {
+    // The usual answer decodes: read it without tracking the path (serde_path_to_error keeps
+    // every key it passes as a new string) and from text validated once (`from_slice`
+    // validates each string on its own). Only a failure is read again, the way it always
+    // was, for the error naming the path — decoding is deterministic, so it fails the same
+    // way at the same place.
+    if let Ok(text) = std::str::from_utf8(body) {
+        let mut de = serde_json::Deserializer::from_str(text);
+        if let Ok(value) = T::deserialize(&mut de)
+            && de.end().is_ok()
+        {
+            return Ok(value);
+        }
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = render_path(e.path());

@@ -134,7 +134,7 @@ mod tests {
         .unwrap();
         assert_eq!(items.len(), 25);
         assert_eq!(asked, [1, 2, 3]);
-        assert_eq!(items[24]["taxBillNo"], "24");
+        assert_eq!(&items[24]["taxBillNo"], "24");
     }
 
     #[tokio::test]

@@ -80,9 +80,9 @@ mod tests {
     #[test]
     fn readers_name_the_item_and_field() {
         let mut item = Item::new();
-        item.insert("fineAmt".into(), " 1,300,000 ".into());
-        item.insert("dueDe".into(), "20260131".into());
-        item.insert("blank".into(), "  ".into());
+        item.insert("fineAmt", " 1,300,000 ");
+        item.insert("dueDe", "20260131");
+        item.insert("blank", "  ");
         assert_eq!(optional(&item, "blank"), None);
         let e = required(&item, "fine", "fineNo").unwrap_err();
         assert_eq!(e.message, "fine item without fineNo");

@@ -6,24 +6,26 @@
 //! so no connector can mistake a quota error for success.
 //!
 //! - [`response`] — HTTP response → page ([`read_page`]: 429, Retry-After, bare 404);
-//! - [`item`] — typed reads of an item's fields, errors naming the field;
-//! - here — the envelope parser, detail checks and the writers simulators use.
+//! - [`item`] — typed reads of an item's fields, errors naming the field; [`Item`] itself is
+//!   a small owned record (`fields`);
+//! - `envelope` turns XML events into a page — from [`crate::xml`]'s quick scan of plain
+//!   documents, or from quick-xml for the rest;
+//! - here — the parser's entry, detail checks and the writers simulators use.
 
 use crate::error::{ConnectorError, ErrorKind};
-use quick_xml::Reader;
-use quick_xml::events::Event;
-use std::collections::BTreeMap;
 
+#[cfg(test)]
+mod differential;
+mod envelope;
+mod fields;
 pub mod item;
 pub mod response;
 
+pub use fields::Item;
 pub use response::read_page;
 
 /// Deepest element nesting accepted; deeper documents are refused as malformed.
 pub const MAX_DEPTH: usize = 32;
-
-/// One `<item>`: its child elements by name (nested children joined with `.`), text trimmed.
-pub type Item = BTreeMap<String, String>;
 
 /// One successfully parsed page.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -92,206 +94,14 @@ fn code_error(code: &str) -> ConnectorError {
 /// Parses one response body (already decoded to text) into a page, or the classified error the
 /// envelope carries. Never panics; any structural problem is [`ErrorKind::BadResponse`].
 pub fn parse_page(xml: &str) -> Result<PortalPage, ConnectorError> {
-    let mut reader = Reader::from_str(xml);
-    // Element names are copied into reused buffers and text is passed on borrowed: the only
-    // allocations per field are the item's own key and value.
-    let mut path = Path::default();
-    let mut page = PortalPage::default();
-    let mut root: Option<String> = None;
-    let mut current: Option<Item> = None;
-    let mut gateway_code: Option<String> = None;
-    let bad = |why: &str| ConnectorError::bad_response(format!("portal envelope: {why}"));
-    loop {
-        match reader.read_event() {
-            Err(_) => return Err(bad("malformed XML")),
-            Ok(Event::Eof) => break,
-            Ok(Event::Start(e)) => {
-                let local = e.local_name();
-                let name = AsRef::<str>::as_ref(&local);
-                if root.is_none() {
-                    root = Some(name.to_string());
-                }
-                path.push(name);
-                if path.len() > MAX_DEPTH {
-                    return Err(bad("nesting too deep"));
-                }
-                if path_is(path.names(), &["response", "body", "items", "item"]) {
-                    current = Some(Item::new());
-                }
-            }
-            Ok(Event::Empty(e)) => {
-                let local = e.local_name();
-                let name = AsRef::<str>::as_ref(&local);
-                if root.is_none() {
-                    root = Some(name.to_string());
-                }
-                if path_is(path.names(), &["response", "body", "items"]) && name == "item" {
-                    page.items.push(Item::new());
-                } else if let Some(item) = current.as_mut() {
-                    item.entry(item_key(path.names(), name)).or_default();
-                }
-            }
-            Ok(Event::End(_)) => {
-                if path_is(path.names(), &["response", "body", "items", "item"])
-                    && let Some(mut item) = current.take()
-                {
-                    item.values_mut().for_each(trim_in_place);
-                    page.items.push(item);
-                }
-                path.pop();
-            }
-            Ok(Event::Text(t)) => {
-                let text = t.xml10_content();
-                on_text(
-                    path.names(),
-                    &text,
-                    &mut page,
-                    current.as_mut(),
-                    &mut gateway_code,
-                )?;
-            }
-            Ok(Event::CData(t)) => {
-                let text = AsRef::<str>::as_ref(&t);
-                on_text(
-                    path.names(),
-                    text,
-                    &mut page,
-                    current.as_mut(),
-                    &mut gateway_code,
-                )?;
-            }
-            Ok(Event::GeneralRef(r)) => {
-                let mut utf8 = [0u8; 4];
-                let text: &str = match r.resolve_char_ref() {
-                    Ok(Some(c)) => c.encode_utf8(&mut utf8),
-                    _ => match AsRef::<str>::as_ref(&r) {
-                        "lt" => "<",
-                        "gt" => ">",
-                        "amp" => "&",
-                        "quot" => "\"",
-                        "apos" => "'",
-                        _ => return Err(bad("unknown entity")),
-                    },
-                };
-                on_text(
-                    path.names(),
-                    text,
-                    &mut page,
-                    current.as_mut(),
-                    &mut gateway_code,
-                )?;
-            }
-            Ok(_) => {}
-        }
+    // Plain documents (every portal answer seen so far) by the quick scan; anything else, and
+    // every malformed document, by quick-xml — the scan steps aside rather than judge.
+    let mut b = envelope::Builder::default();
+    match crate::xml::scan_plain(xml, |ev| b.on(ev)) {
+        Ok(Ok(())) => b.finish(),
+        Ok(Err(e)) => Err(e),
+        Err(crate::xml::NotPlain) => envelope::read_with_quick_xml(xml),
     }
-    if !path.names().is_empty() {
-        return Err(bad("document ends inside an element"));
-    }
-    match root.as_deref() {
-        Some("OpenAPI_ServiceResponse") => {
-            let code = gateway_code.unwrap_or_else(|| "99".to_string());
-            Err(code_error(&code))
-        }
-        Some("response") => {
-            if page.result_code.is_empty() {
-                return Err(bad("no resultCode in header"));
-            }
-            match classify_result_code(&page.result_code) {
-                None => Ok(page),
-                Some(_) => Err(code_error(&page.result_code)),
-            }
-        }
-        _ => Err(bad("unexpected root element")),
-    }
-}
-
-/// The open elements, innermost last, in buffers reused from one element to the next.
-#[derive(Default)]
-struct Path {
-    names: Vec<String>,
-    depth: usize,
-}
-
-impl Path {
-    fn push(&mut self, name: &str) {
-        match self.names.get_mut(self.depth) {
-            Some(buf) => {
-                buf.clear();
-                buf.push_str(name);
-            }
-            None => self.names.push(name.to_string()),
-        }
-        self.depth += 1;
-    }
-
-    fn pop(&mut self) {
-        self.depth = self.depth.saturating_sub(1);
-    }
-
-    fn len(&self) -> usize {
-        self.depth
-    }
-
-    fn names(&self) -> &[String] {
-        &self.names[..self.depth]
-    }
-}
-
-/// Trims a value without a new allocation.
-fn trim_in_place(v: &mut String) {
-    let end = v.trim_end().len();
-    v.truncate(end);
-    let start = v.len() - v.trim_start().len();
-    v.drain(..start);
-}
-
-fn on_text(
-    path: &[String],
-    text: &str,
-    page: &mut PortalPage,
-    item: Option<&mut Item>,
-    gateway_code: &mut Option<String>,
-) -> Result<(), ConnectorError> {
-    let num = |s: &str| {
-        s.trim().parse::<u32>().map_err(|_| {
-            ConnectorError::bad_response("portal envelope: paging field is not a number")
-        })
-    };
-    if let Some(item) = item {
-        if path.len() > 4 {
-            let (leaf, parents) = path.split_last().expect("len > 4");
-            item.entry(item_key(parents, leaf))
-                .or_default()
-                .push_str(text);
-        }
-        return Ok(());
-    }
-    if path_is(path, &["response", "header", "resultCode"]) {
-        page.result_code.push_str(text.trim());
-    } else if path_is(path, &["response", "body", "numOfRows"]) {
-        page.num_of_rows = Some(num(text)?);
-    } else if path_is(path, &["response", "body", "pageNo"]) {
-        page.page_no = Some(num(text)?);
-    } else if path_is(path, &["response", "body", "totalCount"]) {
-        page.total_count = Some(num(text)?);
-    } else if path.last().map(String::as_str) == Some("returnReasonCode") {
-        *gateway_code = Some(text.trim().to_string());
-    }
-    Ok(())
-}
-
-/// Key of a field inside an item: path below `<item>` joined with `.`.
-fn item_key(parents: &[String], leaf: &str) -> String {
-    let below: Vec<&str> = parents.iter().skip(4).map(String::as_str).collect();
-    if below.is_empty() {
-        leaf.to_string()
-    } else {
-        format!("{}.{leaf}", below.join("."))
-    }
-}
-
-fn path_is(path: &[String], want: &[&str]) -> bool {
-    path.len() == want.len() && path.iter().zip(want).all(|(a, b)| a == b)
 }
 
 /// The one item a detail look-up must answer for `id`: no item is NotFound ("no such
@@ -312,7 +122,7 @@ pub fn single_item<'a>(
             )));
         }
     };
-    if item.get(id_field).map(|s| s.trim()) != Some(id) {
+    if item.get(id_field).map(str::trim) != Some(id) {
         return Err(ConnectorError::bad_response(format!(
             "{what} detail answered another {what}"
         )));
@@ -388,7 +198,7 @@ mod tests {
     fn parses_items_and_paging() {
         let p = parse_page(OK).unwrap();
         assert_eq!(p.items.len(), 2);
-        assert_eq!(p.items[1]["amt"], "2 & 3");
+        assert_eq!(&p.items[1]["amt"], "2 & 3");
         assert_eq!(
             (p.num_of_rows, p.page_no, p.total_count),
             (Some(10), Some(1), Some(37))

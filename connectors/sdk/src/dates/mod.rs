@@ -8,6 +8,8 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 
+mod canonical;
+
 /// Korea Standard Time, UTC+9.
 pub fn kst() -> FixedOffset {
     FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset")
@@ -33,27 +35,80 @@ pub fn kst_display(t: DateTime<Utc>) -> String {
     t.with_timezone(&kst()).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// A date as `YYYY-MM-DD` (what `format("%Y-%m-%d")` writes, without reading a format string).
+pub fn format_date_dashed(d: NaiveDate) -> String {
+    let mut out = String::with_capacity(10);
+    if !canonical::push_date(&mut out, d, "-") {
+        return d.format("%Y-%m-%d").to_string();
+    }
+    out
+}
+
+/// A wall-clock time as `YYYYMMDDHHMMSS` (what `format("%Y%m%d%H%M%S")` writes).
+pub fn format_compact(t: NaiveDateTime) -> String {
+    let mut out = String::with_capacity(14);
+    if !canonical::push_date(&mut out, t.date(), "") {
+        return t.format("%Y%m%d%H%M%S").to_string();
+    }
+    canonical::push_time(&mut out, t.time(), "");
+    out
+}
+
+/// An instant in Korean local time as RFC 3339 to the second, `YYYY-MM-DDTHH:MM:SS+09:00`
+/// (what `format("%Y-%m-%dT%H:%M:%S%:z")` writes in KST).
+pub fn format_kst_rfc3339(t: DateTime<Utc>) -> String {
+    let local = t.with_timezone(&kst()).naive_local();
+    let mut out = String::with_capacity(25);
+    if !canonical::push_date(&mut out, local.date(), "-") {
+        return t
+            .with_timezone(&kst())
+            .format("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string();
+    }
+    out.push('T');
+    canonical::push_time(&mut out, local.time(), ":");
+    out.push_str("+09:00");
+    out
+}
+
 /// `YYYYMMDD` or `YYYY-MM-DD`.
 pub fn parse_date(v: &str) -> Option<NaiveDate> {
     let v = v.trim();
+    // The all-digit forms directly; anything else as chrono reads it (it is more lenient).
     match v.len() {
-        8 => NaiveDate::parse_from_str(v, "%Y%m%d").ok(),
-        10 => NaiveDate::parse_from_str(v, "%Y-%m-%d").ok(),
+        8 => canonical::date_compact(v.as_bytes())
+            .or_else(|| NaiveDate::parse_from_str(v, "%Y%m%d").ok()),
+        10 => canonical::date_dashed(v.as_bytes())
+            .or_else(|| NaiveDate::parse_from_str(v, "%Y-%m-%d").ok()),
         _ => None,
     }
 }
 
 /// A date in an explicit `chrono` format (declarative connectors name theirs).
 pub fn parse_date_as(v: &str, format: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(v.trim(), format).ok()
+    let v = v.trim();
+    let fast = match format {
+        "%Y%m%d" => canonical::date_compact(v.as_bytes()),
+        "%Y-%m-%d" => canonical::date_dashed(v.as_bytes()),
+        _ => None,
+    };
+    fast.or_else(|| NaiveDate::parse_from_str(v, format).ok())
 }
 
 /// `YYYYMMDDHHMMSS` or `YYYY-MM-DD HH:MM:SS`, in KST, as a UTC instant.
 pub fn parse_datetime_kst(v: &str) -> Option<DateTime<Utc>> {
     let v = v.trim();
+    let b = v.as_bytes();
     let naive = match v.len() {
-        14 => NaiveDateTime::parse_from_str(v, "%Y%m%d%H%M%S").ok(),
-        19 => NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S").ok(),
+        14 => canonical::date_compact(&b[..8])
+            .zip(canonical::time(&b[8..], None))
+            .map(|(d, t)| d.and_time(t))
+            .or_else(|| NaiveDateTime::parse_from_str(v, "%Y%m%d%H%M%S").ok()),
+        19 => canonical::date_dashed(&b[..10])
+            .filter(|_| b[10] == b' ')
+            .zip(canonical::time(&b[11..], Some(b':')))
+            .map(|(d, t)| d.and_time(t))
+            .or_else(|| NaiveDateTime::parse_from_str(v, "%Y-%m-%d %H:%M:%S").ok()),
         _ => None,
     }?;
     kst_instant(naive)
@@ -70,8 +125,10 @@ pub fn parse_rfc3339(v: &str) -> Option<DateTime<Utc>> {
 pub fn parse_time_of_day(v: &str) -> Option<NaiveTime> {
     let v = v.trim();
     match v.len() {
-        4 => NaiveTime::parse_from_str(v, "%H%M").ok(),
-        5 => NaiveTime::parse_from_str(v, "%H:%M").ok(),
+        4 => canonical::hour_minute(v.as_bytes())
+            .or_else(|| NaiveTime::parse_from_str(v, "%H%M").ok()),
+        5 => canonical::hour_minute(v.as_bytes())
+            .or_else(|| NaiveTime::parse_from_str(v, "%H:%M").ok()),
         _ => None,
     }
 }
@@ -79,11 +136,17 @@ pub fn parse_time_of_day(v: &str) -> Option<NaiveTime> {
 /// Won written as digits with optional `,` thousands separators; negative, empty, non-numeric
 /// or too large is `None`.
 pub fn parse_won(v: &str) -> Option<i64> {
-    let digits: String = v.trim().chars().filter(|c| *c != ',').collect();
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+    // Summed digit by digit rather than copied into a string without the commas and parsed.
+    let mut any = false;
+    let mut n: i64 = 0;
+    for b in v.trim().bytes().filter(|b| *b != b',') {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        any = true;
+        n = n.checked_mul(10)?.checked_add(i64::from(b - b'0'))?;
     }
-    digits.parse::<i64>().ok()
+    any.then_some(n)
 }
 
 #[cfg(test)]
@@ -120,5 +183,16 @@ mod tests {
         }
         assert_eq!(parse_time_of_day("0530"), NaiveTime::from_hms_opt(5, 30, 0));
         assert_eq!(parse_time_of_day("2560"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn won_reads_as_the_copy_and_parse_did(v in "[0-9, +-]{0,24}") {
+            let digits: String = v.trim().chars().filter(|c| *c != ',').collect();
+            let before = (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| digits.parse::<i64>().ok())
+                .flatten();
+            proptest::prop_assert_eq!(parse_won(&v), before);
+        }
     }
 }
