@@ -32,6 +32,9 @@
 //! records waits up to [`GroupCommitConfig::commit_delay`] for more to share its transaction,
 //! unless its caller finishes that other work first ([`crate::linger`]).
 //!
+//! On the writer's own thread, a batch smaller than the last commit also waits a moment for
+//! the next records of the callers that commit answered ([`Writer::wait_for_siblings`]).
+//!
 //! Started with [`AuditLog::start_with_checkpoints`], the writer also signs a
 //! [`crate::Checkpoint`] of its committed head every `every_records` records or `every_secs`
 //! seconds, and once more on shutdown (see [`crate::checkpoint`]).
@@ -56,6 +59,9 @@ const APPEND_TIMEOUT: Duration = Duration::from_secs(30);
 /// another writer committed, so the trail progresses; the bound only stops one writer from
 /// starving forever under replicas' contention.
 const CONFLICT_ATTEMPTS: usize = 16;
+/// Longest the writer's own thread waits for the next records of the callers its last commit
+/// answered ([`Writer::wait_for_siblings`]).
+const SIBLING_WAIT: Duration = Duration::from_micros(200);
 
 /// Tuning for the group-commit writer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +159,7 @@ impl AuditLog {
             appender,
             receiver,
             max_batch: config.max_batch.max(1),
+            siblings: 0,
             commit_delay: config.commit_delay,
             linger: Arc::clone(&linger),
             known: head.clone(),
@@ -287,6 +294,8 @@ struct Writer {
     appender: Option<Box<dyn BlockingAppender>>,
     receiver: mpsc::Receiver<Job>,
     max_batch: usize,
+    /// Callers the last commit answered (0 after a failed one).
+    siblings: usize,
     /// How long a batch of deferred records may be held open ([`GroupCommitConfig`]).
     commit_delay: Duration,
     linger: Arc<Linger>,
@@ -325,6 +334,7 @@ impl Writer {
                 break;
             }
             self.hold_for_more(&mut jobs).await;
+            self.wait_for_siblings(&mut jobs);
             let (drafts, replies): (Vec<RecordDraft>, Vec<Reply>) =
                 jobs.drain(..).map(|job| (job.draft, job.reply)).unzip();
             if let Some(error) = self.integrity.borrow().clone() {
@@ -336,6 +346,7 @@ impl Writer {
             match self.commit(drafts).await {
                 Ok(receipts) => {
                     let count = receipts.len();
+                    self.siblings = count;
                     for (reply, receipt) in replies.into_iter().zip(receipts) {
                         // A caller that gave up no longer listens; its record is committed anyway.
                         let _ = reply.send(Ok(receipt));
@@ -349,6 +360,7 @@ impl Writer {
                     }
                 }
                 Err(error) => {
+                    self.siblings = 0;
                     tracing::warn!(
                         error = %error,
                         kind = error.label(),
@@ -367,6 +379,33 @@ impl Writer {
         }
         // Closed: everything queued is committed; seal the final head.
         self.checkpoint_head().await;
+    }
+
+    /// Commit siblings (PostgreSQL's `commit_siblings`, for the writer's own thread): when the
+    /// last commit answered more callers than this batch holds, their next records are
+    /// usually on their way — those callers were only waiting for that commit. The thread
+    /// yields its core to them for at most [`SIBLING_WAIT`] (or until as many records as it
+    /// answered are queued), so they share this commit and its disk sync instead of each
+    /// paying the next one. A lone caller (last commit answered one) never waits; a runtime
+    /// task (an asynchronous store) never spins, so this is the dedicated thread's only.
+    fn wait_for_siblings(&mut self, jobs: &mut Vec<Job>) {
+        let want = self.siblings.min(self.max_batch);
+        if self.appender.is_none() || jobs.len() >= want {
+            return;
+        }
+        let until = std::time::Instant::now() + SIBLING_WAIT;
+        loop {
+            while jobs.len() < self.max_batch {
+                match self.receiver.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
+            }
+            if jobs.len() >= want || std::time::Instant::now() >= until {
+                return;
+            }
+            std::thread::yield_now();
+        }
     }
 
     /// Holds a batch made only of deferred records open for more, up to the commit delay

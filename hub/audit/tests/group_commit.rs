@@ -335,3 +335,45 @@ async fn a_hung_store_fails_the_record_instead_of_hanging_forever() {
         "{result:?}"
     );
 }
+
+/// Closed-loop callers on the SQLite writer's own thread (each sends its next record as soon
+/// as the last one committed, as the hub's handlers do): the writer's wait for the answered
+/// callers' next records must lose none, reorder none, and end when they stop coming.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn closed_loop_callers_on_the_writer_thread_get_every_record_committed_in_one_chain() {
+    let (_dir, db) = sqlite();
+    let log = Arc::new(
+        AuditLog::start(Arc::new(db.clone()), GroupCommitConfig::default())
+            .await
+            .unwrap(),
+    );
+    let callers: Vec<_> = (0..16u64)
+        .map(|c| {
+            let log = Arc::clone(&log);
+            tokio::spawn(async move {
+                let mut sequences = Vec::new();
+                for i in 0..20 {
+                    sequences.push(log.record(draft(c * 100 + i)).await.unwrap().sequence);
+                }
+                sequences
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for caller in callers {
+        let sequences = caller.await.unwrap();
+        assert!(
+            sequences.windows(2).all(|w| w[0] < w[1]),
+            "a caller's records in order"
+        );
+        all.extend(sequences);
+    }
+    all.sort_unstable();
+    assert_eq!(all, (1..=320).collect::<Vec<_>>());
+    // A lone record after the burst is not held for callers that no longer come.
+    assert_eq!(log.record(draft(999)).await.unwrap().sequence, 321);
+    let stored = all_records(&db).await;
+    assert_eq!(stored.len(), 321);
+    verify_chain(&stored, Some(GENESIS_HASH)).unwrap();
+    log.shutdown().await;
+}
