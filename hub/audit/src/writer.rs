@@ -333,8 +333,10 @@ impl Writer {
             if received == 0 {
                 break;
             }
-            self.hold_for_more(&mut jobs).await;
-            self.wait_for_siblings(&mut jobs);
+            // A batch held open for the commit delay has waited already.
+            if !self.hold_for_more(&mut jobs).await {
+                self.wait_for_siblings(&mut jobs);
+            }
             let (drafts, replies): (Vec<RecordDraft>, Vec<Reply>) =
                 jobs.drain(..).map(|job| (job.draft, job.reply)).unzip();
             if let Some(error) = self.integrity.borrow().clone() {
@@ -410,13 +412,14 @@ impl Writer {
 
     /// Holds a batch made only of deferred records open for more, up to the commit delay
     /// ([`crate::linger`] says when the wait ends early), then takes whatever else is queued.
-    async fn hold_for_more(&mut self, jobs: &mut Vec<Job>) {
+    /// Returns whether it held the batch.
+    async fn hold_for_more(&mut self, jobs: &mut Vec<Job>) -> bool {
         if self.commit_delay.is_zero()
             || jobs.len() >= self.max_batch
             || jobs.iter().any(|job| !job.deferred)
             || !self.linger.begin()
         {
-            return;
+            return false;
         }
         let deadline = tokio::time::Instant::now() + self.commit_delay;
         loop {
@@ -445,6 +448,7 @@ impl Writer {
                 Err(_) => break,
             }
         }
+        true
     }
 
     /// Checkpoints the head this writer last committed (or read and verified), if
