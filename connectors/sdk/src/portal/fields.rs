@@ -166,10 +166,17 @@ impl PartialEq for Item {
 }
 
 impl fmt::Debug for Item {
-    /// Keys and values, sorted by key, as the map it replaced printed them.
+    /// Keys sorted, each value shown only by its length: an item holds a back-end's answer
+    /// (names, plates, addresses), and a `{:?}` of a page must not put them into a log.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut fields: Vec<_> = self.iter().collect();
-        fields.sort_unstable();
+        struct Redacted(usize);
+        impl fmt::Debug for Redacted {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "<{} bytes>", self.0)
+            }
+        }
+        let mut fields: Vec<_> = self.iter().map(|(k, v)| (k, Redacted(v.len()))).collect();
+        fields.sort_unstable_by(|a, b| a.0.cmp(b.0));
         f.debug_map().entries(fields).finish()
     }
 }
@@ -222,7 +229,11 @@ mod tests {
         assert_eq!(item.len(), 3);
         let same: Item = [("d", ""), ("b.c", "y"), ("a", "12 3")].into();
         assert_eq!(item, same);
-        assert_eq!(format!("{item:?}"), r#"{"a": "12 3", "b.c": "y", "d": ""}"#);
+        // Debug names the fields, never their values (personal data).
+        assert_eq!(
+            format!("{item:?}"),
+            r#"{"a": <4 bytes>, "b.c": <1 bytes>, "d": <0 bytes>}"#
+        );
         let mut blank = Item::new();
         blank.append("e", "  \n ");
         blank.trim_values();
