@@ -5,16 +5,8 @@
 
 /// RRN `900101-1234567` → `900101-1******` (birth date and gender digit kept).
 pub fn rrn(value: &str) -> String {
-    // Built in place (it runs for every case of every answer): the first seven digits on the
-    // stack, the count of all of them.
-    let mut kept = [0u8; 7];
-    let mut count = 0usize;
-    for b in value.bytes().filter(u8::is_ascii_digit) {
-        if let Some(slot) = kept.get_mut(count) {
-            *slot = b;
-        }
-        count += 1;
-    }
+    // Built in place: it runs for every case of every answer.
+    let (kept, count) = ascii_digits::<7>(value);
     if count != 13 {
         return "******-*******".to_string();
     }
@@ -51,14 +43,7 @@ pub fn name(value: &str) -> String {
 
 /// Phone `010-1234-5678` → `010-****-5678` (middle group hidden; digits-only input too).
 pub fn phone(value: &str) -> String {
-    let mut digits = [0u8; 11];
-    let mut n = 0usize;
-    for b in value.bytes().filter(u8::is_ascii_digit) {
-        if let Some(slot) = digits.get_mut(n) {
-            *slot = b;
-        }
-        n += 1;
-    }
+    let (digits, n) = ascii_digits::<11>(value);
     if !(9..=11).contains(&n) {
         return "***-****-****".to_string();
     }
@@ -77,10 +62,7 @@ pub fn phone(value: &str) -> String {
 pub fn address(value: &str) -> String {
     let mut out = String::with_capacity(value.len().min(64) + 4);
     for word in value.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
+        push_word(&mut out, word);
         let unit = word.chars().last();
         let is_dong_level = matches!(unit, Some('읍' | '면' | '동' | '가'))
             && word.chars().nth(1).is_some()
@@ -93,15 +75,33 @@ pub fn address(value: &str) -> String {
     // No eup/myeon/dong found: keep only the first two words (province, city).
     out.clear();
     for word in value.split_whitespace().take(2) {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
+        push_word(&mut out, word);
     }
     if !out.is_empty() {
         out.push_str(" ***");
     }
     out
+}
+
+/// The first `N` ASCII digits of `value` (on the stack) and how many digits it has in all.
+fn ascii_digits<const N: usize>(value: &str) -> ([u8; N], usize) {
+    let mut kept = [0u8; N];
+    let mut count = 0usize;
+    for b in value.bytes().filter(u8::is_ascii_digit) {
+        if let Some(slot) = kept.get_mut(count) {
+            *slot = b;
+        }
+        count += 1;
+    }
+    (kept, count)
+}
+
+/// Appends `word`, separated by one space from what `out` already holds.
+fn push_word(out: &mut String, word: &str) {
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    out.push_str(word);
 }
 
 /// Vehicle number `12가3456` → `12가****`, `서울12가3456` → `서울12가****`.

@@ -397,12 +397,7 @@ impl Writer {
         }
         let until = std::time::Instant::now() + SIBLING_WAIT;
         loop {
-            while jobs.len() < self.max_batch {
-                match self.receiver.try_recv() {
-                    Ok(job) => jobs.push(job),
-                    Err(_) => break,
-                }
-            }
+            self.take_queued(jobs);
             if jobs.len() >= want || std::time::Instant::now() >= until {
                 return;
             }
@@ -442,13 +437,18 @@ impl Writer {
         }
         self.linger.end();
         // A record queued while the wait ended (e.g. the one whose caller hurried) joins now.
+        self.take_queued(jobs);
+        true
+    }
+
+    /// Moves whatever is queued now into `jobs`, up to `max_batch`, without waiting.
+    fn take_queued(&mut self, jobs: &mut Vec<Job>) {
         while jobs.len() < self.max_batch {
             match self.receiver.try_recv() {
                 Ok(job) => jobs.push(job),
                 Err(_) => break,
             }
         }
-        true
     }
 
     /// Checkpoints the head this writer last committed (or read and verified), if
