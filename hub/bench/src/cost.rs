@@ -8,7 +8,7 @@
 //! has none (this VM), task-clock (CPU time) and context switches stand in, and the table
 //! says so. Context switches and migrations count thread hops whatever the machine.
 
-use crate::driver::{Driver, Mode, Window};
+use crate::driver::{Mode, Window};
 use crate::load::{self, Sample};
 use crate::perfstat::{self, Counts, PerfStat};
 use crate::pin::ChildProc;
@@ -71,15 +71,7 @@ fn row(name: &str, ok: u64, errors: u64, first_error: Option<String>, c: Counts)
 /// Counts one of M2's baselines: the driver warms up, `perf` attaches, then `n` overviews.
 fn driver(ctx: &Ctx, env: &crate::realhub::Env, mode: Mode, n: u64) -> Result<CostRow> {
     println!("  {}: {n} overviews under perf stat", mode.label());
-    let o = &ctx.opts;
-    let mut d = Driver::start(
-        &ctx.place,
-        mode,
-        &env.config,
-        o.streams,
-        o.warmup_secs,
-        Window::Count(n),
-    )?;
+    let mut d = crate::m2::start_baseline(ctx, env, mode, Window::Count(n))?;
     let perf = PerfStat::attach(d.proc.pid(), &ctx.data_dir.join("cost-perf.csv"));
     let r = match perf {
         Ok(perf) => d.run().and_then(|r| Ok((r, perf.stop()?))),
@@ -212,7 +204,7 @@ fn print_table(rows: &[CostRow]) {
         "{:<24} {:>9} {:>14} {:>8} {:>12} {:>10} {:>10}",
         "server", "overviews", "instructions", "CPU µs", "/proc CPU µs", "ctx sw", "migr"
     );
-    let f = |v: Option<f64>, p: usize| v.map_or("n/a".to_string(), |v| format!("{v:.p$}"));
+    let f = figure;
     for r in rows {
         println!(
             "{:<24} {:>9} {:>14} {:>8} {:>12} {:>10} {:>10}{}",
@@ -234,4 +226,10 @@ fn print_table(rows: &[CostRow]) {
             }
         );
     }
+}
+
+/// A cost figure with `places` decimals, or `n/a` when it was not counted (the terminal
+/// table and the markdown table print the same cells).
+pub fn figure(value: Option<f64>, places: usize) -> String {
+    value.map_or("n/a".to_string(), |v| format!("{v:.places$}"))
 }

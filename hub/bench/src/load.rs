@@ -62,6 +62,39 @@ impl LoadReport {
         }
         self.samples.extend(other.samples);
     }
+
+    /// Counts one answer: `ok` (its sample kept when `keep_sample`) or the error.
+    fn count(&mut self, result: Result<Sample, String>, keep_sample: bool) {
+        match result {
+            Ok(s) => {
+                self.ok += 1;
+                if keep_sample {
+                    self.samples.push(s);
+                }
+            }
+            Err(e) => {
+                self.errors += 1;
+                self.first_error.get_or_insert(e);
+            }
+        }
+    }
+
+    /// Waits for the load loops and adds up their reports; a loop that panicked is an error.
+    async fn joined(tasks: Vec<tokio::task::JoinHandle<LoadReport>>) -> LoadReport {
+        let mut total = LoadReport::default();
+        for t in tasks {
+            match t.await {
+                Ok(r) => total.merge(r),
+                Err(e) => {
+                    total.errors += 1;
+                    total
+                        .first_error
+                        .get_or_insert(format!("load task failed: {e}"));
+                }
+            }
+        }
+        total
+    }
 }
 
 /// The `q`-quantile (0..=1) of `values` (sorted in place), or 0 when empty.
@@ -122,38 +155,15 @@ where
                 if sent < window_start || done > end {
                     continue;
                 }
-                match result {
-                    Ok(s) => {
-                        r.ok += 1;
-                        if keep_samples {
-                            r.samples.push(s);
-                        }
-                    }
-                    Err(e) => {
-                        r.errors += 1;
-                        r.first_error.get_or_insert(e);
-                    }
-                }
+                r.count(result, keep_samples);
             }
             r
         }));
     }
-    let mut total = LoadReport {
+    LoadReport {
         elapsed: duration,
-        ..LoadReport::default()
-    };
-    for t in tasks {
-        match t.await {
-            Ok(r) => total.merge(r),
-            Err(e) => {
-                total.errors += 1;
-                total
-                    .first_error
-                    .get_or_insert(format!("load task failed: {e}"));
-            }
-        }
+        ..LoadReport::joined(tasks).await
     }
-    total
 }
 
 /// Sends requests at a constant `rate` per second for `duration` (after `warmup` at the same
@@ -203,14 +213,7 @@ impl LoadReport {
     fn absorb(&mut self, done: Result<(bool, Result<Sample, String>), tokio::task::JoinError>) {
         match done {
             Ok((false, _)) => {}
-            Ok((true, Ok(s))) => {
-                self.ok += 1;
-                self.samples.push(s);
-            }
-            Ok((true, Err(e))) => {
-                self.errors += 1;
-                self.first_error.get_or_insert(e);
-            }
+            Ok((true, result)) => self.count(result, true),
             Err(e) => {
                 self.errors += 1;
                 self.first_error
@@ -252,29 +255,12 @@ where
                 .is_ok()
             };
             while ticket() {
-                match call(ch.clone()).await {
-                    Ok(_) => r.ok += 1,
-                    Err(e) => {
-                        r.errors += 1;
-                        r.first_error.get_or_insert(e);
-                    }
-                }
+                r.count(call(ch.clone()).await, false);
             }
             r
         }));
     }
-    let mut total = LoadReport::default();
-    for t in tasks {
-        match t.await {
-            Ok(r) => total.merge(r),
-            Err(e) => {
-                total.errors += 1;
-                total
-                    .first_error
-                    .get_or_insert(format!("load task failed: {e}"));
-            }
-        }
-    }
+    let mut total = LoadReport::joined(tasks).await;
     total.elapsed = start.elapsed();
     total
 }

@@ -60,18 +60,24 @@ pub const TARGET_RATIO: f64 = 0.5;
 
 /// Runs one of M2's baselines for `window` on the server core, against `env`'s simulators.
 pub fn baseline(ctx: &Ctx, env: &Env, mode: Mode, window: Window) -> Result<DriveResult> {
+    let mut d = start_baseline(ctx, env, mode, window)?;
+    let r = d.run();
+    d.stop();
+    r
+}
+
+/// Starts one of M2's baselines (pinned as the hub, with the suite's streams and warm-up)
+/// without waiting for its result, for a caller that measures it from outside (`cost`).
+pub fn start_baseline(ctx: &Ctx, env: &Env, mode: Mode, window: Window) -> Result<Driver> {
     let o = &ctx.opts;
-    let mut d = Driver::start(
+    Driver::start(
         &ctx.place,
         mode,
         &env.config,
         o.streams,
         o.warmup_secs,
         window,
-    )?;
-    let r = d.run();
-    d.stop();
-    r
+    )
 }
 
 /// Runs M2 on a started environment; sets `ctx.capacity`.

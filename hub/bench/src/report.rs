@@ -195,7 +195,7 @@ impl Results {
 }
 
 fn render_cost(c: &CostTable) -> String {
-    let f = |v: Option<f64>, p: usize| v.map_or("n/a".to_string(), |v| format!("{v:.p$}"));
+    let f = crate::cost::figure;
     let no_counters = if c.rows.iter().any(|r| r.instructions.is_none()) {
         " `n/a` instructions: the machine exposes no hardware counters (`perf` says `<not supported>`), so CPU time (task-clock) stands in for them."
     } else {
