@@ -16,7 +16,9 @@ use chrono::{DateTime, Utc};
 pub trait BlockingAppender: Send + 'static {
     /// [`AuditStore::append`]'s contract (one durable transaction, the head check, an empty
     /// slice a no-op), run on the calling thread, which it blocks until the commit is durable.
-    /// It bounds its own waits (lock timeouts), as the store does.
+    /// It bounds its own waits (lock timeouts), as the store does. The records are the
+    /// writer's own, sealed a moment before: the appender checks their sequences and links but
+    /// need not recompute their hashes (`check_sealed_continue`).
     fn append(&mut self, records: &[AccessRecord]) -> Result<(), AuditError>;
 }
 
@@ -168,8 +170,34 @@ pub fn check_continues(
     head: Option<&(u64, String)>,
     records: &[AccessRecord],
 ) -> Result<(), AuditError> {
-    let Some(first) = records.first() else {
+    let Some(prev) = check_head(head, records)? else {
         return Ok(());
+    };
+    // The batch itself must be a valid chain; a store never accepts a broken one.
+    crate::verify_chain(records, Some(prev))
+}
+
+/// [`check_continues`] for a batch the audit writer sealed itself and hands to its store's
+/// [`BlockingAppender`] unchanged: the head, the sequences and the links are checked, the
+/// hashes are not recomputed ([`crate::chain::verify_links`]).
+pub(crate) fn check_sealed_continue(
+    head: Option<&(u64, String)>,
+    records: &[AccessRecord],
+) -> Result<(), AuditError> {
+    let Some(prev) = check_head(head, records)? else {
+        return Ok(());
+    };
+    crate::chain::verify_links(records, Some(prev))
+}
+
+/// The head's hash the first record must link to, once its sequence and `prev_hash` are
+/// checked against `head`; `None` for an empty batch.
+fn check_head<'a>(
+    head: Option<&'a (u64, String)>,
+    records: &[AccessRecord],
+) -> Result<Option<&'a str>, AuditError> {
+    let Some(first) = records.first() else {
+        return Ok(None);
     };
     let (next, prev) = match head {
         Some((seq, hash)) => (seq.saturating_add(1), hash.as_str()),
@@ -187,8 +215,7 @@ pub fn check_continues(
             reason: "prev_hash is not the stored head".to_string(),
         });
     }
-    // The batch itself must be a valid chain; a store never accepts a broken one.
-    crate::verify_chain(records, Some(prev))
+    Ok(Some(prev))
 }
 
 /// Verifies a whole stored trail from genesis, `page` records at a time, carrying each page's

@@ -4,7 +4,7 @@
 //! WAL checkpoints run on a thread of their own ([`super::wal`]), not inside a commit.
 
 use super::wal::WalCheckpoints;
-use super::{append_on, schema};
+use super::{append_on, check_sealed_continue, schema};
 use crate::{AccessRecord, AuditError, BlockingAppender};
 use rusqlite::Connection;
 use std::path::PathBuf;
@@ -51,7 +51,7 @@ impl BlockingAppender for SqliteAppender {
                 self.conn.insert(conn)
             }
         };
-        append_on(conn, records)?;
+        append_on(conn, records, check_sealed_continue)?;
         if let Some(wal) = self.wal.as_mut() {
             wal.committed(records.len());
         }

@@ -19,7 +19,7 @@ mod wal;
 
 pub use schema::{BUSY_TIMEOUT, MIGRATIONS};
 
-use crate::store::check_continues;
+use crate::store::{check_continues, check_sealed_continue};
 use crate::{AccessRecord, AuditError, AuditStore, BlockingAppender, Checkpoint, RecordFilter};
 use async_trait::async_trait;
 use deadpool_sqlite::{Config, Hook, HookError, Pool, Runtime};
@@ -114,16 +114,37 @@ fn read_head(conn: &Connection) -> Result<Option<(u64, String)>, AuditError> {
     .transpose()
 }
 
+/// How an append checks its batch: every hash recomputed ([`check_continues`], for any
+/// caller of [`AuditStore::append`]) or only the links of a batch the audit writer sealed
+/// itself ([`check_sealed_continue`], its [`BlockingAppender`]).
+type BatchCheck = fn(Option<&(u64, String)>, &[AccessRecord]) -> Result<(), AuditError>;
+
 /// One append transaction on `conn`: the head check inside `BEGIN IMMEDIATE`, the inserts,
-/// the commit (one WAL sync).
-fn append_on(conn: &mut Connection, records: &[AccessRecord]) -> Result<(), AuditError> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
+/// the commit (one WAL sync). `BEGIN` and `COMMIT` are cached statements like the inserts:
+/// parsed for every batch they cost as much as a small batch's inserts. On any error the
+/// transaction is rolled back (if a trigger's `RAISE(ROLLBACK)` has not already done so).
+fn append_on(
+    conn: &mut Connection,
+    records: &[AccessRecord],
+    check: BatchCheck,
+) -> Result<(), AuditError> {
+    conn.prepare_cached("BEGIN IMMEDIATE")
+        .and_then(|mut begin| begin.execute([]))
         .map_err(db_error)?;
-    let head = read_head(&tx)?;
-    check_continues(head.as_ref(), records)?;
-    rows::insert(&tx, records)?;
-    tx.commit().map_err(db_error)
+    let written = (|| {
+        let head = read_head(conn)?;
+        check(head.as_ref(), records)?;
+        rows::insert(conn, records)?;
+        conn.prepare_cached("COMMIT")
+            .and_then(|mut commit| commit.execute([]))
+            .map_err(db_error)
+    })();
+    if written.is_err() && !conn.is_autocommit() {
+        // Best effort: the error above is what the caller needs; a failed rollback leaves
+        // the transaction to end when the connection does.
+        let _ = conn.execute_batch("ROLLBACK");
+    }
+    written.map(drop)
 }
 
 #[async_trait]
@@ -133,7 +154,8 @@ impl AuditStore for SqliteStore {
             return Ok(());
         }
         let records = records.to_vec();
-        self.with_conn(move |conn| append_on(conn, &records)).await
+        self.with_conn(move |conn| append_on(conn, &records, check_continues))
+            .await
     }
 
     fn blocking_appender(&self) -> Option<Box<dyn BlockingAppender>> {
@@ -311,6 +333,30 @@ mod tests {
             .unwrap();
         let err = SqliteStore::open(&path).unwrap_err();
         assert!(matches!(err, AuditError::Unavailable(_)), "{err:?}");
+    }
+
+    /// A batch refused half-way (here by the audit id's UNIQUE constraint, which the
+    /// appender does not check beforehand) rolls back as a whole — `INSERT OR ROLLBACK` ends
+    /// the transaction, not just the statement — and the connection appends again after it.
+    #[tokio::test]
+    async fn a_batch_refused_half_way_leaves_nothing_and_the_appender_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("audit.db")).unwrap();
+        let mut appender = store.blocking_appender().unwrap();
+        let good = crate::test_support::chain_of(3);
+        let mut bad = good.clone();
+        bad[2].audit_id = bad[0].audit_id.clone();
+        let err = appender.append(&bad).unwrap_err();
+        assert!(matches!(err, AuditError::Unavailable(_)), "{err:?}");
+        assert_eq!(
+            store.head().await.unwrap(),
+            None,
+            "nothing of the batch stays"
+        );
+        appender.append(&good).unwrap();
+        assert_eq!(store.head().await.unwrap(), Some((3, good[2].hash.clone())));
+        let all = store.query(&RecordFilter::default()).await.unwrap();
+        assert_eq!(all, good);
     }
 
     #[tokio::test]

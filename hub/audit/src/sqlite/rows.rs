@@ -9,7 +9,7 @@
 use super::schema::db_error;
 use crate::row::{ColumnSource, Value, push_joined, record_values};
 use crate::{AccessRecord, AuditError, Checkpoint};
-use rusqlite::{Row, Transaction, params};
+use rusqlite::{Connection, Row, Transaction, params};
 use std::sync::LazyLock;
 
 /// The select list of a joined read (see [`crate::row::joined_select`]).
@@ -17,18 +17,18 @@ pub fn columns() -> String {
     crate::row::joined_select()
 }
 
-/// `INSERT INTO access_record (…) VALUES (?1, …)` over [`crate::row::RECORD_COLUMNS`].
+/// `INSERT OR ROLLBACK INTO access_record (…) VALUES (?1, …)` (see schema v5) over [`crate::row::RECORD_COLUMNS`].
 fn insert_sql() -> String {
     let n = crate::row::RECORD_COLUMNS.len();
     let slots: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
     format!(
-        "INSERT INTO access_record ({}) VALUES ({})",
+        "INSERT OR ROLLBACK INTO access_record ({}) VALUES ({})",
         crate::row::insert_columns(),
         slots.join(", ")
     )
 }
 
-const INSERT_SUBJECT: &str = "INSERT INTO access_subject (sequence, ordinal, kind, hmac, masked) \
+const INSERT_SUBJECT: &str = "INSERT OR ROLLBACK INTO access_subject (sequence, ordinal, kind, hmac, masked) \
     VALUES (?1, ?2, ?3, ?4, ?5)";
 
 /// Selected checkpoint columns, in the order [`checkpoint_from_row`] reads them.
@@ -72,9 +72,9 @@ pub fn seq_to_sql(sequence: u64) -> Result<i64, AuditError> {
     i64::try_from(sequence).map_err(|_| AuditError::corrupt(sequence, "sequence out of range"))
 }
 
-/// Inserts records and their subjects inside an open transaction: both statements cached,
+/// Inserts records and their subjects inside the connection's open transaction: both statements cached,
 /// every value bound straight from the record (no copy of a field per record).
-pub fn insert(tx: &Transaction<'_>, records: &[AccessRecord]) -> Result<(), AuditError> {
+pub fn insert(tx: &Connection, records: &[AccessRecord]) -> Result<(), AuditError> {
     static INSERT_RECORD: LazyLock<String> = LazyLock::new(insert_sql);
     let mut stmt = tx.prepare_cached(&INSERT_RECORD).map_err(db_error)?;
     let mut subject_stmt = tx.prepare_cached(INSERT_SUBJECT).map_err(db_error)?;
