@@ -1,6 +1,7 @@
 //! What one durable record costs the SQLite writer, counted rather than timed: `append_cost
-//! <batches>` seals `batches × 64` records (one subject each, as an overview's) and commits
-//! them through the store's blocking appender — the path the audit writer's own thread takes —
+//! <batches> [batch] [same|random]` seals `batches × batch` records (default 64 a batch, one
+//! subject each, as an overview's: the same citizen every time, or a different one each, which
+//! writes the subject index at random) and commits them through the store's blocking appender — the path the audit writer's own thread takes —
 //! into a fresh database in a temporary folder. Run it under callgrind (instructions) or
 //! `strace -c` (syscalls) twice, with 1 and with 21 batches, and divide the difference by
 //! 20 × 64: the setup (opening, schema, first pages) cancels out. See BENCHMARKS.md, "Audit
@@ -10,10 +11,15 @@ use minwon_audit::{
     Action, AuditStore, GENESIS_HASH, Outcome, RecordDraft, SqliteStore, Subject, seal,
 };
 
-/// Records per commit: M4's 64 writers fill batches of about this size.
+/// Records per commit unless given: M4's 64 writers fill batches of about this size.
 const BATCH: u64 = 64;
 
-fn draft(n: u64) -> RecordDraft {
+fn draft(n: u64, random_subject: bool) -> RecordDraft {
+    let subject = if random_subject {
+        n.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    } else {
+        7
+    };
     RecordDraft {
         time: chrono::Utc::now(),
         account: format!("counselor{:02}", n % 15),
@@ -25,8 +31,7 @@ fn draft(n: u64) -> RecordDraft {
         action: Action::View,
         subjects: vec![Subject {
             kind: "rrn".into(),
-            // Distinct subjects, as a day's calls are: the HMAC index is written at random.
-            hmac: format!("{:064x}", n.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            hmac: format!("{subject:064x}"),
             masked: "900101-1******".into(),
         }],
         sources: ["saeol", "tax", "traffic", "welfare", "water", "parking"]
@@ -41,9 +46,13 @@ fn draft(n: u64) -> RecordDraft {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let batches: u64 = match std::env::args().nth(1) {
-        Some(arg) => arg.parse()?,
-        None => 21,
+    let arg = |i: usize| std::env::args().nth(i);
+    let batches: u64 = arg(1).map_or(Ok(21), |a| a.parse())?;
+    let batch: u64 = arg(2).map_or(Ok(BATCH), |a| a.parse())?;
+    let random_subject = match arg(3).as_deref() {
+        None | Some("random") => true,
+        Some("same") => false,
+        Some(other) => return Err(format!("subjects: `same` or `random`, not {other:?}").into()),
     };
     let dir = tempfile::tempdir()?;
     let store = SqliteStore::open(&dir.path().join("audit.db"))?;
@@ -53,16 +62,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut prev = GENESIS_HASH.to_string();
     let mut sequence = 0;
     for _ in 0..batches {
-        let records: Vec<_> = (0..BATCH)
+        let records: Vec<_> = (0..batch)
             .map(|_| {
                 sequence += 1;
-                let r = seal(sequence, &prev, draft(sequence));
+                let r = seal(sequence, &prev, draft(sequence, random_subject));
                 prev.clone_from(&r.hash);
                 r
             })
             .collect();
         appender.append(&records)?;
     }
-    println!("{sequence} records committed in {batches} batches of {BATCH}");
+    println!("{sequence} records committed in {batches} batches of {batch}");
     Ok(())
 }
