@@ -12,37 +12,22 @@
 //! ```
 
 use minwon_audit::{
-    Action, AuditError, AuditLog, AuditStore, GroupCommitConfig, Outcome, PostgresStore,
-    RecordDraft, SqliteStore, Subject,
+    AuditError, AuditLog, AuditStore, GroupCommitConfig, PostgresStore, RecordDraft, SqliteStore,
 };
 use std::sync::Arc;
 use std::time::Instant;
 
-/// A draft shaped like an overview's record: one subject, six sources.
+#[path = "support/draft.rs"]
+mod draft;
+
+/// The write load's record: always the same counselor and citizen.
 fn draft() -> RecordDraft {
-    RecordDraft {
-        time: chrono::Utc::now(),
-        account: "load-01".to_string(),
-        role: "counselor".to_string(),
-        department: String::new(),
-        channel: "phone".to_string(),
-        client_address: "127.0.0.1".to_string(),
-        operation: "GetCitizenOverview".to_string(),
-        action: Action::View,
-        subjects: vec![Subject {
-            kind: "rrn".to_string(),
-            hmac: format!("{:064x}", 0x5eed_u64),
-            masked: "900101-1******".to_string(),
-        }],
-        sources: ["saeol", "tax", "traffic", "welfare", "water", "parking"]
-            .map(String::from)
-            .to_vec(),
-        clear_fields: vec![],
-        purpose_code: "citizen_inquiry".to_string(),
-        purpose_note: "write_load example".to_string(),
-        outcome: Outcome::Allowed,
-        trace_id: "0af7651916cd43dd8448eb211c80319c".to_string(),
-    }
+    draft::overview(
+        "load-01".to_string(),
+        0x5eed,
+        0x0af7_6519,
+        "write_load example",
+    )
 }
 
 /// Runs the load and returns (records/s, p50 ms, p99 ms).

@@ -17,7 +17,8 @@ pub fn columns() -> String {
     crate::row::joined_select()
 }
 
-/// `INSERT OR ROLLBACK INTO access_record (…) VALUES (?1, …)` (see schema v5) over [`crate::row::RECORD_COLUMNS`].
+/// `INSERT OR ROLLBACK INTO access_record (…) VALUES (?1, …)` (see schema v5) over
+/// [`crate::row::RECORD_COLUMNS`].
 fn insert_sql() -> String {
     let n = crate::row::RECORD_COLUMNS.len();
     let slots: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
@@ -28,8 +29,8 @@ fn insert_sql() -> String {
     )
 }
 
-const INSERT_SUBJECT: &str = "INSERT OR ROLLBACK INTO access_subject (sequence, ordinal, kind, hmac, masked) \
-    VALUES (?1, ?2, ?3, ?4, ?5)";
+const INSERT_SUBJECT: &str = "INSERT OR ROLLBACK INTO access_subject \
+    (sequence, ordinal, kind, hmac, masked) VALUES (?1, ?2, ?3, ?4, ?5)";
 
 /// Selected checkpoint columns, in the order [`checkpoint_from_row`] reads them.
 pub const CHECKPOINT_COLUMNS: &str = "sequence, head_hash, time_ms, key_id, signature";
@@ -72,12 +73,13 @@ pub fn seq_to_sql(sequence: u64) -> Result<i64, AuditError> {
     i64::try_from(sequence).map_err(|_| AuditError::corrupt(sequence, "sequence out of range"))
 }
 
-/// Inserts records and their subjects inside the connection's open transaction: both statements cached,
-/// every value bound straight from the record (no copy of a field per record).
-pub fn insert(tx: &Connection, records: &[AccessRecord]) -> Result<(), AuditError> {
+/// Inserts records and their subjects inside the connection's open transaction: both
+/// statements cached, every value bound straight from the record (no copy of a field per
+/// record).
+pub fn insert(conn: &Connection, records: &[AccessRecord]) -> Result<(), AuditError> {
     static INSERT_RECORD: LazyLock<String> = LazyLock::new(insert_sql);
-    let mut stmt = tx.prepare_cached(&INSERT_RECORD).map_err(db_error)?;
-    let mut subject_stmt = tx.prepare_cached(INSERT_SUBJECT).map_err(db_error)?;
+    let mut stmt = conn.prepare_cached(&INSERT_RECORD).map_err(db_error)?;
+    let mut subject_stmt = conn.prepare_cached(INSERT_SUBJECT).map_err(db_error)?;
     let mut lists = Default::default();
     for r in records {
         for (i, value) in record_values(r, &mut lists)?.into_iter().enumerate() {
