@@ -136,7 +136,12 @@ pub struct Case {
 impl Case {
     /// The case reference `<source>:<native id>`.
     pub fn case_ref(&self) -> String {
-        format!("{}:{}", self.source, self.native_id)
+        // Pushed, not `format!`ed: this runs for every case of every answer.
+        let mut r = String::with_capacity(self.source.len() + 1 + self.native_id.len());
+        r.push_str(&self.source);
+        r.push(':');
+        r.push_str(&self.native_id);
+        r
     }
 }
 

@@ -42,6 +42,7 @@ mod machine;
 mod nullhub;
 mod perfstat;
 mod pin;
+mod pipeline;
 mod procfs;
 mod realhub;
 mod report;
@@ -97,6 +98,19 @@ enum Cmd {
         /// Overviews (requests) per server.
         #[arg(long, default_value_t = 5000)]
         overviews: u64,
+    },
+    /// The null hub's request path in this process (auth layer, codec, pipeline, audit), no
+    /// socket: `overviews` overviews for `valgrind --tool=callgrind` or `perf stat` to count.
+    Pipeline {
+        /// Overviews to answer.
+        #[arg(long, default_value_t = 2000)]
+        overviews: u64,
+        /// Overviews in flight (M1 runs 50 streams).
+        #[arg(long, default_value_t = 50)]
+        concurrency: usize,
+        /// Folder for the keys, config and audit database.
+        #[arg(long, default_value = "target/bench-pipeline")]
+        dir: PathBuf,
     },
     #[command(hide = true)]
     ServeEcho,
@@ -171,6 +185,11 @@ fn main() -> Result<()> {
         }
         Cmd::Sims => return pin::one_worker_runtime()?.block_on(realhub::serve_simulators()),
         Cmd::Knowledge { base, set } => return knowledge::run(base, set),
+        Cmd::Pipeline {
+            overviews,
+            concurrency,
+            dir,
+        } => return pipeline::run(&dir, overviews, concurrency),
         _ => {}
     }
     let quiet = tracing_subscriber::EnvFilter::try_from_default_env()

@@ -10,6 +10,7 @@ use minwon_connector_sdk::{
     CallContext, Case, CaseKind, CaseStatus, CitizenKeys, Connector, ConnectorError, Descriptor,
     HealthCheck, KeyKind, PersonalData, PersonalField,
 };
+use minwon_hub::api::Hub;
 use minwon_hub::config::HubConfig;
 use minwon_hub::fanout::registry::{Registered, Registry};
 use minwon_hub::fanout::resilience::Guard;
@@ -123,14 +124,14 @@ pub fn registry() -> Registry {
     }
 }
 
-/// Serves the null hub on a free loopback port until stdin closes. `dir` holds
-/// `jwt-public.pem` (written by the parent) and receives the config, the subject key and the
-/// audit database.
+/// The null hub, built as [`serve`] serves it, with the telemetry it installed (shut it down
+/// when done). `dir` holds `jwt-public.pem` (written by the parent) and receives the config,
+/// the subject key and the audit database.
 ///
 /// The hub is built by the hub's own `build_hub` from a config without connectors (so every
 /// other part — keys, audit store and writer — is exactly what `serve` runs), and its registry
 /// is then replaced by the null connectors.
-pub async fn serve(dir: &Path) -> Result<()> {
+pub async fn build(dir: &Path) -> Result<(Hub, HubConfig, minwon_hub::telemetry::Telemetry)> {
     let db = dir.join("null-hub-audit.db");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
@@ -159,6 +160,12 @@ pub async fn serve(dir: &Path) -> Result<()> {
         anyhow::bail!("build_hub kept a reference to the hub; cannot swap its registry");
     };
     hub.registry = registry();
+    Ok((hub, cfg, telemetry))
+}
+
+/// Serves the null hub ([`build`]) on a free loopback port until stdin closes.
+pub async fn serve(dir: &Path) -> Result<()> {
+    let (hub, cfg, telemetry) = build(dir).await?;
     let listener = crate::pin::bind_listener(cfg.server.listen).await?;
     crate::pin::announce_ready(&listener.local_addr()?.to_string());
     let served = minwon_hub::server::serve(

@@ -56,41 +56,35 @@ pub fn state(s: SourceState) -> pb::SourceState {
     }
 }
 
-fn shown(
-    value: &Option<String>,
-    field: PersonalField,
-    access: &SourceAccess,
-    masker: fn(&str) -> String,
-) -> String {
-    match (value, access.visibility(field)) {
-        (None, _) | (_, Visibility::Hidden) => String::new(),
-        (Some(v), Visibility::Clear) => v.clone(),
-        (Some(v), Visibility::Masked) => masker(v),
-    }
-}
-
 fn mask_account(v: &str) -> String {
     mask::keep_prefix(v, 3)
 }
 
 /// A case for the wire, personal fields shown as `access` allows.
 pub fn case(c: Case, access: &SourceAccess) -> pb::Case {
-    case_with(c, access, &mut Offices::default())
+    case_with(c, access, &mut PerAnswer::default())
 }
 
-/// The handling office of the last address routed: the cases of one answer are mostly about
-/// one citizen at one address, so routing it once per answer instead of once per case saves
-/// the directory's word-by-word walk. Held for one answer only; never logged (no `Debug`),
-/// since the address is personal data.
+/// What one answer works out once and reuses from case to case. The cases of an answer are
+/// mostly about one citizen at one address, each carrying the same name, RRN, phone and
+/// address, so each distinct value is masked once per answer (not once per case), and the
+/// handling office is routed once per address (not by the directory's word-by-word walk per
+/// case). It compares each value with the last one of its field, so a different value is
+/// never answered from the memo. Held for one answer only and never logged (no `Debug`): it
+/// holds personal data in clear.
 #[derive(Default)]
-pub struct Offices {
-    last: Option<(String, String)>,
+pub struct PerAnswer {
+    /// The last address routed and its office.
+    office: Option<(String, String)>,
+    /// Per personal field (in [`PersonalField::ALL`] order): the last value masked, and its
+    /// masked form.
+    masked: [Option<(String, String)>; PersonalField::ALL.len()],
 }
 
-impl Offices {
+impl PerAnswer {
     /// The office whose area `address` lies in (empty when none does).
-    fn of(&mut self, address: &str) -> String {
-        if let Some((seen, office)) = &self.last
+    fn office(&mut self, address: &str) -> String {
+        if let Some((seen, office)) = &self.office
             && seen == address
         {
             return office.clone();
@@ -99,13 +93,53 @@ impl Offices {
             .route(address)
             .map(|r| r.office.name.clone())
             .unwrap_or_default();
-        self.last = Some((address.to_string(), office.clone()));
+        self.office = Some((address.to_string(), office.clone()));
         office
+    }
+
+    /// `value` of `field` masked by `masker`, from the memo when it is the field's last value.
+    fn masked(&mut self, field: PersonalField, value: &str, masker: fn(&str) -> String) -> String {
+        let slot = &mut self.masked[slot_of(field)];
+        if let Some((seen, masked)) = slot.as_ref()
+            && seen == value
+        {
+            return masked.clone();
+        }
+        let masked = masker(value);
+        *slot = Some((value.to_string(), masked.clone()));
+        masked
+    }
+
+    /// `value` of `field` as `access` lets it leave: in clear, masked, or not at all.
+    fn shown(
+        &mut self,
+        value: &Option<String>,
+        field: PersonalField,
+        access: &SourceAccess,
+        masker: fn(&str) -> String,
+    ) -> String {
+        match (value, access.visibility(field)) {
+            (None, _) | (_, Visibility::Hidden) => String::new(),
+            (Some(v), Visibility::Clear) => v.clone(),
+            (Some(v), Visibility::Masked) => self.masked(field, v, masker),
+        }
     }
 }
 
-/// [`case`] for one of many cases of an answer, sharing `offices` between them.
-pub fn case_with(c: Case, access: &SourceAccess, offices: &mut Offices) -> pb::Case {
+/// `field`'s place in [`PersonalField::ALL`].
+fn slot_of(field: PersonalField) -> usize {
+    match field {
+        PersonalField::Name => 0,
+        PersonalField::Rrn => 1,
+        PersonalField::Phone => 2,
+        PersonalField::Address => 3,
+        PersonalField::VehicleNumber => 4,
+        PersonalField::AccountNumber => 5,
+    }
+}
+
+/// [`case`] for one of many cases of an answer, sharing `memo` between them.
+pub fn case_with(c: Case, access: &SourceAccess, memo: &mut PerAnswer) -> pb::Case {
     let p = &c.personal;
     let clear_fields = PersonalField::ALL
         .iter()
@@ -114,17 +148,17 @@ pub fn case_with(c: Case, access: &SourceAccess, offices: &mut Offices) -> pb::C
         .map(|f| f.as_str().to_string())
         .collect();
     let personal = pb::PersonalFields {
-        name: shown(&p.name, PersonalField::Name, access, mask::name),
-        rrn: shown(&p.rrn, PersonalField::Rrn, access, mask::rrn),
-        phone: shown(&p.phone, PersonalField::Phone, access, mask::phone),
-        address: shown(&p.address, PersonalField::Address, access, mask::address),
-        vehicle_number: shown(
+        name: memo.shown(&p.name, PersonalField::Name, access, mask::name),
+        rrn: memo.shown(&p.rrn, PersonalField::Rrn, access, mask::rrn),
+        phone: memo.shown(&p.phone, PersonalField::Phone, access, mask::phone),
+        address: memo.shown(&p.address, PersonalField::Address, access, mask::address),
+        vehicle_number: memo.shown(
             &p.vehicle_number,
             PersonalField::VehicleNumber,
             access,
             mask::vehicle_number,
         ),
-        account_number: shown(
+        account_number: memo.shown(
             &p.account_number,
             PersonalField::AccountNumber,
             access,
@@ -151,7 +185,7 @@ pub fn case_with(c: Case, access: &SourceAccess, offices: &mut Offices) -> pb::C
         handling_office: p
             .address
             .as_deref()
-            .map(|a| offices.of(a))
+            .map(|a| memo.office(a))
             .unwrap_or_default(),
         personal: Some(personal),
     }
@@ -270,7 +304,7 @@ mod tests {
 
     #[test]
     fn one_answer_shares_its_office_lookups_and_each_address_gets_its_own() {
-        let mut offices = Offices::default();
+        let mut offices = PerAnswer::default();
         let open = access(Visibility::Clear);
         let mut road = sample();
         road.personal.address = Some("경기도 김포시 태장로 5".into());
@@ -281,6 +315,44 @@ mod tests {
             .map(|c| case_with(c, &open, &mut offices).handling_office)
             .collect();
         assert_eq!(offices_of, ["사우동", "사우동", "장기동", "", "사우동"]);
+    }
+
+    #[test]
+    fn one_answer_masks_each_value_once_and_never_answers_another_from_the_memo() {
+        let mut memo = PerAnswer::default();
+        let masked = access(Visibility::Masked);
+        let mut other = sample();
+        other.personal.name = Some("김철수".into());
+        other.personal.rrn = Some("850505-2345678".into());
+        other.personal.phone = None;
+        let shown: Vec<(String, String, String)> = [sample(), other, sample()]
+            .into_iter()
+            .map(|c| {
+                let p = case_with(c, &masked, &mut memo).personal.unwrap();
+                (p.name, p.rrn, p.phone)
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    "홍*동".into(),
+                    "900101-1******".into(),
+                    "010-****-5678".into()
+                ),
+                ("김*수".into(), "850505-2******".into(), String::new()),
+                (
+                    "홍*동".into(),
+                    "900101-1******".into(),
+                    "010-****-5678".into()
+                ),
+            ]
+        );
+        // A source that shows the name in clear gets it in clear, memo or not.
+        let p = case_with(sample(), &access(Visibility::Clear), &mut memo)
+            .personal
+            .unwrap();
+        assert_eq!(p.name, "홍길동");
     }
 
     #[test]

@@ -163,11 +163,11 @@ pub(super) async fn answer_overview(
         .iter()
         .map(|o| convert::source_status(o, p.lang))
         .collect();
-    let mut offices = convert::Offices::default();
+    let mut memo = convert::PerAnswer::default();
     let mut all: Vec<pb::Case> = Vec::with_capacity(outcomes.iter().map(|o| o.cases.len()).sum());
     for o in outcomes {
         for c in o.cases {
-            all.push(convert::case_with(c, &o.access, &mut offices));
+            all.push(convert::case_with(c, &o.access, &mut memo));
         }
     }
     let (source_counts, status_counts) = super::case_filter::counts(&all);
@@ -227,12 +227,12 @@ impl CitizenApi {
         );
         let stream = settled.chain(live).map(move |o| {
             let status = convert::source_status(&o, lang);
-            let mut offices = convert::Offices::default();
+            let mut memo = convert::PerAnswer::default();
             // Each message filtered and ordered on its own: a stream has no "all cases".
             let cases = o
                 .cases
                 .into_iter()
-                .map(|c| convert::case_with(c, &o.access, &mut offices))
+                .map(|c| convert::case_with(c, &o.access, &mut memo))
                 .collect();
             Ok(pb::SourceResult {
                 status: Some(status),
