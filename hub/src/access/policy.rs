@@ -17,6 +17,7 @@ use cedar_policy::{
     Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid,
     PolicySet, Request, RestrictedExpression, Schema, ValidationMode, Validator,
 };
+use fnv::FnvHashMap;
 use minwon_connector_sdk::{Descriptor, PersonalField};
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
@@ -84,15 +85,16 @@ pub struct PolicyError(String);
 
 /// Role, channel and purpose of a query.
 type Caller = (Role, &'static str, PurposeCode);
-/// Decisions by department, then source.
-type ByDepartment = HashMap<String, HashMap<String, Arc<SourceAccess>>>;
+/// Decisions by department, then source. FNV, not SipHash: the keys are the registry's source
+/// names and departments from verified tokens, and three lookups run per source per query.
+type ByDepartment = FnvHashMap<String, FnvHashMap<String, Arc<SourceAccess>>>;
 
 /// The decision cache: by (role, channel, purpose), then department, then source — nested so
 /// a lookup borrows the principal's and the descriptor's strings instead of allocating a key
 /// (it runs once per source on every query).
 #[derive(Default)]
 struct Cache {
-    by_caller: HashMap<Caller, ByDepartment>,
+    by_caller: FnvHashMap<Caller, ByDepartment>,
     entries: usize,
 }
 

@@ -96,18 +96,22 @@ impl TraceCtx {
                     && parts[1] != "00000000000000000000000000000000";
                 ok.then(|| parts[1].to_ascii_lowercase())
             });
+        // Hex-encoded random bytes, not `format!`: this runs for every request.
         let mut rng = rand::rng();
         let trace_id = incoming.unwrap_or_else(|| {
-            format!(
-                "{:032x}",
-                ((rng.next_u64() as u128) << 64) | rng.next_u64() as u128
-            )
+            let mut id = [0u8; 16];
+            rng.fill_bytes(&mut id);
+            hex::encode(id)
         });
-        let span = format!("{:016x}", rng.next_u64() | 1);
-        TraceCtx {
-            outgoing: format!("00-{trace_id}-{span}-01"),
-            trace_id,
-        }
+        let mut span = rng.next_u64().to_be_bytes();
+        span[7] |= 1; // never the all-zero (invalid) span id
+        let mut outgoing = String::with_capacity(55);
+        outgoing.push_str("00-");
+        outgoing.push_str(&trace_id);
+        outgoing.push('-');
+        outgoing.push_str(&hex::encode(span));
+        outgoing.push_str("-01");
+        TraceCtx { outgoing, trace_id }
     }
 }
 
@@ -228,5 +232,43 @@ impl Hub {
                 Err(status::audit_unavailable())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TraceCtx;
+
+    fn is_hex(s: &str, len: usize) -> bool {
+        s.len() == len && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    }
+
+    #[test]
+    fn without_tracing_a_request_gets_a_fresh_w3c_trace_or_continues_the_callers() {
+        let fresh = TraceCtx::from_metadata(&tonic::metadata::MetadataMap::new());
+        let parts: Vec<&str> = fresh.outgoing.split('-').collect();
+        assert_eq!(parts.len(), 4, "{}", fresh.outgoing);
+        assert_eq!((parts[0], parts[3]), ("00", "01"));
+        assert!(is_hex(parts[1], 32) && parts[1] == fresh.trace_id);
+        assert!(is_hex(parts[2], 16) && parts[2] != "0000000000000000");
+        assert_ne!(
+            TraceCtx::from_metadata(&tonic::metadata::MetadataMap::new()).trace_id,
+            fresh.trace_id
+        );
+
+        let mut md = tonic::metadata::MetadataMap::new();
+        md.insert(
+            "traceparent",
+            "00-0AF7651916CD43DD8448EB211C80319C-b7ad6b7169203331-01"
+                .parse()
+                .unwrap(),
+        );
+        let continued = TraceCtx::from_metadata(&md);
+        assert_eq!(continued.trace_id, "0af7651916cd43dd8448eb211c80319c");
+        assert!(
+            continued
+                .outgoing
+                .starts_with("00-0af7651916cd43dd8448eb211c80319c-")
+        );
     }
 }

@@ -105,15 +105,12 @@ fn same(key: &[String], labels: &[&str]) -> bool {
 /// and `["a", "bc"]` differ). The values are the hub's own short names; SipHash's protection
 /// against chosen keys buys nothing here and cost a few hundred instructions per lookup.
 fn label_hash(labels: &[&str]) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut h = OFFSET;
+    let mut h = fnv::FnvHasher::default();
     for l in labels {
-        for b in l.bytes().chain(std::iter::once(0xff)) {
-            h = (h ^ u64::from(b)).wrapping_mul(PRIME);
-        }
+        h.write(l.as_bytes());
+        h.write_u8(0xff);
     }
-    h
+    h.finish()
 }
 
 /// A counter family keyed by label values.
