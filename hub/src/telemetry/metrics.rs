@@ -276,12 +276,16 @@ fn histogram_text(out: &mut String, name: &str, help: &str, names: &[&str], h: &
     for (values, cell) in h.series() {
         let l = labels_text(names, &values);
         let sep = if l.is_empty() { "" } else { "," };
-        for (b, n) in BUCKETS.iter().zip(cell.cumulative()) {
+        let cumulative = cell.cumulative();
+        for (b, n) in BUCKETS.iter().zip(cumulative) {
             let _ = writeln!(out, "{name}_bucket{{{l}{sep}le=\"{b}\"}} {n}");
         }
-        let _ = writeln!(out, "{name}_bucket{{{l}{sep}le=\"+Inf\"}} {}", cell.count());
+        // An observation counted in its bucket but not yet in `count` while this was read
+        // must not make `+Inf` smaller than a finite bucket (Prometheus wants them monotonic).
+        let count = cell.count().max(cumulative[BUCKETS.len() - 1]);
+        let _ = writeln!(out, "{name}_bucket{{{l}{sep}le=\"+Inf\"}} {count}");
         let _ = writeln!(out, "{name}_sum{{{l}}} {}", cell.sum_secs());
-        let _ = writeln!(out, "{name}_count{{{l}}} {}", cell.count());
+        let _ = writeln!(out, "{name}_count{{{l}}} {count}");
     }
 }
 
