@@ -151,3 +151,43 @@ fn check_first(bytes: &[u8]) -> Result<()> {
     ensure!(masked, "names not masked");
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_null_hubs_request_path_answers_in_process() {
+        let dir =
+            std::env::temp_dir().join(format!("minwon-bench-pipeline-{}", std::process::id()));
+        let r = run(&dir, 30, 8);
+        let _ = std::fs::remove_dir_all(&dir);
+        r.unwrap();
+    }
+
+    #[test]
+    fn a_first_answer_with_a_name_in_clear_or_missing_cases_is_refused() {
+        let case = |name: &str| pb::Case {
+            personal: Some(pb::PersonalFields {
+                name: name.to_string(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let answer = |cases: Vec<pb::Case>| {
+            let o = pb::CitizenOverview {
+                cases,
+                audit_id: "000000000001-abcdef012345".to_string(),
+                ..Default::default()
+            };
+            let mut framed = vec![0u8; 5];
+            framed.extend(o.encode_to_vec());
+            framed
+        };
+        let twelve = SOURCES.len() * CASES_PER_SOURCE;
+        check_first(&answer(vec![case("홍*동"); twelve])).unwrap();
+        assert!(check_first(&answer(vec![case("홍길동"); twelve])).is_err());
+        assert!(check_first(&answer(vec![case("홍*동"); twelve - 1])).is_err());
+        assert!(check_first(&[0, 0]).is_err());
+    }
+}
