@@ -36,6 +36,15 @@ pub trait AuditStore: Send + Sync + 'static {
     /// a no-op.
     async fn append(&self, records: &[AccessRecord]) -> Result<(), AuditError>;
 
+    /// [`AuditStore::append`] for records the [`crate::AuditLog`] writer sealed a moment before
+    /// and hands over unchanged: the same transaction and head check, but the store may check
+    /// the batch's sequences and links without recomputing every hash, which cost as much as
+    /// sealing them and could only find a fault of the writer's own code (the trail's
+    /// verification finds that anyway). The default is [`AuditStore::append`].
+    async fn append_sealed(&self, records: &[AccessRecord]) -> Result<(), AuditError> {
+        self.append(records).await
+    }
+
     /// For a store whose appends block a thread: an appender the [`crate::AuditLog`] writer
     /// owns on a thread of its own, which drains the queue and commits there, so a batch is
     /// not handed to a blocking pool and back. `None` (the default): the writer calls

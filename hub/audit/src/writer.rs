@@ -471,7 +471,7 @@ impl Writer {
             let result = match self.appender.as_mut() {
                 // This is the writer's own thread: the disk sync blocks nothing else.
                 Some(appender) => appender.append(&records),
-                None => tokio::time::timeout(APPEND_TIMEOUT, self.store.append(&records))
+                None => tokio::time::timeout(APPEND_TIMEOUT, self.store.append_sealed(&records))
                     .await
                     .unwrap_or_else(|_| {
                         Err(AuditError::Unavailable("append timed out".to_string()))

@@ -122,6 +122,7 @@ macro_rules! store_suite {
             suite::query_filters_by_role_department_channel_source_operation_and_action,
             suite::a_months_review_reads_its_kst_month_and_later_sign_offs,
             suite::an_append_that_does_not_continue_the_head_is_refused_and_writes_nothing,
+            suite::a_sealed_append_still_checks_the_head_the_links_and_the_sequences,
             suite::records_and_checkpoints_cannot_be_changed_through_sql,
             suite::checkpoints_are_stored_and_must_match_a_stored_record,
             suite::an_unreadable_row_is_reported_as_corrupt_not_skipped,

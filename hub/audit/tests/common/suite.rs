@@ -265,6 +265,47 @@ pub async fn an_append_that_does_not_continue_the_head_is_refused_and_writes_not
     verify_chain(&all_records(store.as_ref()).await, Some(GENESIS_HASH)).unwrap();
 }
 
+/// The writer's own path: `append_sealed` skips recomputing hashes, never the head check or
+/// the links, and keeps all or nothing.
+pub async fn a_sealed_append_still_checks_the_head_the_links_and_the_sequences(db: &dyn TestDb) {
+    let store = db.store();
+    let first = chained(1, 3, GENESIS_HASH);
+    store.append_sealed(&first).await.unwrap();
+    let head = store.head().await.unwrap();
+    // Stale head: a fork at 1, a wrong predecessor at 4, a gap at 5.
+    for (batch, at) in [
+        (chained(1, 2, GENESIS_HASH), 1),
+        (chained(4, 5, GENESIS_HASH), 4),
+        (chained(5, 6, &first[2].hash), 5),
+    ] {
+        let r = store.append_sealed(&batch).await;
+        assert!(
+            matches!(r, Err(AuditError::Conflict { sequence, .. }) if sequence == at),
+            "{r:?}"
+        );
+    }
+    // Broken inside: a record that does not link to the one before it, then a repeated
+    // sequence number.
+    let mut unlinked = chained(4, 6, &first[2].hash);
+    unlinked[2].prev_hash = unlinked[0].hash.clone();
+    let mut repeated = chained(4, 6, &first[2].hash);
+    repeated[2].sequence = 5;
+    for batch in [unlinked, repeated] {
+        let r = store.append_sealed(&batch).await;
+        assert!(
+            matches!(r, Err(AuditError::Corrupt { sequence, .. }) if sequence >= 5),
+            "{r:?}"
+        );
+    }
+    assert_eq!(store.head().await.unwrap(), head);
+    assert_eq!(all_records(store.as_ref()).await.len(), 3);
+    store
+        .append_sealed(&chained(4, 6, &first[2].hash))
+        .await
+        .unwrap();
+    verify_chain(&all_records(store.as_ref()).await, Some(GENESIS_HASH)).unwrap();
+}
+
 pub async fn records_and_checkpoints_cannot_be_changed_through_sql(db: &dyn TestDb) {
     let store = db.store();
     let records = chained(1, 2, GENESIS_HASH);
