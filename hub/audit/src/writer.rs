@@ -2,8 +2,8 @@
 //!
 //! Callers send `(draft, reply)` over a bounded queue. The writer takes the first waiting
 //! record plus everything else already queued (up to `max_batch`), chains them, calls
-//! [`AuditStore::append`] once (one transaction, one fsync), then answers every caller. Under
-//! load many records share one fsync; alone, a record is committed at once.
+//! [`AuditStore::append_sealed`] once (one transaction, one fsync), then answers every
+//! caller. Under load many records share one fsync; alone, a record is committed at once.
 //!
 //! Failure is closed and self-healing: if an append fails, every caller in that batch gets
 //! [`AuditError::Unavailable`], and the writer forgets the head and re-reads it from the store
