@@ -48,7 +48,7 @@ pub trait AuditStore: Send + Sync + 'static {
     /// For a store whose appends block a thread: an appender the [`crate::AuditLog`] writer
     /// owns on a thread of its own, which drains the queue and commits there, so a batch is
     /// not handed to a blocking pool and back. `None` (the default): the writer calls
-    /// [`AuditStore::append`] from a runtime task, as for a store with asynchronous I/O.
+    /// [`AuditStore::append_sealed`] from a runtime task, as for a store with asynchronous I/O.
     fn blocking_appender(&self) -> Option<Box<dyn BlockingAppender>> {
         None
     }
