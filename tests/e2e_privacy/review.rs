@@ -238,7 +238,7 @@ async fn an_auditor_pages_filters_reviews_and_signs_off_the_month() {
     assert_eq!(json["month"], month.as_str());
     for text in [&html, &String::from_utf8(csv).unwrap(), &json.to_string()] {
         assert!(
-            !support::trail::has_rrn_shape(text),
+            !support::trail::has_rrn_shape(&support::trail::without_ids(text)),
             "no RRN in the review files"
         );
     }

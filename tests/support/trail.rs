@@ -39,6 +39,46 @@ pub fn has_rrn_shape(s: &str) -> bool {
     })
 }
 
+/// `s` with every audit id (12 digits, `-`, 12 hex) and every run of 16 or more hex digits
+/// (hashes, HMACs, key ids, trace ids) replaced by `#`, for checking a whole file a person
+/// reads (a printed review, a CSV) with [`has_rrn_shape`]: the digits in those ids are chance,
+/// and `000000000019-0173914e9abc` is RRN-shaped (`000019-0173914`) one time in thirty. An RRN
+/// is 13 digits, with or without its hyphen, so it is never taken for one of them unless it
+/// is glued to more hex digits.
+pub fn without_ids(s: &str) -> String {
+    let b = s.as_bytes();
+    let is_hex = |c: u8| c.is_ascii_digit() || (b'a'..=b'f').contains(&c);
+    let is_audit_id = |i: usize| {
+        b.get(i..i + 25).is_some_and(|w| {
+            w[..12].iter().all(u8::is_ascii_digit)
+                && w[12] == b'-'
+                && w[13..].iter().all(|c| is_hex(*c))
+        })
+    };
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < b.len() {
+        if is_audit_id(i) {
+            out.push('#');
+            i += 25;
+            continue;
+        }
+        let run = b[i..].iter().take_while(|c| is_hex(**c)).count();
+        if run >= 16 {
+            out.push('#');
+            i += run;
+            continue;
+        }
+        // Copy up to the next possible start of an id, on a character boundary.
+        let next = (i + run.max(1)..=b.len())
+            .find(|j| s.is_char_boundary(*j))
+            .unwrap_or(b.len());
+        out.push_str(&s[i..next]);
+        i = next;
+    }
+    out
+}
+
 /// Every text of a record a person reads. Hex values (hashes, HMACs, trace id) and the audit id
 /// (12 digits, `-`, 12 hex) are left out: digits in them are chance, not data.
 pub fn readable_fields(r: &pb::AccessRecord) -> Vec<String> {
@@ -103,4 +143,20 @@ fn rrn_shapes_are_found_in_both_forms_and_only_then() {
     assert!(!has_rrn_shape("900101-123456"));
     assert!(!has_rrn_shape("tax:****"));
     assert!(!has_rrn_shape("900101-1******"));
+}
+
+#[test]
+fn ids_are_set_aside_and_an_rrn_beside_them_is_still_found() {
+    let review = "작성 auditor-kim (접속기록 000000000019-0173914e9abc), 해시 \
+                  8e0ef00e797a7889001011234567890123456789abcdef0123456789abcdef01";
+    assert!(has_rrn_shape(review));
+    assert_eq!(without_ids(review), "작성 auditor-kim (접속기록 #), 해시 #");
+    assert!(!has_rrn_shape(&without_ids(review)));
+    for leak in [
+        "홍길동 900101-1234567",
+        "rrn=9001011234567;",
+        "(000000000019-0173914e9abc) 900101-1234567",
+    ] {
+        assert!(has_rrn_shape(&without_ids(leak)), "{leak}");
+    }
 }
