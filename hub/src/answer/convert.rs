@@ -75,39 +75,39 @@ pub fn case(c: Case, access: &SourceAccess) -> pb::Case {
 #[derive(Default)]
 pub struct PerAnswer {
     /// The last address routed and its office.
-    office: Option<(String, String)>,
+    office: Last,
     /// Per personal field (in [`PersonalField::ALL`] order): the last value masked, and its
     /// masked form.
-    masked: [Option<(String, String)>; PersonalField::ALL.len()],
+    masked: [Last; PersonalField::ALL.len()],
+}
+
+/// The last input of a function and its output: one slot of [`PerAnswer`].
+#[derive(Default)]
+struct Last(Option<(String, String)>);
+
+impl Last {
+    /// `f(input)`, from the slot when `input` is its last input.
+    fn get(&mut self, input: &str, f: impl FnOnce(&str) -> String) -> String {
+        if let Some((seen, output)) = &self.0
+            && seen == input
+        {
+            return output.clone();
+        }
+        let output = f(input);
+        self.0 = Some((input.to_string(), output.clone()));
+        output
+    }
 }
 
 impl PerAnswer {
     /// The office whose area `address` lies in (empty when none does).
     fn office(&mut self, address: &str) -> String {
-        if let Some((seen, office)) = &self.office
-            && seen == address
-        {
-            return office.clone();
-        }
-        let office = crate::guidance::directory::Directory::builtin()
-            .route(address)
-            .map(|r| r.office.name.clone())
-            .unwrap_or_default();
-        self.office = Some((address.to_string(), office.clone()));
-        office
-    }
-
-    /// `value` of `field` masked by `masker`, from the memo when it is the field's last value.
-    fn masked(&mut self, field: PersonalField, value: &str, masker: fn(&str) -> String) -> String {
-        let slot = &mut self.masked[slot_of(field)];
-        if let Some((seen, masked)) = slot.as_ref()
-            && seen == value
-        {
-            return masked.clone();
-        }
-        let masked = masker(value);
-        *slot = Some((value.to_string(), masked.clone()));
-        masked
+        self.office.get(address, |a| {
+            crate::guidance::directory::Directory::builtin()
+                .route(a)
+                .map(|r| r.office.name.clone())
+                .unwrap_or_default()
+        })
     }
 
     /// `value` of `field` as `access` lets it leave: in clear, masked, or not at all.
@@ -121,7 +121,7 @@ impl PerAnswer {
         match (value, access.visibility(field)) {
             (None, _) | (_, Visibility::Hidden) => String::new(),
             (Some(v), Visibility::Clear) => v.clone(),
-            (Some(v), Visibility::Masked) => self.masked(field, v, masker),
+            (Some(v), Visibility::Masked) => self.masked[slot_of(field)].get(v, masker),
         }
     }
 }
