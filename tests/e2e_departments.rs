@@ -468,6 +468,13 @@ async fn the_waste_department_configured_by_its_table_alone_answers_in_the_overv
         .unwrap()
         .into_inner();
     assert_eq!(state_of(&o, "waste"), pb::SourceState::Ok);
+    // Each status names the department owning its source (from the descriptor: for `waste`,
+    // its table's `department`), so a screen without a label for it can still say whose it is.
+    for s in &o.sources {
+        assert!(!s.department.is_empty(), "{}: no department", s.source);
+    }
+    let waste = o.sources.iter().find(|s| s.source == "waste").unwrap();
+    assert_eq!(waste.department, "자원순환과");
     let bookings: Vec<_> = o.cases.iter().filter(|c| c.source == "waste").collect();
     assert_eq!(
         bookings.len(),

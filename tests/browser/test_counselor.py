@@ -224,6 +224,17 @@ def test_counselor_sees_every_source_and_masked_fields(screen, demo):
     for source in demo.citizens["all_sources"]:
         vis = screen.visibilities(source)
         assert vis and set(vis) == {"masked"}, f"{source}: {vis}"
+    # Every source reads as a Korean name, the configured seventh one (which the screen has no
+    # label of its own for) as the department the hub says owns it; no raw source name shows.
+    chips = screen.page.eval_on_selector_all(
+        "#strip li", "els => Object.fromEntries(els.map(e => [e.dataset.source, e.querySelector('strong').textContent]))"
+    )
+    headings = screen.page.eval_on_selector_all(
+        "section.group", "els => Object.fromEntries(els.map(e => [e.dataset.source, e.querySelector('h3').firstChild.textContent.trim()]))"
+    )
+    assert chips["waste"] == "자원순환과" and headings["waste"] == "자원순환과", (chips, headings)
+    for source, shown in chips.items():
+        assert shown != source and shown == headings[source], (chips, headings)
     body = screen.page.inner_text("body")
     assert c["name"] not in body and c["rrn"] not in body and c["phone"] not in body
     # A case in detail: GetCase, with its own access record id.

@@ -12,8 +12,12 @@ export const SOURCES: ReadonlyArray<[string, string]> = [
   ["parking", "주차"],
 ];
 
-export function sourceLabel(name: string): string {
-  return SOURCES.find(([n]) => n === name)?.[1] ?? name;
+/**
+ * What a counselor reads for source `name`: its Korean name above, else the department the hub
+ * says owns it (a department configured after this screen was built), else the name itself.
+ */
+export function sourceLabel(name: string, department = ""): string {
+  return SOURCES.find(([n]) => n === name)?.[1] ?? (department || name);
 }
 
 export const SOURCE_STATES: Record<SourceState, string> = {

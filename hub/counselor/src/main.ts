@@ -163,7 +163,7 @@ async function search(ev: SubmitEvent): Promise<void> {
   const mine = new AbortController();
   running = mine;
   lastPurpose = code;
-  views = SOURCES.map(([name]) => ({ name, detail: "", latencyMs: 0, cases: [] }));
+  views = SOURCES.map(([name]) => ({ name, department: "", detail: "", latencyMs: 0, cases: [] }));
   byId("detail").replaceChildren(el("p", { class: "muted" }, "사건을 누르면 상세가 표시됩니다."));
   byId("audit-id").textContent = "";
   redraw();
@@ -173,10 +173,11 @@ async function search(ev: SubmitEvent): Promise<void> {
       if (!s) continue;
       let v = views.find((x) => x.name === s.source);
       if (!v) {
-        v = { name: s.source, detail: "", latencyMs: 0, cases: [] };
+        v = { name: s.source, department: s.department, detail: "", latencyMs: 0, cases: [] };
         views.push(v);
       }
       v.state = s.state;
+      v.department = s.department;
       v.detail = s.detail;
       v.latencyMs = s.latencyMs;
       v.cases = m.cases;

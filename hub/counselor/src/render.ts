@@ -16,6 +16,8 @@ import {
 /** What one source has answered so far (no state yet: still waiting). */
 export interface SourceView {
   name: string;
+  /** The department owning the source, as the hub reported it ("" until it answers). */
+  department: string;
   state?: SourceState;
   detail: string;
   latencyMs: number;
@@ -72,7 +74,7 @@ function stateChip(v: SourceView): HTMLElement {
   return el(
     "li",
     { class: cls, "data-source": v.name, "data-state": state, title: v.detail },
-    el("strong", {}, sourceLabel(v.name)),
+    el("strong", {}, sourceLabel(v.name, v.department)),
     " ",
     el("span", { class: "state" }, text),
     v.state !== undefined && v.latencyMs > 0 ? el("span", { class: "ms" }, ` ${v.latencyMs}ms`) : null,
@@ -151,7 +153,7 @@ export function drawResults(
       el(
         "section",
         { class: "group", "data-source": v.name },
-        el("h3", {}, `${sourceLabel(v.name)} `, el("small", {}, `${cases.length}/${v.cases.length}건`)),
+        el("h3", {}, `${sourceLabel(v.name, v.department)} `, el("small", {}, `${cases.length}/${v.cases.length}건`)),
         body,
       ),
     );
@@ -170,7 +172,7 @@ export function drawDetail(target: HTMLElement, c: Case, auditId: string): void 
       "dl",
       {},
       ...row("사건 번호", c.caseRef),
-      ...row("출처", sourceLabel(c.source)),
+      ...row("출처", sourceLabel(c.source, c.department)),
       ...row("종류", label(CASE_KINDS, c.kind)),
       ...row("상태", `${label(CASE_STATUSES, c.status)} (${c.sourceStatus})`),
       ...(c.hasAmount ? row("금액", won(c)) : []),

@@ -202,10 +202,16 @@ fn personal_value(p: &minwon_connector_sdk::PersonalData, f: PersonalField) -> O
     }
 }
 
-/// A source status for the wire.
-pub fn source_status(o: &SourceOutcome, lang: crate::api::Lang) -> pb::SourceStatus {
+/// A source status for the wire; `department` is the source's owning department (its
+/// descriptor's), empty when the registry does not have it.
+pub fn source_status(
+    o: &SourceOutcome,
+    department: &str,
+    lang: crate::api::Lang,
+) -> pb::SourceStatus {
     pb::SourceStatus {
         source: o.source.clone(),
+        department: department.to_string(),
         state: state(o.state) as i32,
         latency_ms: o.latency.as_millis().min(u32::MAX as u128) as u32,
         latency_us: o.latency.as_micros().min(u32::MAX as u128) as u32,

@@ -161,7 +161,7 @@ pub(super) async fn answer_overview(
     });
     let sources = outcomes
         .iter()
-        .map(|o| convert::source_status(o, p.lang))
+        .map(|o| convert::source_status(o, hub.registry.department_of(&o.source), p.lang))
         .collect();
     let mut memo = convert::PerAnswer::default();
     let mut all: Vec<pb::Case> = Vec::with_capacity(outcomes.iter().map(|o| o.cases.len()).sum());
@@ -226,7 +226,7 @@ impl CitizenApi {
             Some(p.trace.outgoing),
         );
         let stream = settled.chain(live).map(move |o| {
-            let status = convert::source_status(&o, lang);
+            let status = convert::source_status(&o, hub.registry.department_of(&o.source), lang);
             let mut memo = convert::PerAnswer::default();
             // Each message filtered and ordered on its own: a stream has no "all cases".
             let cases = o

@@ -189,6 +189,13 @@ impl Registry {
     pub fn get(&self, name: &str) -> Option<&Registered> {
         self.connectors.iter().find(|r| r.descriptor().name == name)
     }
+
+    /// The department owning source `name` (its descriptor's), or `""` if there is none.
+    pub fn department_of(&self, name: &str) -> &str {
+        self.get(name)
+            .map(|r| r.descriptor().department.as_str())
+            .unwrap_or_default()
+    }
 }
 
 #[cfg(test)]
@@ -219,6 +226,17 @@ mod tests {
             panic!("a table without a known name or kind is refused");
         };
         assert!(e.to_string().contains("rest-json"), "{e}");
+    }
+
+    #[test]
+    fn a_source_s_department_is_its_descriptor_s_and_empty_for_an_unknown_name() {
+        let table =
+            minwon_connector_declarative::waste_table("https://waste.example.go.kr").unwrap();
+        let mut tables = std::collections::BTreeMap::new();
+        tables.insert("waste".to_string(), table);
+        let registry = Registry::from_config(&tables, &ResilienceConfig::default()).unwrap();
+        assert_eq!(registry.department_of("waste"), "자원순환과");
+        assert_eq!(registry.department_of("nosuch"), "");
     }
 
     #[test]
