@@ -51,7 +51,8 @@ impl Rrn {
         const FIELD: &str = "citizen.rrn";
         let s = input.trim();
         let digits: String = match s.len() {
-            14 if s.as_bytes()[6] == b'-' => format!("{}{}", &s[..6], &s[7..]),
+            // Byte 6 is an ASCII '-', so 6 and 7 are character boundaries.
+            14 if s.as_bytes()[6] == b'-' => [&s[..6], &s[7..]].concat(),
             13 => s.to_string(),
             _ => {
                 return Err(KeyError {
@@ -76,7 +77,8 @@ impl Rrn {
                 reason: "the birth date lies in the future",
             });
         }
-        Ok(Rrn(format!("{}-{}", &digits[..6], &digits[6..])))
+        // Concatenated, not `format!`ed: every query parses its RRN.
+        Ok(Rrn([&digits[..6], "-", &digits[6..]].concat()))
     }
 
     /// The canonical `YYMMDD-GNNNNNN` value. Personal data: pass it only to a back-end.

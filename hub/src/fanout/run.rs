@@ -78,9 +78,7 @@ async fn call_guarded(
             (SourceState::NotFound, "no records".to_string(), vec![])
         }
         Ok(f) => {
-            let detail = f
-                .partial
-                .unwrap_or_else(|| format!("{} case(s)", f.cases.len()));
+            let detail = f.partial.unwrap_or_else(|| cases_detail(f.cases.len()));
             (SourceState::Ok, detail, f.cases)
         }
         Err(e @ GuardError::CircuitOpen) => (SourceState::CircuitOpen, e.to_string(), vec![]),
@@ -112,6 +110,17 @@ async fn call_guarded(
         cases,
         access: p.access,
     }
+}
+
+/// `"<n> case(s)"`, pushed rather than `format!`ed: it is written for every source of every
+/// answer.
+fn cases_detail(n: usize) -> String {
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(n);
+    let mut d = String::with_capacity(digits.len() + 8);
+    d.push_str(digits);
+    d.push_str(" case(s)");
+    d
 }
 
 /// Runs every planned call concurrently, yielding outcomes as they finish.

@@ -123,3 +123,10 @@ async fn dropping_the_stream_frees_the_bulkhead() {
         "the abandoned call's slot is free again"
     );
 }
+
+#[test]
+fn a_source_s_detail_counts_its_cases() {
+    assert_eq!(super::cases_detail(0), "0 case(s)");
+    assert_eq!(super::cases_detail(2), "2 case(s)");
+    assert_eq!(super::cases_detail(12_345), "12345 case(s)");
+}
