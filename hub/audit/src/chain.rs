@@ -154,19 +154,7 @@ pub fn record_hash(prev_hash: &str, sequence: u64, draft: &RecordDraft) -> Strin
     let mut hasher = Sha256::new();
     hasher.update(prev_hash.as_bytes());
     encode(sequence, draft, &mut hasher);
-    hex_of(&hasher.finalize())
-}
-
-/// Lower-case hex of `bytes` (a digest, a MAC, a trace id), pushed into a string of the right
-/// size: `hex::encode` goes through its `char` iterator and `collect`, on every request.
-pub fn hex_of(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    out
+    hex::encode(hasher.finalize())
 }
 
 /// The public id of a record, derived from its sequence and hash.
@@ -297,11 +285,8 @@ mod tests {
     use crate::test_support::{chain_of, draft};
 
     #[test]
-    fn hex_and_audit_ids_are_written_as_the_formatting_machinery_writes_them() {
-        let bytes: Vec<u8> = (0..=255).collect();
-        assert_eq!(hex_of(&bytes), hex::encode(&bytes));
-        assert_eq!(hex_of(&[]), "");
-        let hash = hex_of(&[0xab; 32]);
+    fn audit_ids_are_written_as_the_formatting_machinery_writes_them() {
+        let hash = hex::encode([0xab; 32]);
         for sequence in [1, 19, 999_999_999_999, 1_000_000_000_000, u64::MAX] {
             assert_eq!(
                 audit_id_for(sequence, &hash),

@@ -135,7 +135,7 @@ impl SubjectKey {
         mac.update(value.as_bytes());
         Subject {
             kind: kind.to_string(),
-            hmac: crate::chain::hex_of(&mac.finalize().into_bytes()),
+            hmac: hex::encode(mac.finalize().into_bytes()),
             masked,
         }
     }

@@ -101,7 +101,7 @@ impl TraceCtx {
         let trace_id = incoming.unwrap_or_else(|| {
             let mut id = [0u8; 16];
             rng.fill_bytes(&mut id);
-            minwon_audit::chain::hex_of(&id)
+            hex::encode(id)
         });
         let mut span = rng.next_u64().to_be_bytes();
         span[7] |= 1; // never the all-zero (invalid) span id
@@ -109,7 +109,7 @@ impl TraceCtx {
         outgoing.push_str("00-");
         outgoing.push_str(&trace_id);
         outgoing.push('-');
-        outgoing.push_str(&minwon_audit::chain::hex_of(&span));
+        outgoing.push_str(&hex::encode(span));
         outgoing.push_str("-01");
         TraceCtx { outgoing, trace_id }
     }
