@@ -487,3 +487,74 @@ async fn the_waste_department_configured_by_its_table_alone_answers_in_the_overv
         assert_eq!(c.kind, pb::CaseKind::Other as i32);
     }
 }
+
+/// A case's attributes are keyed by connector-chosen names (`tax_item`, `payment_bank`); what a
+/// counselor reads is each connector's label for it. `GetCase` carries the labels of the keys
+/// its case has; an overview's cases leave them out (the answer stays small); an admin's
+/// `ListConnectors` shows every source's table, the configured `waste` one included.
+#[tokio::test]
+async fn get_case_labels_every_attribute_of_its_case_in_korean() {
+    use pb::connector_admin_service_client::ConnectorAdminServiceClient;
+    let demo = Demo::start();
+    let citizen = demo.full_citizen();
+    let mut client = CitizenCaseServiceClient::new(demo.channel().await);
+    let counselor = demo.token("counselor");
+    let o = client
+        .get_citizen_overview(authed(support::query_full(&citizen), &counselor))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut labelled = 0;
+    for source in demo.all_sources() {
+        let first = o
+            .cases
+            .iter()
+            .find(|c| c.source == source && !c.attributes.is_empty())
+            .unwrap_or_else(|| panic!("{source}: no case with attributes"));
+        assert!(
+            first.attribute_labels.is_empty(),
+            "{source}: in the overview"
+        );
+        let req = pb::GetCaseRequest {
+            case_ref: first.case_ref.clone(),
+            purpose: Some(pb::Purpose {
+                code: pb::PurposeCode::CitizenInquiry as i32,
+                note: String::new(),
+            }),
+        };
+        let case = client
+            .get_case(authed(req, &counselor))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(!case.attributes.is_empty(), "{source}");
+        let mut keys: Vec<&String> = case.attributes.keys().collect();
+        let mut with_label: Vec<&String> = case.attribute_labels.keys().collect();
+        keys.sort();
+        with_label.sort();
+        assert_eq!(with_label, keys, "{source}: one label per attribute");
+        for (k, label) in &case.attribute_labels {
+            assert!(
+                label.chars().any(|c| ('가'..='힣').contains(&c)),
+                "{source}.{k}: {label:?} is not a Korean label"
+            );
+            labelled += 1;
+        }
+    }
+    assert!(labelled >= 7, "{labelled}");
+
+    let mut admin = ConnectorAdminServiceClient::new(demo.channel().await);
+    let r = admin
+        .list_connectors(authed(
+            pb::ListConnectorsRequest { skip_health: true },
+            &demo.token("admin"),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    for c in &r.connectors {
+        assert!(!c.attribute_labels.is_empty(), "{}: no labels", c.name);
+    }
+    let waste = r.connectors.iter().find(|c| c.name == "waste").unwrap();
+    assert_eq!(waste.attribute_labels["collection_date"], "수거 예정일");
+}

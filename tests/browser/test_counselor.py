@@ -17,6 +17,7 @@ Set MINWON_SCREENSHOT_DIR to keep a screenshot of each test's final screen.
 """
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -195,6 +196,13 @@ class Screen:
         # The screen's own entry only: neither the token nor a search pushed a history entry.
         assert seen["length"] == self.history0, seen
 
+    def shot(self, selector, suffix):
+        """A picture of one part of the screen, beside the test's own (when pictures are kept)."""
+        out = os.environ.get("MINWON_SCREENSHOT_DIR")
+        if out:
+            Path(out).mkdir(parents=True, exist_ok=True)
+            self.page.locator(selector).screenshot(path=str(Path(out) / f"{self.name}-{suffix}.png"))
+
     def finish(self):
         out = os.environ.get("MINWON_SCREENSHOT_DIR")
         if out:
@@ -243,6 +251,15 @@ def test_counselor_sees_every_source_and_masked_fields(screen, demo):
     detail_id = screen.page.inner_text("#detail-audit-id").strip()
     assert detail_id and detail_id != audit_id
     assert c["rrn"] not in screen.page.inner_text("#detail")
+    # Its attributes read by their Korean labels (from GetCase), never by the connector's keys.
+    expect(screen.page.locator("#detail dt", has_text="세목")).to_be_visible()
+    detail_terms = screen.page.locator("#detail dt").all_inner_texts()
+    assert "과세 연도" in detail_terms, detail_terms
+    assert not [t for t in detail_terms if re.fullmatch(r"[a-z0-9_]+", t)], detail_terms
+    screen.shot("#detail", "tax-detail")
+    # The configured seventh source's too, from its table's `attribute_labels`.
+    screen.page.click("section.group[data-source=waste] button.link")
+    expect(screen.page.locator("#detail dt", has_text="수거 예정일")).to_be_visible()
     # Filters narrow what is shown, client-side.
     before = screen.page.locator("li.case").count()
     screen.page.select_option("#f-status", "7")  # CASE_STATUS_OVERDUE

@@ -62,6 +62,7 @@ impl DeclarativeConnector {
             base_url: spec.base_url.clone(),
             accepts: vec![accepts],
             personal_fields,
+            attribute_labels: spec.mapping.attribute_labels.clone(),
         };
         let mapper = Mapper {
             source: name.to_string(),

@@ -251,6 +251,11 @@ pub struct Mapping {
     /// Attribute name → path: non-personal facts shown with the case.
     #[serde(default)]
     pub attributes: BTreeMap<String, String>,
+    /// Attribute name → what a person reads for it (e.g. `collection_date = "수거 예정일"`);
+    /// each name must be one of `attributes`. An attribute without a label is shown by its
+    /// name.
+    #[serde(default)]
+    pub attribute_labels: BTreeMap<String, String>,
     /// Personal field (`name`, `phone`, `address`, `vehicle_number`, `account_number`) →
     /// path. These, and only these, are personal: the hub masks them per policy.
     #[serde(default)]

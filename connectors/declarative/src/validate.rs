@@ -302,6 +302,16 @@ fn check_mapping(name: &str, spec: &Spec) -> Result<(), ConfigError> {
             ));
         }
     }
+    for (k, label) in &m.attribute_labels {
+        if !m.attributes.contains_key(k) {
+            let known: Vec<&str> = m.attributes.keys().map(String::as_str).collect();
+            return err(format!(
+                "mapping.attribute_labels.{k}: not an attribute of mapping.attributes (those are: {})",
+                known.join(", ")
+            ));
+        }
+        non_empty(name, &format!("mapping.attribute_labels.{k}"), label)?;
+    }
     for p in m.personal.values() {
         non_empty(name, "mapping.personal", p)?;
     }

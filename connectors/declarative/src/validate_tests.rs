@@ -91,6 +91,22 @@ fn every_error_names_its_key() {
         ),
         (
             Box::new(|t| {
+                let mut l = toml::Table::new();
+                l.insert("ghost".into(), "유령".into());
+                sub(t, "mapping").insert("attribute_labels".into(), l.into());
+            }),
+            "mapping.attribute_labels.ghost: not an attribute",
+        ),
+        (
+            Box::new(|t| {
+                let mut l = toml::Table::new();
+                l.insert("collection_date".into(), " ".into());
+                sub(t, "mapping").insert("attribute_labels".into(), l.into());
+            }),
+            "mapping.attribute_labels.collection_date: must not be empty",
+        ),
+        (
+            Box::new(|t| {
                 let mut p = toml::Table::new();
                 p.insert("type".into(), "page".into());
                 p.insert("page_param".into(), "pageNo".into());

@@ -52,6 +52,7 @@ impl ParkingConnector {
             base_url: config.base_url.clone(),
             accepts: vec![KeyKind::VehicleNumber],
             personal_fields: vec![PersonalField::Name, PersonalField::VehicleNumber],
+            attribute_labels: Descriptor::labels(crate::mapping::ATTRIBUTE_LABELS),
         };
         Ok(ParkingConnector {
             search_url: format!("{base}{SEARCH_PATH}"),

@@ -15,6 +15,18 @@ use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+/// What a person reads for each key of [`attr`]: the descriptor's attribute labels.
+pub const ATTRIBUTE_LABELS: &[(&str, &str)] = &[
+    (attr::CATEGORY, "구분"),
+    (attr::VIOLATION_TYPE, "위반 종류"),
+    (attr::PLACE, "위반 장소"),
+    (attr::DISTRICT, "행정동"),
+    (attr::TOWING_LOT, "견인 보관소"),
+    (attr::TOWING_ADDRESS, "보관소 주소"),
+    (attr::TOWING_PHONE, "보관소 전화"),
+    (attr::TOWED_AT, "견인 일시"),
+];
+
 /// The one status table: the back-end's word → the unified status. Anything else maps to
 /// [`CaseStatus::Unknown`], the word kept in [`Case::source_status`].
 pub const STATUS_TABLE: [(&str, CaseStatus); 9] = [

@@ -111,6 +111,7 @@ impl SaeolConfig {
                 PersonalField::Phone,
                 PersonalField::Address,
             ],
+            attribute_labels: Descriptor::labels(crate::mapping::ATTRIBUTE_LABELS),
         }
     }
 

@@ -8,6 +8,11 @@ use minwon_connector_sdk::dates;
 use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
 use std::collections::BTreeMap;
 
+/// What a person reads for each attribute key this mapping sets: the descriptor's
+/// attribute labels.
+pub const ATTRIBUTE_LABELS: &[(&str, &str)] =
+    &[("category", "민원 분류"), ("channel", "접수 경로")];
+
 /// Registry name of this source.
 pub const SOURCE: &str = "saeol";
 

@@ -129,7 +129,8 @@ pub fn assert_no_personal_data(err: &ConnectorError, citizen: &SynthCitizen) {
 pub mod cases {
     use super::*;
 
-    /// Known citizen: cases returned, each tagged with the source, each retrievable by id.
+    /// Known citizen: cases returned, each tagged with the source, each retrievable by id, each
+    /// attribute key labelled in the descriptor.
     pub async fn happy_path<T: Target>() {
         let fx = Fixture::start::<T>().await;
         let cases = fx
@@ -155,6 +156,17 @@ pub mod cases {
             .expect("get_case finds a listed case");
         assert_eq!(one.native_id, first.native_id);
         assert_eq!(one.status, first.status);
+        // A front-end shows each attribute by its label: the connector names every key it sets.
+        let labels = &fx.built.connector.descriptor().attribute_labels;
+        for c in cases.iter().chain([&one]) {
+            for k in c.attributes.keys() {
+                assert!(
+                    labels.get(k).is_some_and(|l| !l.trim().is_empty()),
+                    "{}: attribute `{k}` has no label in the descriptor's attribute_labels",
+                    T::NAME
+                );
+            }
+        }
     }
 
     /// Citizen without records: an empty list or NotFound, never an error of another kind.

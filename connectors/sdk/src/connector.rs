@@ -3,6 +3,7 @@
 use crate::error::ConnectorError;
 use crate::keys::{CitizenKeys, KeyKind};
 use crate::model::Case;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio::time::Instant;
 
@@ -63,9 +64,21 @@ pub struct Descriptor {
     pub accepts: Vec<KeyKind>,
     /// Personal fields this source may return.
     pub personal_fields: Vec<PersonalField>,
+    /// What a person reads for each key of [`Case::attributes`] this source sets, e.g.
+    /// `tax_item` → "세목": a counselor's screen shows the label, not the key. Every key a
+    /// connector sets has one (the conformance suite checks the cases it returns).
+    pub attribute_labels: BTreeMap<String, String>,
 }
 
 impl Descriptor {
+    /// Attribute labels from a connector's table of `(key, label)` pairs.
+    pub fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
     /// Whether a query with these keys can be answered by this source.
     pub fn can_answer(&self, keys: &CitizenKeys) -> bool {
         self.accepts.iter().any(|k| keys.has(*k))

@@ -50,6 +50,7 @@ impl TaxConnector {
                 PersonalField::VehicleNumber,
                 PersonalField::AccountNumber,
             ],
+            attribute_labels: Descriptor::labels(crate::mapping::ATTRIBUTE_LABELS),
         };
         Ok(TaxConnector {
             list_url: url(OP_LIST).into(),

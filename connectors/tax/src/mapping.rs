@@ -12,6 +12,15 @@ use minwon_connector_sdk::portal::item::{amount, date, number, optional, optiona
 use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
 use std::collections::BTreeMap;
 
+/// What a person reads for each attribute key this mapping sets: the descriptor's
+/// attribute labels.
+pub const ATTRIBUTE_LABELS: &[(&str, &str)] = &[
+    ("tax_year", "과세 연도"),
+    ("tax_item", "세목"),
+    ("installment", "과세 기분"),
+    ("payment_bank", "납부 은행"),
+];
+
 /// The one status table: the back-end's word → the unified status. Anything else maps to
 /// [`CaseStatus::Unknown`], the word kept in [`Case::source_status`].
 pub const STATUS_TABLE: [(&str, CaseStatus); 4] = [

@@ -63,6 +63,7 @@ impl TemplateConnector {
                 PersonalField::Phone,
                 PersonalField::Address,
             ],
+            attribute_labels: Descriptor::labels(crate::mapping::ATTRIBUTE_LABELS),
         };
         Ok(TemplateConnector {
             search_url: format!("{base}{SEARCH_PATH}"),

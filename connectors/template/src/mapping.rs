@@ -16,6 +16,15 @@ use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+/// What a person reads for each attribute key this mapping sets: the descriptor's
+/// attribute labels.
+// RENAME: one label per attribute key `booking_to_case` sets (the conformance suite checks).
+pub const ATTRIBUTE_LABELS: &[(&str, &str)] = &[
+    ("items", "품목"),
+    ("item_count", "품목 수"),
+    ("collection_date", "수거 예정일"),
+];
+
 /// The one status table: the back-end's word → the unified status. Anything else maps to
 /// [`CaseStatus::Unknown`], the word kept in [`Case::source_status`].
 // PROTOCOL: the back-end's status words.

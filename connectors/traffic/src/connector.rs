@@ -72,6 +72,7 @@ impl TrafficConnector {
                 PersonalField::Name,
                 PersonalField::Address,
             ],
+            attribute_labels: Descriptor::labels(crate::mapping::ATTRIBUTE_LABELS),
         };
         Ok(TrafficConnector {
             list_url: url(OP_FINE_LIST).into(),

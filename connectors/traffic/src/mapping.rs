@@ -10,6 +10,20 @@ use minwon_connector_sdk::portal::item::{amount, date, datetime_kst, number, opt
 use minwon_connector_sdk::{Case, CaseKind, CaseStatus, ConnectorError, PersonalData};
 use std::collections::BTreeMap;
 
+/// What a person reads for each attribute key this mapping sets: the descriptor's
+/// attribute labels.
+pub const ATTRIBUTE_LABELS: &[(&str, &str)] = &[
+    ("fine_type", "과태료 종류"),
+    ("violation", "위반 내용"),
+    ("violation_place", "위반 장소"),
+    ("violation_time", "위반 일시"),
+    ("camera", "단속 장비"),
+    ("speed_limit_kmh", "제한 속도(km/h)"),
+    ("speed_kmh", "주행 속도(km/h)"),
+    ("penalty_points", "벌점"),
+    ("original_amount", "원래 금액(원)"),
+];
+
 /// What the error messages call one item.
 const WHAT: &str = "traffic fine";
 

@@ -48,6 +48,7 @@ impl WaterConnector {
             base_url: config.base_url.clone(),
             accepts: vec![KeyKind::WaterCustomerNo],
             personal_fields: vec![PersonalField::Name, PersonalField::Address],
+            attribute_labels: Descriptor::labels(crate::mapping::ATTRIBUTE_LABELS),
         };
         Ok(WaterConnector {
             search_url: format!("{base}{SEARCH_PATH}"),

@@ -17,6 +17,18 @@ use std::collections::BTreeMap;
 /// The status word of a bill due to be taken by auto-debit; it also sets `auto_debit`.
 pub const AUTO_DEBIT_SCHEDULED: &str = "자동이체예정";
 
+/// What a person reads for each attribute key this mapping sets: the descriptor's
+/// attribute labels.
+pub const ATTRIBUTE_LABELS: &[(&str, &str)] = &[
+    ("billing_month", "청구 월"),
+    ("auto_debit", "자동이체"),
+    ("usage_m3", "사용량(m³)"),
+    ("water_amount", "상수도 요금(원)"),
+    ("sewage_amount", "하수도 요금(원)"),
+    ("water_use_charge", "물이용부담금(원)"),
+    ("usage_type", "업종"),
+];
+
 /// The one status table: the back-end's word → the unified status. Anything else maps to
 /// [`CaseStatus::Unknown`], the word kept in [`Case::source_status`].
 pub const STATUS_TABLE: [(&str, CaseStatus); 6] = [

@@ -50,6 +50,7 @@ impl WelfareConnector {
                 PersonalField::Address,
                 PersonalField::AccountNumber,
             ],
+            attribute_labels: Descriptor::labels(crate::mapping::ATTRIBUTE_LABELS),
         };
         let token_request = TokenRequest {
             url: config.effective_token_url(),

@@ -13,6 +13,19 @@ use serde::Deserialize;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 
+/// What a person reads for each attribute key this mapping sets: the descriptor's
+/// attribute labels.
+pub const ATTRIBUTE_LABELS: &[(&str, &str)] = &[
+    ("benefit_name", "급여명"),
+    ("benefit_code", "급여 코드"),
+    ("application_date", "신청일"),
+    ("decision_date", "결정일"),
+    ("next_payment_date", "다음 지급일"),
+    ("monthly_amount", "월 지급액(원)"),
+    ("payment_bank", "지급 은행"),
+    ("reason", "사유"),
+];
+
 /// The one status table: the back-end's word → the unified status. Anything else maps to
 /// [`CaseStatus::Unknown`], the word kept in [`Case::source_status`].
 pub const STATUS_TABLE: [(&str, CaseStatus); 13] = [

@@ -42,6 +42,7 @@ impl NullConnector {
             base_url: "null://".to_string(),
             accepts: vec![KeyKind::Rrn],
             personal_fields: PersonalField::ALL.to_vec(),
+            attribute_labels: Default::default(),
         };
         let cases = (0..CASES_PER_SOURCE)
             .map(|i| Case {

@@ -165,7 +165,11 @@ export function drawResults(
 export function drawDetail(target: HTMLElement, c: Case, auditId: string): void {
   clear(target);
   const row = (k: string, v: string | Node) => [el("dt", {}, k), el("dd", {}, v)];
-  const attrs = Object.entries(c.attributes).sort(([a], [b]) => a.localeCompare(b));
+  // Each attribute by its source's label (GetCase carries them; a key without one as is), in
+  // the order a reader looks them up: by that label.
+  const attrs = Object.entries(c.attributes)
+    .map(([k, v]): [string, string] => [c.attributeLabels[k] || k, v])
+    .sort(([a], [b]) => a.localeCompare(b, "ko"));
   target.append(
     el("h3", {}, c.title || c.caseRef),
     el(

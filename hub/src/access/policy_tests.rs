@@ -35,6 +35,7 @@ fn tax() -> Descriptor {
         base_url: String::new(),
         accepts: vec![],
         personal_fields: vec![],
+        attribute_labels: Default::default(),
     }
 }
 

@@ -188,7 +188,21 @@ pub fn case_with(c: Case, access: &SourceAccess, memo: &mut PerAnswer) -> pb::Ca
             .map(|a| memo.office(a))
             .unwrap_or_default(),
         personal: Some(personal),
+        attribute_labels: Default::default(),
     }
+}
+
+/// The labels of the attributes `case` carries, from its source's `descriptor` (GetCase's
+/// answer; a key the connector did not label is left out, for the screen to show as is).
+pub fn label_attributes(case: &mut pb::Case, descriptor: &minwon_connector_sdk::Descriptor) {
+    case.attribute_labels = case
+        .attributes
+        .keys()
+        .filter_map(|k| {
+            let label = descriptor.attribute_labels.get(k)?;
+            Some((k.clone(), label.clone()))
+        })
+        .collect();
 }
 
 fn personal_value(p: &minwon_connector_sdk::PersonalData, f: PersonalField) -> Option<&String> {

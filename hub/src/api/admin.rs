@@ -70,6 +70,11 @@ fn info(r: &Registered) -> pb::ConnectorInfo {
             latency_p99_ms: snap.p99_ms,
             breaker_transitions: snap.breaker.transitions,
         }),
+        attribute_labels: d
+            .attribute_labels
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     }
 }
 

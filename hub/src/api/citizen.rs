@@ -303,7 +303,8 @@ impl CitizenApi {
                 // The citizen the case belongs to, as the back-end returned it; none when
                 // the case carries no key.
                 let case_subjects = subjects::of_case(&hub.subject_key, &case.personal);
-                let out = convert::case(case, &access);
+                let mut out = convert::case(case, &access);
+                convert::label_attributes(&mut out, target.descriptor());
                 let clear = out
                     .personal
                     .as_ref()

@@ -60,6 +60,7 @@ fn planned(name: &str, act: Act, guard: Arc<Guard>) -> Planned {
         base_url: "test://".to_string(),
         accepts: vec![KeyKind::Rrn],
         personal_fields: PersonalField::ALL.to_vec(),
+        attribute_labels: Default::default(),
     };
     Planned {
         target: Registered {
