@@ -62,6 +62,20 @@ async fn a_citizen_sees_their_own_cases_masked_and_who_looked() {
         .into_inner();
     assert!(!o.cases.is_empty());
     assert!(!o.audit_id.is_empty());
+    // All a citizen sees of a case is this overview: its attributes come with their labels.
+    let with_attributes: Vec<_> = o
+        .cases
+        .iter()
+        .filter(|c| !c.attributes.is_empty())
+        .collect();
+    assert!(!with_attributes.is_empty());
+    for c in with_attributes {
+        let mut keys: Vec<&String> = c.attributes.keys().collect();
+        let mut labelled: Vec<&String> = c.attribute_labels.keys().collect();
+        keys.sort();
+        labelled.sort();
+        assert_eq!(labelled, keys, "{}", c.case_ref);
+    }
     let shown = format!("{:?}", o.cases);
     assert!(!shown.contains(&rrn_a), "no RRN in clear");
     let personal: Vec<_> = o.cases.iter().filter_map(|c| c.personal.clone()).collect();

@@ -127,10 +127,16 @@ pub(super) async fn prepare_query(
 /// for the sources anyway, the record may wait for others to share its commit
 /// ([`Hub::record_while`]). If the audit store fails, the call fails at once and dropping the
 /// fan-out aborts the source calls.
+///
+/// With `labelled`, each case carries the labels of its attributes (`Case.attribute_labels`):
+/// a citizen's overview is all the citizen sees of a case. A counselor's leaves them out (its
+/// screen opens a case with `GetCase`, which has them), so the call center's answers stay
+/// small.
 pub(super) async fn answer_overview(
     hub: &Hub,
     p: Prepared,
     operation: &str,
+    labelled: bool,
 ) -> Result<pb::CitizenOverview, Status> {
     let draft = hub.draft(
         &p.principal,
@@ -167,7 +173,11 @@ pub(super) async fn answer_overview(
     let mut all: Vec<pb::Case> = Vec::with_capacity(outcomes.iter().map(|o| o.cases.len()).sum());
     for o in outcomes {
         for c in o.cases {
-            all.push(convert::case_with(c, &o.access, &mut memo));
+            let mut case = convert::case_with(c, &o.access, &mut memo);
+            if labelled && let Some(source) = hub.registry.get(&o.source) {
+                convert::label_attributes(&mut case, source.descriptor());
+            }
+            all.push(case);
         }
     }
     let (source_counts, status_counts) = super::case_filter::counts(&all);
@@ -191,7 +201,7 @@ impl CitizenApi {
     ) -> Result<Response<pb::CitizenOverview>, Status> {
         let p = self.prepare(&req, "GetCitizenOverview").await?;
         Ok(Response::new(
-            answer_overview(&self.hub, p, "GetCitizenOverview").await?,
+            answer_overview(&self.hub, p, "GetCitizenOverview", false).await?,
         ))
     }
 

@@ -224,7 +224,7 @@ impl SelfApi {
         )
         .await?;
         Ok(Response::new(
-            answer_overview(hub, p, "GetMyOverview").await?,
+            answer_overview(hub, p, "GetMyOverview", true).await?,
         ))
     }
 }

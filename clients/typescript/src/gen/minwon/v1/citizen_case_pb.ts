@@ -435,9 +435,10 @@ export type Case = Message<"minwon.v1.Case"> & {
 
   /**
    * What a person reads for each key of `attributes` (e.g. "tax_item" → "세목"), from the
-   * source's connector; a key without a label is absent (show the key). Set by GetCase; an
-   * overview's cases leave it empty to keep the answer small (ListConnectors has every
-   * source's labels).
+   * source's connector; a key without a label is absent (show the key). Set by GetCase and by
+   * SelfService.GetMyOverview (all a citizen sees of a case); GetCitizenOverview's and
+   * StreamCitizenOverview's cases leave it empty to keep the call center's answers small
+   * (open a case with GetCase; ListConnectors has every source's labels).
    *
    * @generated from field: map<string, string> attribute_labels = 17;
    */
