@@ -27,7 +27,7 @@
 //! - [`checkpoint`]: [`Checkpoint`], [`CheckpointConfig`], the checkpoint file.
 //! - [`keys`]: Ed25519 [`SigningKey`] / [`VerifyingKey`] parsing, PEM export, key ids.
 //! - [`verify`]: [`verify_trail`], [`verify_store_trail`], [`TrailVerifier`], [`VerifyReport`].
-//! - [`export`]: [`export_recorded`] / [`export`] bundles (JSONL or CSV) sealed by an
+//! - [`mod@export`]: [`export_recorded`] / [`fn@export`] bundles (JSONL or CSV) sealed by an
 //!   export-time checkpoint and a signed [`manifest`], and [`verify_bundle`]; [`csv`] is
 //!   their CSV dialect.
 //! - [`review`]: the monthly access review ([`review::AccessReview`]: per-account summary,

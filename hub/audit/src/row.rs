@@ -1,7 +1,7 @@
 //! The one row type both stores read and write: the `access_record` columns, named once
 //! ([`RECORD_COLUMNS`]), with their SQL kinds, and the conversion to and from
 //! [`AccessRecord`]. Subjects are rows of `access_subject` ([`SUBJECT_COLUMNS`]); a query
-//! joins them (see [`crate::store::push_joined_row`]). Stores read columns by name, never by
+//! joins them (see `store::push_joined_row`). Stores read columns by name, never by
 //! position, through [`ColumnSource`].
 
 use crate::{AccessRecord, AuditError, RecordDraft, Subject};

@@ -12,7 +12,7 @@
 //! written, so the batch is re-chained on the fresh head and retried a few times.
 //!
 //! A head the writer re-reads is never trusted blindly: it must continue the last head the
-//! writer verified, record by record ([`crate::headcheck`]). If it does not (history was
+//! writer verified, record by record (the crate's `headcheck` module). If it does not (history was
 //! rewritten under the running hub), the writer fails closed for good: every
 //! [`AuditLog::record`] then fails with [`AuditError::Integrity`], no checkpoint is signed,
 //! and [`AuditLog::integrity_failure`] / [`AuditLog::integrity_watch`] tell the hub (health,
@@ -30,10 +30,10 @@
 //! A record the caller will only wait for after other work ([`AuditLog::record_deferred`]: an
 //! overview's record commits while its sources are called) is *deferred*: a batch of deferred
 //! records waits up to [`GroupCommitConfig::commit_delay`] for more to share its transaction,
-//! unless its caller finishes that other work first ([`crate::linger`]).
+//! unless its caller finishes that other work first (the crate's `linger` module).
 //!
 //! On the writer's own thread, a batch smaller than the last commit also waits a moment for
-//! the next records of the callers that commit answered ([`Writer::wait_for_siblings`]).
+//! the next records of the callers that commit answered (`Writer::wait_for_siblings`).
 //!
 //! Started with [`AuditLog::start_with_checkpoints`], the writer also signs a
 //! [`crate::Checkpoint`] of its committed head every `every_records` records or `every_secs`

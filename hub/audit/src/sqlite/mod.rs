@@ -7,9 +7,9 @@
 //! Signed checkpoints live in `audit_checkpoint` (schema version 2). Every data subject of a
 //! record is a row of `access_subject`, indexed by HMAC (schema version 4).
 //!
-//! The [`crate::AuditLog`] writer appends through [`appender`]: a connection of its own on the
-//! writer's own thread, whose WAL checkpoints run on a thread of their own ([`wal`]) so no
-//! commit waits for one. The pool serves everything else (queries, head reads, checkpoints, and
+//! The [`crate::AuditLog`] writer appends through the `appender` module: a connection of its
+//! own on the writer's own thread, whose WAL checkpoints run on a thread of their own (the `wal`
+//! module) so no commit waits for one. The pool serves everything else (queries, head reads, checkpoints, and
 //! [`AuditStore::append`] for any other caller).
 
 mod appender;
