@@ -9,8 +9,8 @@
 //!
 //! The [`crate::AuditLog`] writer appends through the `appender` module: a connection of its
 //! own on the writer's own thread, whose WAL checkpoints run on a thread of their own (the `wal`
-//! module) so no commit waits for one. The pool serves everything else (queries, head reads, checkpoints, and
-//! [`AuditStore::append`] for any other caller).
+//! module) so no commit waits for one. The pool serves everything else (queries, head reads,
+//! checkpoints, and [`AuditStore::append`] for any other caller).
 
 mod appender;
 mod rows;
