@@ -192,8 +192,9 @@ pub fn case_with(c: Case, access: &SourceAccess, memo: &mut PerAnswer) -> pb::Ca
     }
 }
 
-/// The labels of the attributes `case` carries, from its source's `descriptor` (GetCase's
-/// answer; a key the connector did not label is left out, for the screen to show as is).
+/// The labels of the attributes `case` carries, from its source's `descriptor` (`GetCase`'s and
+/// `GetMyOverview`'s answers; a key the connector did not label is left out, for the screen to
+/// show as is).
 pub fn label_attributes(case: &mut pb::Case, descriptor: &minwon_connector_sdk::Descriptor) {
     case.attribute_labels = case
         .attributes
