@@ -260,6 +260,12 @@ def test_counselor_sees_every_source_and_masked_fields(screen, demo):
     # The configured seventh source's too, from its table's `attribute_labels`.
     screen.page.click("section.group[data-source=waste] button.link")
     expect(screen.page.locator("#detail dt", has_text="수거 예정일")).to_be_visible()
+    # A yes/no attribute reads as one (water's auto-debit flag is `true`/`false` on the wire).
+    screen.page.click("section.group[data-source=water] button.link")
+    auto_debit = screen.page.locator("#detail dt", has_text="자동이체")
+    expect(auto_debit).to_be_visible()
+    assert auto_debit.locator("xpath=following-sibling::dd[1]").inner_text() in ("예", "아니요")
+    screen.shot("#detail", "water-detail")
     # Filters narrow what is shown, client-side.
     before = screen.page.locator("li.case").count()
     screen.page.select_option("#f-status", "7")  # CASE_STATUS_OVERDUE

@@ -161,6 +161,12 @@ export function drawResults(
   return { shown, total };
 }
 
+/** A connector's boolean attribute (`true`/`false`, e.g. water's `auto_debit`) as a counselor
+ * says it; any other value as it is. */
+function yesNo(v: string): string {
+  return v === "true" ? "예" : v === "false" ? "아니요" : v;
+}
+
 /** One case in full (from GetCase), with the access record id of that answer. */
 export function drawDetail(target: HTMLElement, c: Case, auditId: string): void {
   clear(target);
@@ -168,7 +174,7 @@ export function drawDetail(target: HTMLElement, c: Case, auditId: string): void 
   // Each attribute by its source's label (GetCase carries them; a key without one as is), in
   // the order a reader looks them up: by that label.
   const attrs = Object.entries(c.attributes)
-    .map(([k, v]): [string, string] => [c.attributeLabels[k] || k, v])
+    .map(([k, v]): [string, string] => [c.attributeLabels[k] || k, yesNo(v)])
     .sort(([a], [b]) => a.localeCompare(b, "ko"));
   target.append(
     el("h3", {}, c.title || c.caseRef),
