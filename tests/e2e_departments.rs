@@ -494,7 +494,6 @@ async fn the_waste_department_configured_by_its_table_alone_answers_in_the_overv
 /// `ListConnectors` shows every source's table, the configured `waste` one included.
 #[tokio::test]
 async fn get_case_labels_every_attribute_of_its_case_in_korean() {
-    use pb::connector_admin_service_client::ConnectorAdminServiceClient;
     let demo = Demo::start();
     let citizen = demo.full_citizen();
     let mut client = CitizenCaseServiceClient::new(demo.channel().await);
@@ -515,15 +514,8 @@ async fn get_case_labels_every_attribute_of_its_case_in_korean() {
             first.attribute_labels.is_empty(),
             "{source}: in the overview"
         );
-        let req = pb::GetCaseRequest {
-            case_ref: first.case_ref.clone(),
-            purpose: Some(pb::Purpose {
-                code: pb::PurposeCode::CitizenInquiry as i32,
-                note: String::new(),
-            }),
-        };
         let case = client
-            .get_case(authed(req, &counselor))
+            .get_case(authed(support::case_request(&first.case_ref), &counselor))
             .await
             .unwrap()
             .into_inner();
@@ -543,18 +535,10 @@ async fn get_case_labels_every_attribute_of_its_case_in_korean() {
     }
     assert!(labelled >= 7, "{labelled}");
 
-    let mut admin = ConnectorAdminServiceClient::new(demo.channel().await);
-    let r = admin
-        .list_connectors(authed(
-            pb::ListConnectorsRequest { skip_health: true },
-            &demo.token("admin"),
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    for c in &r.connectors {
+    let listed = support::connectors(&demo).await;
+    for c in &listed {
         assert!(!c.attribute_labels.is_empty(), "{}: no labels", c.name);
     }
-    let waste = r.connectors.iter().find(|c| c.name == "waste").unwrap();
+    let waste = listed.iter().find(|c| c.name == "waste").unwrap();
     assert_eq!(waste.attribute_labels["collection_date"], "수거 예정일");
 }

@@ -99,15 +99,8 @@ async fn get_case_returns_a_case_from_the_overview() {
     let mut case_audit_ids = std::collections::HashSet::new();
     for source in demo.all_sources() {
         let listed = o.cases.iter().find(|c| c.source == source).unwrap();
-        let req = pb::GetCaseRequest {
-            case_ref: listed.case_ref.clone(),
-            purpose: Some(pb::Purpose {
-                code: pb::PurposeCode::CitizenInquiry as i32,
-                note: String::new(),
-            }),
-        };
         let answer = client
-            .get_case(authed(req, &token))
+            .get_case(authed(support::case_request(&listed.case_ref), &token))
             .await
             .expect("get case");
         // The access record of this answer is named in a response header.
@@ -122,13 +115,7 @@ async fn get_case_returns_a_case_from_the_overview() {
         assert_eq!(one.case_ref, listed.case_ref);
         assert_eq!(one.status, listed.status);
     }
-    let missing = pb::GetCaseRequest {
-        case_ref: "tax:000000000000".into(),
-        purpose: Some(pb::Purpose {
-            code: pb::PurposeCode::CitizenInquiry as i32,
-            note: String::new(),
-        }),
-    };
+    let missing = support::case_request("tax:000000000000");
     let e = client.get_case(authed(missing, &token)).await.unwrap_err();
     assert_eq!(e.code(), tonic::Code::NotFound);
     let bad = pb::GetCaseRequest {

@@ -23,16 +23,8 @@ const ENV: &[(&str, &str)] = &[
 ];
 
 async fn breaker_of(demo: &Demo, source: &str) -> pb::ConnectorStats {
-    let mut admin = ConnectorAdminServiceClient::new(demo.channel().await);
-    let list = admin
-        .list_connectors(authed(
-            pb::ListConnectorsRequest { skip_health: true },
-            &demo.token("admin"),
-        ))
+    support::connectors(demo)
         .await
-        .unwrap()
-        .into_inner();
-    list.connectors
         .into_iter()
         .find(|c| c.name == source)
         .unwrap()

@@ -1,6 +1,6 @@
 //! End-to-end, part of `e2e_privacy`: what `GetCase` writes to the access trail.
 
-use crate::support::{Demo, authed, query_full};
+use crate::support::{Demo, authed, case_request, query_full};
 use minwon_proto::v1 as pb;
 use pb::citizen_case_service_client::CitizenCaseServiceClient;
 
@@ -17,13 +17,6 @@ async fn get_case_records_the_cases_citizen_and_never_the_callers_text() {
     let rrn = citizen["rrn"].as_str().unwrap().to_string();
     let plate = citizen["vehicle_numbers"][0].as_str().unwrap().to_string();
     let mut client = CitizenCaseServiceClient::new(demo.channel().await);
-    let get = |case_ref: String| pb::GetCaseRequest {
-        case_ref,
-        purpose: Some(pb::Purpose {
-            code: pb::PurposeCode::CitizenInquiry as i32,
-            note: String::new(),
-        }),
-    };
     let o = client
         .get_citizen_overview(authed(query_full(&citizen), &demo.token("counselor")))
         .await
@@ -32,7 +25,10 @@ async fn get_case_records_the_cases_citizen_and_never_the_callers_text() {
     // A real case carrying the citizen's plate: its record names that plate's subject.
     let fine = o.cases.iter().find(|c| c.source == "traffic").unwrap();
     let shown = client
-        .get_case(authed(get(fine.case_ref.clone()), &demo.token("counselor")))
+        .get_case(authed(
+            case_request(&fine.case_ref),
+            &demo.token("counselor"),
+        ))
         .await
         .unwrap();
     // References with an RRN typed in, in both forms: no such case, refused by the source, or
@@ -48,13 +44,13 @@ async fn get_case_records_the_cases_citizen_and_never_the_callers_text() {
     for case_ref in &typed {
         assert!(
             client
-                .get_case(authed(get(case_ref.clone()), &demo.token("counselor")))
+                .get_case(authed(case_request(case_ref), &demo.token("counselor")))
                 .await
                 .is_err()
         );
     }
     let e = client
-        .get_case(authed(get(typed[0].clone()), &demo.token("admin")))
+        .get_case(authed(case_request(&typed[0]), &demo.token("admin")))
         .await
         .unwrap_err();
     assert_eq!(e.code(), tonic::Code::PermissionDenied);

@@ -238,6 +238,31 @@ pub fn query_rrn(rrn: &str) -> pb::CitizenQuery {
     }
 }
 
+/// `GetCase` of `case_ref` for a citizen's inquiry.
+pub fn case_request(case_ref: &str) -> pb::GetCaseRequest {
+    pb::GetCaseRequest {
+        case_ref: case_ref.to_string(),
+        purpose: Some(pb::Purpose {
+            code: pb::PurposeCode::CitizenInquiry as i32,
+            note: String::new(),
+        }),
+    }
+}
+
+/// Every connector as an admin's `ListConnectors` lists it, without live health checks.
+pub async fn connectors(demo: &Demo) -> Vec<pb::ConnectorInfo> {
+    use pb::connector_admin_service_client::ConnectorAdminServiceClient;
+    ConnectorAdminServiceClient::new(demo.channel().await)
+        .list_connectors(authed(
+            pb::ListConnectorsRequest { skip_health: true },
+            &demo.token("admin"),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .connectors
+}
+
 /// A query with every key of a demo citizen (RRN, plates, water customer number).
 pub fn query_full(citizen: &Value) -> pb::CitizenQuery {
     let mut q = query_rrn(citizen["rrn"].as_str().unwrap());
