@@ -53,7 +53,15 @@ where
     })
 }
 
-fn row(name: &str, ok: u64, errors: u64, first_error: Option<String>, c: Counts) -> CostRow {
+/// Label of the bare echo's row.
+pub const ECHO: &str = "M1 bare echo";
+/// Label of the bare twelve-case server's row.
+pub const TWELVE: &str = "M1 bare twelve-case";
+/// Label of the null hub's row.
+pub const NULL_HUB: &str = "M1 null hub";
+
+/// A row of counts per overview.
+pub fn row(name: &str, ok: u64, errors: u64, first_error: Option<String>, c: Counts) -> CostRow {
     let per = |v: Option<f64>| v.map(|v| v / ok.max(1) as f64);
     CostRow {
         server: name.to_string(),
@@ -109,14 +117,7 @@ fn m1_servers(ctx: &Ctx, n: u64, rows: &mut Vec<CostRow>) -> Result<()> {
     let over_f = shared(crate::m1::overview_call(bearer.clone()));
 
     let echo = ChildProc::spawn("echo server", server, &["serve-echo"], ready)?;
-    let r = grpc_server(
-        ctx,
-        "M1 bare echo",
-        echo.pid(),
-        &echo.ready.clone(),
-        n,
-        echo_f,
-    );
+    let r = grpc_server(ctx, ECHO, echo.pid(), &echo.ready.clone(), n, echo_f);
     echo.stop();
     rows.push(r?);
 
@@ -128,7 +129,7 @@ fn m1_servers(ctx: &Ctx, n: u64, rows: &mut Vec<CostRow>) -> Result<()> {
         .and_then(|_| {
             grpc_server(
                 ctx,
-                "M1 null hub",
+                NULL_HUB,
                 hub.pid(),
                 &hub.ready.clone(),
                 n,
@@ -145,16 +146,30 @@ fn m1_servers(ctx: &Ctx, n: u64, rows: &mut Vec<CostRow>) -> Result<()> {
         &["serve-twelve-case", "--answer", &a],
         ready,
     )?;
-    let r = grpc_server(
-        ctx,
-        "M1 bare twelve-case",
-        twelve.pid(),
-        &twelve.ready.clone(),
-        n,
-        over_f,
-    );
+    let r = grpc_server(ctx, TWELVE, twelve.pid(), &twelve.ready.clone(), n, over_f);
     twelve.stop();
     rows.push(r?);
+
+    println!(
+        "  {}: {} encodings in this process",
+        crate::floor::ENCODE,
+        n * 20
+    );
+    let perf_out = ctx.data_dir.join("cost-perf.csv");
+    let captured = std::fs::read(&answer)?;
+    rows.push(crate::floor::encode_row(&captured, n * 20, &perf_out)?);
+    let records = n * 4;
+    println!(
+        "  {}: {records} records in this process",
+        crate::floor::RECORD
+    );
+    let batch = ctx.opts.streams;
+    rows.push(crate::floor::record_row(&dir, records, batch, &perf_out)?);
+    println!(
+        "  {}: {records} records in this process",
+        crate::floor::WRITER
+    );
+    rows.push(crate::floor::writer_row(&dir, records, batch, &perf_out)?);
     Ok(())
 }
 
@@ -194,6 +209,9 @@ pub fn run(ctx: &mut Ctx, n: u64) -> Result<()> {
     ctx.place.unpin_self();
     r?;
     print_table(&rows);
+    if let Some(b) = crate::floor::bound(&rows) {
+        println!("{}", b.text());
+    }
     ctx.results.put_cost(rows);
     ctx.results.command = ctx.previous_command.clone();
     Ok(())

@@ -30,6 +30,7 @@ mod cost;
 mod direct;
 mod driver;
 mod echo;
+mod floor;
 mod knowledge;
 mod load;
 mod m1;

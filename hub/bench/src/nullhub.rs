@@ -125,14 +125,10 @@ pub fn registry() -> Registry {
     }
 }
 
-/// The null hub, built as [`serve`] serves it, with the telemetry it installed (shut it down
-/// when done). `dir` holds `jwt-public.pem` (written by the parent) and receives the config,
-/// the subject key and the audit database.
-///
-/// The hub is built by the hub's own `build_hub` from a config without connectors (so every
-/// other part — keys, audit store and writer — is exactly what `serve` runs), and its registry
-/// is then replaced by the null connectors.
-pub async fn build(dir: &Path) -> Result<(Hub, HubConfig, minwon_hub::telemetry::Telemetry)> {
+/// The null hub's config in `dir` (written there, with a fresh subject key if there is none
+/// and a fresh, empty audit database): SQLite group commit with the hub's defaults, no
+/// checkpoints, no connectors. `dir` must hold `jwt-public.pem`.
+pub fn config(dir: &Path) -> Result<HubConfig> {
     let db = dir.join("null-hub-audit.db");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
@@ -150,7 +146,18 @@ pub async fn build(dir: &Path) -> Result<(Hub, HubConfig, minwon_hub::telemetry:
          [audit]\nsqlite_path = \"null-hub-audit.db\"\nsubject_key_file = \"subject-hmac.key\"\n\
          checkpoints = false\n",
     )?;
-    let cfg = HubConfig::load(&config)?;
+    Ok(HubConfig::load(&config)?)
+}
+
+/// The null hub, built as [`serve`] serves it, with the telemetry it installed (shut it down
+/// when done). `dir` holds `jwt-public.pem` (written by the parent) and receives the config,
+/// the subject key and the audit database.
+///
+/// The hub is built by the hub's own `build_hub` from a config without connectors (so every
+/// other part — keys, audit store and writer — is exactly what `serve` runs), and its registry
+/// is then replaced by the null connectors.
+pub async fn build(dir: &Path) -> Result<(Hub, HubConfig, minwon_hub::telemetry::Telemetry)> {
+    let cfg = config(dir)?;
     // The hub's own telemetry with its default settings, as `minwon-hub serve` installs it.
     let telemetry =
         minwon_hub::telemetry::init(minwon_hub::telemetry::LogFormat::Text, Some(&cfg.telemetry))?;

@@ -223,6 +223,12 @@ fn render_cost(c: &CostTable) -> String {
             }
         ));
     }
+    if let Some(b) = crate::floor::bound(&c.rows) {
+        s.push_str(&format!(
+            "\nThe two `floor` rows are counted in the bench process, alone (`hub/bench/src/floor.rs`). {}\n",
+            b.text()
+        ));
+    }
     s
 }
 
