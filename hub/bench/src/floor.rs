@@ -348,6 +348,10 @@ mod tests {
         assert_eq!(d.task_clock_ms, Some(3.0));
         assert_eq!(d.context_switches, Some(2.0));
         assert_eq!(d.cpu_migrations, None);
-        assert_eq!(minus(b, a).task_clock_ms, Some(0.0), "noise never goes below 0");
+        assert_eq!(
+            minus(b, a).task_clock_ms,
+            Some(0.0),
+            "noise never goes below 0"
+        );
     }
 }
