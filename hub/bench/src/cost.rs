@@ -194,8 +194,24 @@ fn m2_servers(ctx: &Ctx, n: u64, rows: &mut Vec<CostRow>) -> Result<()> {
     r
 }
 
-/// Runs every server for `n` overviews and records the table.
-pub fn run(ctx: &mut Ctx, n: u64) -> Result<()> {
+/// M1's servers and the floor rows, `rounds` times in turn; each figure is the median of its
+/// rounds. M1's ratio and its floor compare servers counted at different moments, and on a
+/// shared VM the speed of one moment can differ from the next by half: alternating rounds
+/// lets each server see the same spread of moments, and the median drops the outliers.
+fn m1_rounds(ctx: &Ctx, n: u64, rounds: usize, rows: &mut Vec<CostRow>) -> Result<()> {
+    let mut all: Vec<Vec<CostRow>> = Vec::new();
+    for round in 1..=rounds.max(1) {
+        println!("  M1 round {round} of {rounds}");
+        let mut these = Vec::new();
+        m1_servers(ctx, n, &mut these)?;
+        all.push(these);
+    }
+    rows.extend(crate::floor::medians(&all));
+    Ok(())
+}
+
+/// Runs every server for `n` overviews (M1's `rounds` times) and records the table.
+pub fn run(ctx: &mut Ctx, n: u64, rounds: usize) -> Result<()> {
     if !perfstat::available() {
         bail!("`perf stat` does not run here (install linux-perf, or check perf_event_paranoid)");
     }
@@ -205,7 +221,7 @@ pub fn run(ctx: &mut Ctx, n: u64) -> Result<()> {
     );
     ctx.place.pin_self_to_load();
     let mut rows = Vec::new();
-    let r = m1_servers(ctx, n, &mut rows).and_then(|_| m2_servers(ctx, n, &mut rows));
+    let r = m1_rounds(ctx, n, rounds, &mut rows).and_then(|_| m2_servers(ctx, n, &mut rows));
     ctx.place.unpin_self();
     r?;
     print_table(&rows);

@@ -215,6 +215,48 @@ fn row(name: &str, n: u64, c: Counts) -> CostRow {
     crate::cost::row(name, n, 0, None, c)
 }
 
+/// One row per server of `rounds` (each round the same servers in the same order), each
+/// figure the median of that server's rounds (the mean of the middle two for an even count);
+/// overviews and errors are summed, the first error kept.
+pub fn medians(rounds: &[Vec<CostRow>]) -> Vec<CostRow> {
+    let Some(first) = rounds.first() else {
+        return Vec::new();
+    };
+    first
+        .iter()
+        .map(|r| {
+            let same: Vec<&CostRow> = rounds
+                .iter()
+                .filter_map(|round| round.iter().find(|x| x.server == r.server))
+                .collect();
+            let m = |f: fn(&CostRow) -> Option<f64>| median(same.iter().filter_map(|x| f(x)));
+            CostRow {
+                server: r.server.clone(),
+                overviews: same.iter().map(|x| x.overviews).sum(),
+                errors: same.iter().map(|x| x.errors).sum(),
+                first_error: same.iter().find_map(|x| x.first_error.clone()),
+                instructions: m(|x| x.instructions),
+                cpu_us: m(|x| x.cpu_us),
+                context_switches: m(|x| x.context_switches),
+                cpu_migrations: m(|x| x.cpu_migrations),
+                proc_cpu_us: m(|x| x.proc_cpu_us),
+            }
+        })
+        .collect()
+}
+
+/// The median of `values`, `None` if there are none.
+fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let mut v: Vec<f64> = values.collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+    }
+}
+
 /// The floor's sum and the M1 ratio it allows, from a cost table's rows (`None` unless the
 /// echo, the twelve-case server and both floor rows have CPU figures).
 pub fn bound(rows: &[CostRow]) -> Option<Bound> {
@@ -327,6 +369,36 @@ mod tests {
         ];
         assert!(bound(&rows).is_none());
         assert!(bound(&rows[..2]).is_none());
+    }
+
+    #[test]
+    fn medians_take_each_figure_across_rounds_and_sum_the_counts() {
+        let round = |echo: f64, twelve: Option<f64>| {
+            vec![
+                cpu_row(crate::cost::ECHO, Some(echo)),
+                cpu_row(crate::cost::TWELVE, twelve),
+            ]
+        };
+        let rows = medians(&[
+            round(30.0, Some(40.0)),
+            round(10.0, None),
+            round(20.0, Some(60.0)),
+        ]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].server, crate::cost::ECHO);
+        assert_eq!(rows[0].overviews, 3);
+        assert!(
+            (rows[0].cpu_us.unwrap() - 20.0).abs() < 1e-9,
+            "{:?}",
+            rows[0]
+        );
+        // Two rounds counted it: the mean of the middle two.
+        assert!(
+            (rows[1].cpu_us.unwrap() - 50.0).abs() < 1e-9,
+            "{:?}",
+            rows[1]
+        );
+        assert!(medians(&[]).is_empty());
     }
 
     #[test]

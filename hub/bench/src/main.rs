@@ -99,6 +99,10 @@ enum Cmd {
         /// Overviews (requests) per server.
         #[arg(long, default_value_t = 5000)]
         overviews: u64,
+        /// Rounds of M1's servers and floor rows, in turn; the table shows each figure's
+        /// median.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
     },
     /// The null hub's request path in this process (auth layer, codec, pipeline, audit), no
     /// socket: `overviews` overviews for `valgrind --tool=callgrind` or `perf stat` to count.
@@ -211,7 +215,7 @@ fn run(ctx: &mut Ctx, cmd: &Cmd) -> Result<()> {
         Cmd::M1 => put(ctx, m1::run)?,
         Cmd::M4 => put(ctx, m4::run)?,
         Cmd::M5 => put(ctx, m5::run)?,
-        Cmd::Cost { overviews } => cost::run(ctx, *overviews)?,
+        Cmd::Cost { overviews, rounds } => cost::run(ctx, *overviews, *rounds)?,
         Cmd::M2 | Cmd::M3 | Cmd::M6 => {
             let env = realhub::Env::start(&ctx.place, &ctx.data_dir)?;
             let r = match cmd {

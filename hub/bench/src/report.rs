@@ -202,7 +202,7 @@ fn render_cost(c: &CostTable) -> String {
         ""
     };
     let mut s = format!(
-        "\nCPU cost per overview (`{}`, {}): counted by `perf stat -p` over a fixed number of overviews after the warm-up; per request for the echo.{no_counters}\n\n",
+        "\nCPU cost per overview (`{}`, {}): counted by `perf stat -p` over a fixed number of overviews after the warm-up; per request for the echo. M1's rows and the floor rows are each figure's median over rounds of all of them in turn (`--rounds`, 3 unless given), their overviews summed.{no_counters}\n\n",
         c.command, c.when
     );
     s.push_str("| server | overviews | instructions | CPU µs (task-clock) | CPU µs (/proc) | context switches | CPU migrations | errors |\n");
@@ -225,7 +225,7 @@ fn render_cost(c: &CostTable) -> String {
     }
     if let Some(b) = crate::floor::bound(&c.rows) {
         s.push_str(&format!(
-            "\nThe two `floor` rows are counted in the bench process, alone (`hub/bench/src/floor.rs`). {}\n",
+            "\nThe `floor` rows and the writer row are counted in the bench process, alone (`hub/bench/src/floor.rs`); the writer row is not part of the floor. {}\n",
             b.text()
         ));
     }
