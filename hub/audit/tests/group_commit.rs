@@ -1,5 +1,6 @@
 //! AuditLog over real SQLite: batching, fail-closed-then-self-healing, concurrent writers,
-//! durability, shutdown, back-pressure, a hung store, and the commit delay.
+//! durability, shutdown, back-pressure, a hung store, the commit delay, and answers matched to
+//! their callers when the writer runs on its own thread.
 
 #[path = "group_commit/commit_delay.rs"]
 mod commit_delay;
@@ -109,6 +110,61 @@ async fn a_failing_store_fails_the_batch_then_the_chain_continues_from_the_real_
     assert_eq!(stored.len(), 6);
     verify_chain(&stored, Some(GENESIS_HASH)).unwrap();
     log.shutdown().await;
+}
+
+/// The SQLite writer runs on a thread of its own and hands each committed batch's answers to
+/// the callers' runtime as one task. Every caller must still get its own record's receipt,
+/// and that record must already be in the store when the receipt arrives.
+async fn each_caller_gets_its_own_committed_record() {
+    let (_dir, db) = sqlite();
+    let store: Arc<dyn AuditStore> = Arc::new(db.clone());
+    assert!(
+        store.blocking_appender().is_some(),
+        "SQLite's writer runs on its own thread"
+    );
+    let log = Arc::new(
+        AuditLog::start(store, GroupCommitConfig::default())
+            .await
+            .unwrap(),
+    );
+    let tasks: Vec<_> = (1..=120u64)
+        .map(|i| {
+            let log = Arc::clone(&log);
+            let db = db.clone();
+            tokio::spawn(async move {
+                let receipt = log.record(draft(i)).await.unwrap();
+                let stored = all_records(&db).await;
+                let mine = stored
+                    .iter()
+                    .find(|r| r.sequence == receipt.sequence)
+                    .expect("the record is stored when its receipt arrives");
+                assert_eq!(mine.audit_id, receipt.audit_id);
+                assert_eq!(
+                    mine.draft.trace_id,
+                    format!("{i:032x}"),
+                    "caller {i} got another caller's receipt"
+                );
+                receipt.sequence
+            })
+        })
+        .collect();
+    let mut seqs = Vec::new();
+    for t in tasks {
+        seqs.push(t.await.unwrap());
+    }
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=120).collect::<Vec<_>>());
+    log.shutdown().await;
+}
+
+#[tokio::test]
+async fn on_one_thread_each_caller_gets_its_own_committed_record() {
+    each_caller_gets_its_own_committed_record().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_two_workers_each_caller_gets_its_own_committed_record() {
+    each_caller_gets_its_own_committed_record().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
