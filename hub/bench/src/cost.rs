@@ -206,8 +206,50 @@ fn m1_rounds(ctx: &Ctx, n: u64, rounds: usize, rows: &mut Vec<CostRow>) -> Resul
         m1_servers(ctx, n, &mut these)?;
         all.push(these);
     }
-    rows.extend(crate::floor::medians(&all));
+    rows.extend(medians(&all));
     Ok(())
+}
+
+/// One row per server of `rounds` (each round the same servers in the same order), each
+/// figure the median of that server's rounds (the mean of the middle two for an even count);
+/// overviews and errors are summed, the first error kept.
+pub fn medians(rounds: &[Vec<CostRow>]) -> Vec<CostRow> {
+    let Some(first) = rounds.first() else {
+        return Vec::new();
+    };
+    first
+        .iter()
+        .map(|r| {
+            let same: Vec<&CostRow> = rounds
+                .iter()
+                .filter_map(|round| round.iter().find(|x| x.server == r.server))
+                .collect();
+            let m = |f: fn(&CostRow) -> Option<f64>| median(same.iter().filter_map(|x| f(x)));
+            CostRow {
+                server: r.server.clone(),
+                overviews: same.iter().map(|x| x.overviews).sum(),
+                errors: same.iter().map(|x| x.errors).sum(),
+                first_error: same.iter().find_map(|x| x.first_error.clone()),
+                instructions: m(|x| x.instructions),
+                cpu_us: m(|x| x.cpu_us),
+                context_switches: m(|x| x.context_switches),
+                cpu_migrations: m(|x| x.cpu_migrations),
+                proc_cpu_us: m(|x| x.proc_cpu_us),
+            }
+        })
+        .collect()
+}
+
+/// The median of `values`, `None` if there are none.
+fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let mut v: Vec<f64> = values.collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
+    }
 }
 
 /// Runs every server for `n` overviews (M1's `rounds` times) and records the table.
@@ -266,4 +308,46 @@ fn print_table(rows: &[CostRow]) {
 /// table and the markdown table print the same cells).
 pub fn figure(value: Option<f64>, places: usize) -> String {
     value.map_or("n/a".to_string(), |v| format!("{v:.places$}"))
+}
+
+/// A row of one overview that cost `cpu_us` of CPU time (nothing else counted), for tests.
+#[cfg(test)]
+pub fn cpu_row(name: &str, cpu_us: Option<f64>) -> CostRow {
+    let c = Counts {
+        task_clock_ms: cpu_us.map(|us| us / 1000.0),
+        ..Counts::default()
+    };
+    row(name, 1, 0, None, c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_take_each_figure_across_rounds_and_sum_the_counts() {
+        let round = |echo: f64, twelve: Option<f64>| {
+            vec![cpu_row(ECHO, Some(echo)), cpu_row(TWELVE, twelve)]
+        };
+        let rows = medians(&[
+            round(30.0, Some(40.0)),
+            round(10.0, None),
+            round(20.0, Some(60.0)),
+        ]);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].server, ECHO);
+        assert_eq!(rows[0].overviews, 3);
+        assert!(
+            (rows[0].cpu_us.unwrap() - 20.0).abs() < 1e-9,
+            "{:?}",
+            rows[0]
+        );
+        // Two rounds counted it: the mean of the middle two.
+        assert!(
+            (rows[1].cpu_us.unwrap() - 50.0).abs() < 1e-9,
+            "{:?}",
+            rows[1]
+        );
+        assert!(medians(&[]).is_empty());
+    }
 }

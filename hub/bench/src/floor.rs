@@ -27,7 +27,7 @@
 use crate::perfstat::{Counts, PerfStat};
 use crate::report::CostRow;
 use anyhow::{Context, Result, ensure};
-use minwon_audit::{Action, GENESIS_HASH, Outcome, RecordDraft, Subject, seal};
+use minwon_audit::{GENESIS_HASH, RecordDraft, seal};
 use minwon_proto::v1 as pb;
 use prost::Message;
 use prost::bytes::{BufMut, BytesMut};
@@ -40,6 +40,8 @@ pub const ENCODE: &str = "floor: encode the answer";
 pub const RECORD: &str = "floor: durable record, store";
 /// Label of the writer row (the record through `AuditLog`).
 pub const WRITER: &str = "record via AuditLog writer";
+/// The purpose note of the floor's records.
+const PURPOSE: &str = "minwon-bench floor";
 
 /// The encode row: `n` prost encodings of the captured answer (`answer`, as the null hub sent
 /// it), less `n` copies of its bytes.
@@ -85,7 +87,8 @@ pub fn record_row(dir: &Path, n: u64, batch: usize, out: &Path) -> Result<CostRo
         .blocking_appender()
         .context("the null hub's SQLite store has no blocking appender")?;
     let batch = batch.max(1);
-    let mut drafts: Vec<RecordDraft> = (0..n).map(draft).collect();
+    let one = crate::m4::draft(PURPOSE)?;
+    let mut drafts: Vec<RecordDraft> = (0..n).map(|_| one.clone()).collect();
     let mut prev = GENESIS_HASH.to_string();
     let mut sequence = 0u64;
     let mut failed = None;
@@ -126,9 +129,10 @@ pub fn writer_row(dir: &Path, n: u64, in_flight: usize, out: &Path) -> Result<Co
     let log = Arc::new(log);
     let in_flight = in_flight.max(1);
     // Drafts are built before the window: building one is the pipeline's work, not the floor.
+    let one = crate::m4::draft(PURPOSE)?;
     let mut per_task: Vec<Vec<RecordDraft>> = (0..in_flight).map(|_| Vec::new()).collect();
     for i in 0..n {
-        per_task[i as usize % in_flight].push(draft(i));
+        per_task[i as usize % in_flight].push(one.clone());
     }
     let mut committed = 0u64;
     let counts = count(out, || {
@@ -166,32 +170,6 @@ pub fn writer_row(dir: &Path, n: u64, in_flight: usize, out: &Path) -> Result<Co
     Ok(row(WRITER, n, counts))
 }
 
-/// An overview's draft as the null hub writes it: a counselor by phone, one RRN subject (M1
-/// asks about one citizen), six sources, a trace id.
-fn draft(i: u64) -> RecordDraft {
-    RecordDraft {
-        time: chrono::Utc::now(),
-        account: "bench-01".to_string(),
-        role: "counselor".to_string(),
-        department: String::new(),
-        channel: "phone".to_string(),
-        client_address: "127.0.0.1".to_string(),
-        operation: "GetCitizenOverview".to_string(),
-        action: Action::View,
-        subjects: vec![Subject {
-            kind: "rrn".to_string(),
-            hmac: format!("{:064x}", 0x5eed_u64),
-            masked: "900101-1******".to_string(),
-        }],
-        sources: crate::nullhub::SOURCES.map(String::from).to_vec(),
-        clear_fields: vec![],
-        purpose_code: "citizen_inquiry".to_string(),
-        purpose_note: String::new(),
-        outcome: Outcome::Allowed,
-        trace_id: format!("{i:032x}"),
-    }
-}
-
 /// Counts `work` under `perf stat` attached to this process (its other threads are idle).
 fn count(out: &Path, work: impl FnOnce()) -> Result<Counts> {
     let perf = PerfStat::attach(std::process::id(), out)?;
@@ -213,48 +191,6 @@ fn minus(a: Counts, b: Counts) -> Counts {
 
 fn row(name: &str, n: u64, c: Counts) -> CostRow {
     crate::cost::row(name, n, 0, None, c)
-}
-
-/// One row per server of `rounds` (each round the same servers in the same order), each
-/// figure the median of that server's rounds (the mean of the middle two for an even count);
-/// overviews and errors are summed, the first error kept.
-pub fn medians(rounds: &[Vec<CostRow>]) -> Vec<CostRow> {
-    let Some(first) = rounds.first() else {
-        return Vec::new();
-    };
-    first
-        .iter()
-        .map(|r| {
-            let same: Vec<&CostRow> = rounds
-                .iter()
-                .filter_map(|round| round.iter().find(|x| x.server == r.server))
-                .collect();
-            let m = |f: fn(&CostRow) -> Option<f64>| median(same.iter().filter_map(|x| f(x)));
-            CostRow {
-                server: r.server.clone(),
-                overviews: same.iter().map(|x| x.overviews).sum(),
-                errors: same.iter().map(|x| x.errors).sum(),
-                first_error: same.iter().find_map(|x| x.first_error.clone()),
-                instructions: m(|x| x.instructions),
-                cpu_us: m(|x| x.cpu_us),
-                context_switches: m(|x| x.context_switches),
-                cpu_migrations: m(|x| x.cpu_migrations),
-                proc_cpu_us: m(|x| x.proc_cpu_us),
-            }
-        })
-        .collect()
-}
-
-/// The median of `values`, `None` if there are none.
-fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
-    let mut v: Vec<f64> = values.collect();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(v[n / 2]),
-        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
-    }
 }
 
 /// The floor's sum and the M1 ratio it allows, from a cost table's rows (`None` unless the
@@ -331,14 +267,7 @@ impl Bound {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn cpu_row(name: &str, cpu_us: Option<f64>) -> CostRow {
-        let c = Counts {
-            task_clock_ms: cpu_us.map(|us| us / 1000.0),
-            ..Counts::default()
-        };
-        row(name, 1, c)
-    }
+    use crate::cost::cpu_row;
 
     #[test]
     fn the_bound_adds_the_floor_to_the_twelve_case_server_and_divides_the_echo_by_it() {
@@ -369,36 +298,6 @@ mod tests {
         ];
         assert!(bound(&rows).is_none());
         assert!(bound(&rows[..2]).is_none());
-    }
-
-    #[test]
-    fn medians_take_each_figure_across_rounds_and_sum_the_counts() {
-        let round = |echo: f64, twelve: Option<f64>| {
-            vec![
-                cpu_row(crate::cost::ECHO, Some(echo)),
-                cpu_row(crate::cost::TWELVE, twelve),
-            ]
-        };
-        let rows = medians(&[
-            round(30.0, Some(40.0)),
-            round(10.0, None),
-            round(20.0, Some(60.0)),
-        ]);
-        assert_eq!(rows.len(), 2);
-        assert_eq!(rows[0].server, crate::cost::ECHO);
-        assert_eq!(rows[0].overviews, 3);
-        assert!(
-            (rows[0].cpu_us.unwrap() - 20.0).abs() < 1e-9,
-            "{:?}",
-            rows[0]
-        );
-        // Two rounds counted it: the mean of the middle two.
-        assert!(
-            (rows[1].cpu_us.unwrap() - 50.0).abs() < 1e-9,
-            "{:?}",
-            rows[1]
-        );
-        assert!(medians(&[]).is_empty());
     }
 
     #[test]

@@ -32,7 +32,10 @@ impl WriteRun {
     }
 }
 
-fn draft() -> Result<RecordDraft> {
+/// An overview's access record draft as the hub writes it: a counselor by phone, one RRN
+/// subject (HMAC under a fresh key), the six sources; `purpose_note` says which measure wrote
+/// it. M4 and the floor of M1 (`crate::floor`) commit it.
+pub fn draft(purpose_note: &str) -> Result<RecordDraft> {
     let rrn = minwon_connector_sdk::Rrn::parse("900101-1234567")
         .map_err(|e| anyhow::anyhow!("test RRN: {e:?}"))?;
     Ok(RecordDraft {
@@ -45,12 +48,10 @@ fn draft() -> Result<RecordDraft> {
         operation: "GetCitizenOverview".to_string(),
         action: Action::View,
         subjects: vec![SubjectKey::generate().subject_for_rrn(&rrn)],
-        sources: ["saeol", "tax", "traffic", "welfare", "water", "parking"]
-            .map(String::from)
-            .to_vec(),
+        sources: crate::nullhub::SOURCES.map(String::from).to_vec(),
         clear_fields: vec![],
         purpose_code: "citizen_inquiry".to_string(),
-        purpose_note: "minwon-bench M4".to_string(),
+        purpose_note: purpose_note.to_string(),
         outcome: Outcome::Allowed,
         trace_id: "0af7651916cd43dd8448eb211c80319c".to_string(),
     })
@@ -73,7 +74,7 @@ async fn write_load(
         )
         .await?,
     );
-    let d = draft()?;
+    let d = draft("minwon-bench M4")?;
     let start = Instant::now();
     let (window, end) = (start + warmup, start + warmup + Duration::from_secs(secs));
     let mut tasks = Vec::new();
